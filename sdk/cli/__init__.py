@@ -1,0 +1,73 @@
+"""The ``edgealign`` command: a thin shell over the library.
+
+Commands are registered by name and imported only when run, so ``edgealign --help`` stays
+fast and the device-only install never imports the training stack. A command module defines
+``<name>_arguments(parser)`` and ``<name>(args) -> int``; a command that belongs to
+training or export lives in that package and is named here by its module path.
+
+Exit codes: 0 ok, 1 runtime error, 2 usage or input error. Errors print one line, no
+traceback, unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+__all__ = ["main", "COMMANDS"]
+
+#: name -> (module, one-line help). The module is imported only when its command runs.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("edgealign.cli.demo", "run the end-to-end demo with two contrasting users"),
+    "synth": ("edgealign.training.commands", "write seeded synthetic AlignX users and records (JSONL)"),
+    "space": ("edgealign.cli.space", "show the 90-dimension preference space, or parse a profile string"),
+}
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="edgealign",
+        description="On-device personalization: encrypted persona store, preference bridge, local LLM.",
+    )
+    parser.add_argument("--version", action="version", version=f"edgealign {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = {
+        name: sub.add_parser(name, help=help_, description=help_[:1].upper() + help_[1:] + ".")
+        for name, (_, help_) in COMMANDS.items()
+    }
+    return parser, subparsers
+
+
+def _function(name: str, suffix: str = ""):
+    module = importlib.import_module(COMMANDS[name][0])
+    return getattr(module, name.replace("-", "_") + suffix)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser, subparsers = _parser()
+    known, _ = parser.parse_known_args(argv)
+    if known.command is None:
+        parser.print_help()
+        return 2
+    _function(known.command, "_arguments")(subparsers[known.command])
+    args = parser.parse_args(argv)
+    try:
+        return int(_function(args.command)(args) or 0)
+    except KeyboardInterrupt:
+        print("edgealign: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line for the user; the traceback only with --debug
+        from ..errors import ConfigError, DataError, EdgeAlignError, PreferenceError, PromptError
+
+        if args.debug or not isinstance(exc, (EdgeAlignError, OSError)):
+            raise
+        print(f"edgealign: error: {exc}", file=sys.stderr)
+        bad_input = (ConfigError, DataError, PreferenceError, PromptError, FileNotFoundError)
+        return 2 if isinstance(exc, bad_input) else 1

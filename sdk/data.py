@@ -1,0 +1,209 @@
+"""AlignX records: validation, streaming readers and a JSONL writer (SPEC section 3).
+
+Training records and benchmark records share one :class:`Record` type. Readers stream, so a
+1.3M-record file never has to fit in memory, and every malformed field raises a
+:class:`~edgealign.errors.RecordError` naming the record and the field. Unknown fields are
+ignored, as the benchmark files carry extras.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import DataError, MissingDependencyError, PreferenceError, RecordError
+from .persona import Choice, Comment, Description, Persona
+from .preferences import SPACE
+
+__all__ = ["Record", "read_records", "write_records", "UGC", "PAIR", "DEMO", "DIRECTION"]
+
+UGC = "User-Generated Content"
+PAIR = "Pair-wise Comparative Feedback"
+DEMO = "Demographic Information"
+DIRECTION = "Preference Direction"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One AlignX example: a task ``prompt``, the user's ``chosen`` and ``rejected`` replies,
+    the user's persona, and (when known) their direction and verbalised ``profile``."""
+
+    prompt: str
+    chosen: str
+    rejected: str
+    persona: Persona = Persona()
+    direction: tuple[float, ...] | None = None
+    profile: str | None = None
+    user_id: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "record") -> "Record":
+        """Validate an AlignX dict; errors name ``where`` and the field."""
+        if not isinstance(data, dict):
+            raise RecordError(where, "<record>", f"expected an object, got {type(data).__name__}")
+        texts = {k: _text(data, k, where) for k in ("prompt", "chosen", "rejected")}
+        if not texts["prompt"].strip():
+            raise RecordError(where, "prompt", "is empty")
+        return cls(
+            **texts,
+            persona=Persona(
+                comments=tuple(_items(data, UGC, where, Comment, ("prompt", "comment"))),
+                choices=tuple(_items(data, PAIR, where, Choice, ("prompt", "chosen", "rejected"))),
+                description=_description(data, where),
+            ),
+            direction=_direction(data.get(DIRECTION), where, DIRECTION),
+            profile=_optional_text(data, "profile", where),
+            user_id=_optional_text(data, "user_id", where),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The AlignX layout (persona directions included), ready for JSON."""
+        out: dict[str, Any] = {"prompt": self.prompt, "chosen": self.chosen, "rejected": self.rejected}
+        if self.direction is not None:
+            out[DIRECTION] = list(self.direction)
+        out[DEMO] = self.persona.description.text if self.persona.description else ""
+        out[UGC] = [_alignx_item(c, ("prompt", "comment")) for c in self.persona.comments]
+        out[PAIR] = [_alignx_item(c, ("prompt", "chosen", "rejected")) for c in self.persona.choices]
+        if self.profile is not None:
+            out["profile"] = self.profile
+        if self.user_id is not None:
+            out["user_id"] = self.user_id
+        return out
+
+
+def _alignx_item(item: Comment | Choice, names: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {n: getattr(item, n) for n in names}
+    if item.direction is not None:
+        out[DIRECTION] = list(item.direction)
+    return out
+
+
+def _text(data: dict, key: str, where: str) -> str:
+    if key not in data:
+        raise RecordError(where, key, "is missing")
+    if not isinstance(data[key], str):
+        raise RecordError(where, key, f"must be text, got {type(data[key]).__name__}")
+    return data[key]
+
+
+def _optional_text(data: dict, key: str, where: str) -> str | None:
+    return None if data.get(key) is None else _text(data, key, where)
+
+
+def _direction(value: Any, where: str, field: str) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    if hasattr(value, "tolist"):  # parquet gives numpy arrays
+        value = value.tolist()
+    try:
+        return tuple(float(v) for v in SPACE.check_direction(value, "direction"))
+    except PreferenceError as exc:
+        raise RecordError(where, field, str(exc).removeprefix("direction: ")) from None
+
+
+def _description(data: dict, where: str) -> Description | None:
+    text = _optional_text(data, DEMO, where)
+    return Description(text) if text and text.strip() else None
+
+
+def _items(data: dict, key: str, where: str, cls: type, names: tuple[str, ...]) -> Iterator[Any]:
+    raw = data.get(key)
+    if raw is None:
+        return
+    if hasattr(raw, "tolist"):
+        raw = raw.tolist()
+    if not isinstance(raw, list):
+        raise RecordError(where, key, f"must be a list, got {type(raw).__name__}")
+    for i, item in enumerate(raw):
+        field = f"{key}[{i}]"
+        if not isinstance(item, dict):
+            raise RecordError(where, field, f"must be an object, got {type(item).__name__}")
+        texts = {n: _text(item, n, where) if n in item else _missing(where, f"{field}.{n}") for n in names}
+        yield cls(**texts, direction=_direction(item.get(DIRECTION), where, f"{field}.{DIRECTION}"))
+
+
+def _missing(where: str, field: str) -> str:
+    raise RecordError(where, field, "is missing")
+
+
+# -- readers ------------------------------------------------------------------------------
+
+def read_records(path: str | os.PathLike[str]) -> Iterator[Record]:
+    """Stream validated records from a .jsonl, .json (list or JSONL) or .parquet file."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if path.suffix == ".parquet":
+        raws: Iterable[tuple[str, Any]] = _parquet_rows(path)
+    else:
+        raws = _json_rows(path)
+    for where, raw in raws:
+        yield Record.from_dict(raw, where)
+
+
+def _json_rows(path: Path) -> Iterator[tuple[str, Any]]:
+    with open(path, encoding="utf-8") as f:
+        head = f.read(1)
+        while head.isspace():
+            head = f.read(1)
+        f.seek(0)
+        if head == "[":
+            for i, obj in enumerate(_stream_json_list(f, path)):
+                yield f"{path}: record {i}", obj
+            return
+        for lineno, line in enumerate(f, 1):
+            if line.strip():
+                yield f"{path}:{lineno}", _loads(line, f"{path}:{lineno}")
+
+
+def _loads(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{where}: not valid JSON ({exc.msg})") from None
+
+
+def _stream_json_list(f: Any, path: Path, chunk: int = 1 << 20) -> Iterator[Any]:
+    """Decode a top-level JSON list one element at a time, holding about one chunk in memory."""
+    decoder = json.JSONDecoder()
+    buf, pos, eof = f.read(chunk).lstrip()[1:], 0, False
+    while True:
+        while pos < len(buf) and (buf[pos].isspace() or buf[pos] == ","):
+            pos += 1
+        if pos < len(buf) and buf[pos] == "]":
+            return
+        try:
+            obj, end = decoder.raw_decode(buf, pos)
+        except json.JSONDecodeError as exc:
+            if eof:
+                raise DataError(f"{path}: not a valid JSON list ({exc.msg})") from None
+            more = f.read(chunk)
+            buf, pos, eof = buf[pos:] + more, 0, not more
+            continue
+        yield obj
+        pos = end
+
+
+def _parquet_rows(path: Path) -> Iterator[tuple[str, Any]]:
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependencyError("pyarrow", "train") from None
+    n = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+        for row in batch.to_pylist():
+            yield f"{path}: row {n}", row
+            n += 1
+
+
+def write_records(records: Iterable[Record], path: str | os.PathLike[str]) -> int:
+    """Write records as AlignX JSONL; returns how many were written."""
+    n = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for record in records:
+            f.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+            n += 1
+    return n

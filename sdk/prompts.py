@@ -1,0 +1,224 @@
+"""ICA and PBA prompts: one template shared by training, evaluation and the device (SPEC 5).
+
+The reference code's training and evaluation prompts drifted apart and its evaluation cut
+long prompts from the left, losing the instructions. Here one builder makes the messages for
+every caller, the target model's own chat template renders them, and a token budget is met
+by dropping or truncating persona items, never the task or the instructions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from .errors import PromptError
+from .persona import Choice, Comment, Description, Persona, PersonaItem
+from .preferences import PreferenceProfile
+
+__all__ = ["SYSTEM_ICA", "SYSTEM_PBA", "Prompt", "ChatTemplate", "ica_prompt", "pba_prompt", "plain_prompt"]
+
+SYSTEM_ICA = "Generate a task-specific response based on user historical behavior."
+SYSTEM_PBA = "Generate a task-specific response based on user preferences."
+SYSTEM_PLAIN = "Generate a task-specific response."
+
+_DEMO_HEAD = "**This person describes themselves as follows:**\n\n"
+_UGC_HEAD = "**This person has commented on some posts:**\n\n"
+_PAIR_HEAD = "**This person has chosen or rejected comments on some posts:**\n\n"
+_ELLIPSIS = " ..."
+_MIN_TRUNCATED_CHARS = 24  # a persona item cut shorter than this says nothing useful
+
+#: ChatML, used when a model carries no chat template of its own.
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+TokenCounter = Callable[[str], int]
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A system instruction and a user turn, before any chat template."""
+
+    system: str
+    user: str
+
+    def messages(self) -> list[dict[str, str]]:
+        return [{"role": "system", "content": self.system}, {"role": "user", "content": self.user}]
+
+
+class ChatTemplate:
+    """Renders messages with a model's Jinja chat template, as transformers and llama.cpp do."""
+
+    def __init__(self, template: str | None = None, bos_token: str = "", eos_token: str = "") -> None:
+        self.source = template or CHATML
+        self.bos_token = bos_token
+        self.eos_token = eos_token
+        self._compiled = _compile(self.source)
+
+    def render(self, prompt: Prompt | Sequence[dict[str, str]], add_generation_prompt: bool = True) -> str:
+        """The text the model sees: messages rendered, ready for the assistant's reply."""
+        messages = prompt.messages() if isinstance(prompt, Prompt) else list(prompt)
+        return self._compiled.render(
+            messages=messages,
+            add_generation_prompt=add_generation_prompt,
+            bos_token=self.bos_token,
+            eos_token=self.eos_token,
+        )
+
+
+def _compile(source: str):  # -> jinja2.Template
+    from jinja2.exceptions import TemplateError
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    def raise_exception(message: str) -> None:
+        raise PromptError(f"chat template refused the messages: {message}")
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env.globals["raise_exception"] = raise_exception
+    try:
+        return env.from_string(source)
+    except TemplateError as exc:
+        raise PromptError(f"the model's chat template does not compile: {exc}") from exc
+
+
+# -- builders -------------------------------------------------------------------------------
+
+def _user_turn(task: str, heading: str, body: str) -> str:
+    return f"***Task***\n\n{task}\n\n***{heading}***\n\n{body}\n\n***Response:***"
+
+
+def _history(items: Sequence[PersonaItem]) -> str:
+    """The ICA persona blocks: DEMO, then UGC_BLOCK, then PAIR_BLOCK, numbered per block."""
+    demo = [i for i in items if isinstance(i, Description)]
+    comments = [i for i in items if isinstance(i, Comment)]
+    choices = [i for i in items if isinstance(i, Choice)]
+    out = "".join(f"{_DEMO_HEAD}{d.text}\n\n" for d in demo)
+    if comments:
+        out += _UGC_HEAD + "".join(
+            f"{n}. *Post:*\n{c.prompt}\n\n*Comment:*\n{c.comment}\n\n" for n, c in enumerate(comments, 1)
+        )
+    if choices:
+        out += _PAIR_HEAD + "".join(
+            f"{n}. *Post:*\n{c.prompt}\n\n*Chosen:*\n{c.chosen}\n\n*Rejected:*\n{c.rejected}\n\n"
+            for n, c in enumerate(choices, 1)
+        )
+    return out.rstrip("\n")
+
+
+def plain_prompt(task: str) -> Prompt:
+    """No personalisation: the baseline the aligners are compared with."""
+    return Prompt(SYSTEM_PLAIN, f"***Task***\n\n{task}\n\n***Response:***")
+
+
+def ica_prompt(
+    task: str,
+    persona: Persona | Sequence[PersonaItem],
+    *,
+    budget: int | None = None,
+    count_tokens: TokenCounter | None = None,
+    template: ChatTemplate | None = None,
+) -> Prompt:
+    """In-context alignment: the raw persona in the prompt.
+
+    With ``budget`` (tokens of the rendered prompt, counted by ``count_tokens``), persona
+    items are kept in order while they fit, the first that does not fit is truncated, and the
+    rest that do not fit are dropped. The task and instructions are never cut.
+    """
+    items = list(persona.items() if isinstance(persona, Persona) else persona)
+    build = lambda kept: Prompt(SYSTEM_ICA, _user_turn(task, "Historical Behavior", _history(kept)))
+    if budget is None:
+        return build(items)
+    return _fit(build, items, budget, count_tokens, template)
+
+
+def pba_prompt(
+    task: str,
+    profile: PreferenceProfile | str,
+    *,
+    budget: int | None = None,
+    count_tokens: TokenCounter | None = None,
+    template: ChatTemplate | None = None,
+) -> Prompt:
+    """Preference-bridged alignment: the verbalised profile (SPEC 4) in the prompt.
+
+    Over ``budget``, the least confident labels are dropped first; labels are never cut.
+    """
+    build = lambda labels: Prompt(SYSTEM_PBA, _user_turn(task, "User Preferences", ", ".join(labels)))
+    if isinstance(profile, str):
+        labels = [profile] if profile else []
+        ranked = labels
+    else:
+        labels = profile.labels
+        conf = [profile.confidence[d.index] for d, _ in profile.non_neutral()]
+        ranked = [lab for _, lab in sorted(zip(conf, labels), key=lambda t: -t[0])]
+    if budget is None:
+        return build(labels)
+    count, template = _require_counter(count_tokens, template)
+    _check_base(build([]), budget, count, template)
+    keep = len(ranked)
+    while keep and count(template.render(build([l for l in labels if l in ranked[:keep]]))) > budget:
+        keep -= 1
+    return build([l for l in labels if l in ranked[:keep]])
+
+
+def _require_counter(count: TokenCounter | None, template: ChatTemplate | None) -> tuple[TokenCounter, ChatTemplate]:
+    if count is None:
+        raise PromptError("a token budget needs count_tokens, e.g. a tokenizer's encode length")
+    return count, template or ChatTemplate()
+
+
+def _check_base(base: Prompt, budget: int, count: TokenCounter, template: ChatTemplate) -> None:
+    needed = count(template.render(base))
+    if needed > budget:
+        raise PromptError(
+            f"the task and instructions alone need {needed} tokens, over the budget of {budget}; "
+            "raise the context size or shorten the task"
+        )
+
+
+def _fit(build, items: list[PersonaItem], budget: int, count_tokens, template) -> Prompt:
+    """Whole items first (in order, skipping any that do not fit), then the first skipped
+    item cut to fill what is left, in its original place."""
+    count, template = _require_counter(count_tokens, template)
+    _check_base(build([]), budget, count, template)
+    fits = lambda idx: count(template.render(build([items[i] for i in sorted(idx)]))) <= budget
+    kept: list[int] = []
+    skipped: list[int] = []
+    for i in range(len(items)):
+        (kept if fits(kept + [i]) else skipped).append(i)
+    chosen = [items[i] for i in kept]
+    if skipped:
+        first = skipped[0]
+        before = sum(1 for i in kept if i < first)
+        place = lambda it: chosen[:before] + [it] + chosen[before:]
+        cut = _truncate(items[first], lambda it: count(template.render(build(place(it)))) <= budget)
+        if cut is not None:
+            chosen = place(cut)
+    return build(chosen)
+
+
+def _truncate(item: PersonaItem, fits: Callable[[PersonaItem], bool]) -> PersonaItem | None:
+    """The longest prefix cut of ``item``'s longest text that fits, by binary search."""
+    field = max(_text_fields(item), key=lambda f: len(getattr(item, f)))
+    text = getattr(item, field)
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fits(_replace(item, field, text[:mid] + _ELLIPSIS)):
+            lo = mid
+        else:
+            hi = mid - 1
+    if lo < _MIN_TRUNCATED_CHARS:
+        return None
+    return _replace(item, field, text[:lo] + _ELLIPSIS)
+
+
+def _text_fields(item: PersonaItem) -> tuple[str, ...]:
+    return {"comment": ("prompt", "comment"), "choice": ("prompt", "chosen", "rejected")}.get(item.kind, ("text",))
+
+
+def _replace(item: PersonaItem, field: str, value: str) -> PersonaItem:
+    from dataclasses import replace
+
+    return replace(item, **{field: value})

@@ -1,0 +1,68 @@
+"""Shared fixtures. The whole suite runs with the network off: any socket that reaches past
+the loopback interface fails the test that opened it."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to reach the network."""
+
+
+def _check(address) -> None:
+    if isinstance(address, (str, bytes)):  # AF_UNIX
+        return
+    host = address[0]
+    if isinstance(host, bytes):
+        host = host.decode()
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        if host == "localhost":
+            return
+    raise NetworkBlocked(f"tests may not use the network (tried to reach {address!r})")
+
+
+def _connect(self, address):
+    _check(address)
+    return _real_connect(self, address)
+
+
+def _connect_ex(self, address):
+    _check(address)
+    return _real_connect_ex(self, address)
+
+
+def _getaddrinfo(host, *args, **kwargs):
+    if host not in (None, "localhost", b"localhost"):
+        _check((host, 0))
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def pytest_configure(config) -> None:
+    socket.getaddrinfo = _getaddrinfo
+    socket.socket.connect = _connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """../shared beside the checkout; tests that need it skip cleanly on a user's clone."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is absent (it exists for developers and CI only)")
+    return SHARED

@@ -1,0 +1,70 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from edgealign.cli import COMMANDS, main
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "edgealign.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_help_lists_every_command_without_importing_them():
+    code = "import sys; from edgealign.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n" \
+           "print(sorted(m for m in sys.modules if m.startswith(('edgealign.training', 'torch', 'llama_cpp'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip().endswith("[]")
+    for name in COMMANDS:
+        assert name in out.stdout
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_help(name, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([name, "--help"])
+    assert info.value.code == 0
+    assert "usage: edgealign" in capsys.readouterr().out
+
+
+def test_space_json(capsys):
+    assert main(["space", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert len(data["dimensions"]) == 90 and data["version"]
+    assert main(["space", "--parse", "Older, Likes humor", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["labels"] == ["Older", "Likes humor"]
+
+
+def test_bad_input_is_one_line_and_exit_2():
+    out = cli("space", "--parse", "Older, Likes jazz")
+    assert out.returncode == 2
+    assert out.stderr.startswith("edgealign: error: no known preference label") and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_debug_shows_the_traceback():
+    out = cli("--debug", "space", "--parse", "Likes jazz")
+    assert out.returncode == 1 and "Traceback" in out.stderr
+
+
+def test_usage_error_is_exit_2():
+    assert cli("synth").returncode == 2
+    assert cli().returncode == 2
+
+
+def test_synth_writes_valid_alignx_records(tmp_path):
+    from edgealign import read_records
+
+    out = cli("synth", "--users", "3", "--records-per-user", "2", "--seed", "7", "--out", str(tmp_path / "s.jsonl"), "--json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["records"] == 6
+    records = list(read_records(tmp_path / "s.jsonl"))
+    assert len(records) == 6 and all(r.direction and len(r.persona) for r in records)
+
+
+def test_demo_runs(capsys):
+    assert main(["demo", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"ada", "ben"}
+    assert data["ada"]["profile"] != data["ben"]["profile"]
