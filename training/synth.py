@@ -121,6 +121,7 @@ class _Writer:
         self.rng = rng
         self.direction = direction
         self.phrasing = phrasing
+        self._deck: list[int] = []
         self.traits = [i for i, v in enumerate(direction) if v != 0.5]
 
     def pole(self, dim: int, flip: bool = False) -> int:
@@ -169,14 +170,24 @@ class _Writer:
         return " ".join(sentences)
 
     def pick(self, k: int) -> list[int]:
-        return self.rng.sample(self.traits, min(k, len(self.traits)))
+        """``k`` distinct traits, dealt round-robin from a reshuffled deck, so that a history
+        covers all of a user's traits rather than repeating a favourite few."""
+        k = min(k, len(self.traits))
+        picked: list[int] = []
+        while len(picked) < k:
+            if not self._deck:
+                self._deck = self.rng.sample(self.traits, len(self.traits))
+            dim = self._deck.pop()
+            if dim not in picked:
+                picked.append(dim)
+        return picked
 
     def comment(self) -> Comment:
-        dims = self.pick(self.rng.randint(1, 2))
+        dims = self.pick(self.rng.randint(1, 3))
         return Comment(self.post(), self.text(dims), self.item_direction(dims))
 
     def choice(self) -> Choice:
-        dims = self.pick(self.rng.randint(1, 2))
+        dims = self.pick(self.rng.randint(1, 3))
         return Choice(self.post(), self.text(dims), self.text(dims, flip=True), self.item_direction(dims))
 
     def description(self) -> Description:
