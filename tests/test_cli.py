@@ -25,7 +25,10 @@ def test_every_command_has_help(name, capsys):
     with pytest.raises(SystemExit) as info:
         main([name, "--help"])
     assert info.value.code == 0
-    assert "usage: edgealign" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "usage: edgealign" in out
+    own = {"bench": "store", "space": "--parse", "synth": "--users"}.get(name, "--")
+    assert own in out.split("options:")[-1] or own in out, f"{name} --help lists its own options"
 
 
 def test_space_json(capsys):

@@ -22,6 +22,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("edgealign.cli.demo", "run the end-to-end demo with two contrasting users"),
     "synth": ("edgealign.training.commands", "write seeded synthetic AlignX users and records (JSONL)"),
+    "bench": ("edgealign.cli.bench", "measure the SDK's speed on this machine (store, bridge, ...)"),
     "space": ("edgealign.cli.space", "show the 90-dimension preference space, or parse a profile string"),
 }
 
@@ -52,12 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     parser, subparsers = _parser()
-    known, _ = parser.parse_known_args(argv)
-    if known.command is None:
+    # The command is the first word that is not an option (the top level has only flags).
+    # Its arguments are added before parsing, so that `edgealign CMD --help` lists them.
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command in COMMANDS:
+        _function(command, "_arguments")(subparsers[command])
+    args = parser.parse_args(argv)
+    if args.command is None:
         parser.print_help()
         return 2
-    _function(known.command, "_arguments")(subparsers[known.command])
-    args = parser.parse_args(argv)
     try:
         return int(_function(args.command)(args) or 0)
     except KeyboardInterrupt:

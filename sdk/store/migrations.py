@@ -1,0 +1,105 @@
+"""Schema migrations: append-only named steps, recorded in the ``_migrations`` table.
+
+A released step is never edited or reordered; a change of schema is a new ``mNNN_...``
+function at the end of this file. Each step runs in its own write transaction together
+with the row that records it, so a crash leaves the store at one step or the next. The
+test suite builds a store at every older step and opens it with the current code.
+
+Every payload column holds AES-GCM ciphertext (see ``_crypto``); plaintext columns are ids,
+timestamps and lookup tags, and the whole file is encrypted by SQLCipher on top.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Callable
+
+import sqlite_utils
+
+from ..errors import StoreError
+
+if TYPE_CHECKING:
+    from ._db import Database
+
+__all__ = ["MIGRATIONS", "applied", "migrate"]
+
+Step = Callable[[sqlite_utils.Database], None]
+#: Every step, in order. Append only.
+MIGRATIONS: dict[str, Step] = {}
+VERSION_TABLE = "_migrations"
+
+
+def _step(fn: Step) -> Step:
+    MIGRATIONS[fn.__name__] = fn
+    return fn
+
+
+@_step
+def m001_users_and_items(db: sqlite_utils.Database) -> None:
+    db["users"].create(
+        {"uid": str, "lookup": bytes, "name": bytes, "wrapped_key": bytes, "created_at": float},
+        pk="uid", not_null={"lookup", "name", "wrapped_key", "created_at"},
+    )
+    db["users"].create_index(["lookup"], index_name="users_by_lookup", unique=True)
+    db["items"].create(
+        {"id": int, "uid": str, "created_at": float, "payload": bytes},
+        pk="id", not_null={"uid", "created_at", "payload"}, foreign_keys=[("uid", "users", "uid")],
+    )
+
+
+@_step
+def m002_overrides_and_profiles(db: sqlite_utils.Database) -> None:
+    for table in ("overrides", "profiles"):
+        db[table].create(
+            {"uid": str, "updated_at": float, "payload": bytes},
+            pk="uid", not_null={"updated_at", "payload"}, foreign_keys=[("uid", "users", "uid")],
+        )
+
+
+@_step
+def m003_items_by_user_index(db: sqlite_utils.Database) -> None:
+    db["items"].create_index(["uid", "created_at", "id"], index_name="items_by_user")
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    """The names of the steps this database has run, in order."""
+    if VERSION_TABLE not in db.table_names():
+        return []
+    return [r[0] for r in db.execute(f"SELECT name FROM {VERSION_TABLE} ORDER BY rowid").fetchall()]
+
+
+def _check(done: list[str]) -> None:
+    known = list(MIGRATIONS)
+    if done != known[: len(done)]:
+        unknown = [n for n in done if n not in MIGRATIONS]
+        if unknown:
+            raise StoreError(f"the store was written by a newer edgealign (schema step {unknown[0]!r}); "
+                             "upgrade edgealign to open it")
+        raise StoreError(f"the store's schema history {done} does not match this edgealign's steps")
+
+
+def migrate(database: "Database", *, upto: str | None = None) -> list[str]:
+    """Run every pending step (or those up to and including ``upto``); return their names."""
+    names = list(MIGRATIONS)
+    if upto is not None:
+        names = names[: names.index(upto) + 1]
+    done = database.read(applied)
+    _check(done)
+    ran: list[str] = []
+    for name in (n for n in names if n not in done):
+        if database.write(lambda db, name=name: _run_step(db, name)):
+            ran.append(name)
+    return ran
+
+
+def _run_step(db: sqlite_utils.Database, name: str) -> bool:
+    """Inside a write transaction: run ``name`` unless done (another process may have)."""
+    if VERSION_TABLE not in db.table_names():
+        db[VERSION_TABLE].create({"name": str, "applied_at": float}, pk="name")
+    done = applied(db)
+    _check(done)
+    if name in done:
+        return False
+    MIGRATIONS[name](db)
+    db[VERSION_TABLE].insert({"name": name, "applied_at": time.time()})
+    return True
