@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import PreferenceError, ProfileParseError
 
-__all__ = ["Dimension", "PreferenceSpace", "PreferenceProfile", "SPACE", "N_DIMS", "POLES"]
+__all__ = ["Dimension", "Evidence", "PreferenceSpace", "PreferenceProfile", "SPACE", "N_DIMS", "POLES"]
 
 #: Column order of a profile's distribution, and the direction value of each column.
 POLES: tuple[str, str, str] = ("negative", "neutral", "positive")
@@ -45,6 +45,16 @@ class Dimension:
         if value == 0.0:
             return self.negative_label
         return None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How much one persona item moved one dimension: ``weight`` > 0 pushes towards the
+    positive pole, < 0 towards the negative; ``item`` indexes the items the profile came from."""
+
+    dimension: int
+    item: int
+    weight: float
 
 
 class PreferenceSpace:
@@ -130,7 +140,7 @@ class PreferenceProfile:
     the distribution. ``confidence`` (90,) defaults to the probability of the chosen pole.
     """
 
-    __slots__ = ("distribution", "values", "confidence", "space")
+    __slots__ = ("distribution", "values", "confidence", "evidence", "space")
 
     def __init__(
         self,
@@ -138,6 +148,7 @@ class PreferenceProfile:
         values: Any | None = None,
         confidence: Any | None = None,
         space: PreferenceSpace = SPACE,
+        evidence: Iterable[Evidence] = (),
     ) -> None:
         dist = np.asarray(distribution, dtype=float)
         if dist.shape != (len(space), 3):
@@ -155,6 +166,8 @@ class PreferenceProfile:
         self.values = _readonly(vals)
         self.confidence = _readonly(conf)
         self.space = space
+        #: Which items moved which dimensions (from a bridge; empty for given directions).
+        self.evidence: tuple[Evidence, ...] = tuple(evidence)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -203,6 +216,10 @@ class PreferenceProfile:
         """The AlignX direction: 90 values in {0, 0.5, 1}."""
         return [float(v) for v in self.values]
 
+    def evidence_for(self, dimension: int) -> list[Evidence]:
+        """The evidence on one dimension, strongest first."""
+        return sorted((e for e in self.evidence if e.dimension == dimension), key=lambda e: -abs(e.weight))
+
     def non_neutral(self) -> list[tuple[Dimension, float]]:
         """(dimension, value) for each dimension with a preference, in index order."""
         return [(self.space[i], float(v)) for i, v in enumerate(self.values) if v != 0.5]
@@ -238,6 +255,7 @@ class PreferenceProfile:
             "values": self.direction,
             "distribution": np.round(self.distribution, 6).tolist(),
             "confidence": np.round(self.confidence, 6).tolist(),
+            "evidence": [[e.dimension, e.item, round(e.weight, 6)] for e in self.evidence],
         }
 
     @classmethod
@@ -249,7 +267,8 @@ class PreferenceProfile:
                 f"this SDK uses {space.version!r}; re-infer the profile"
             )
         try:
-            return cls(data["distribution"], data["values"], data["confidence"], space)
+            evidence = [Evidence(int(d), int(i), float(w)) for d, i, w in data.get("evidence", [])]
+            return cls(data["distribution"], data["values"], data["confidence"], space, evidence)
         except KeyError as exc:
             raise PreferenceError(f"profile data lacks the field {exc.args[0]!r}") from exc
 

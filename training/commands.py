@@ -1,14 +1,27 @@
-"""CLI commands that belong to training: ``edgealign synth`` (and later ``train``)."""
+"""CLI commands that belong to training: ``edgealign synth`` and ``edgealign train``.
+
+``train`` has one target per method; each is a pair in :data:`TRAIN_TARGETS` (add its
+options, run it). Heavy imports happen inside the run functions.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+from edgealign.cli._targets import Targets, add_targets, run_target
 
 
 def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=int, default=100, help="number of users (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seed; the same seed gives the same file")
     parser.add_argument("--records-per-user", type=int, default=4, help="records per user (default 4)")
+    parser.add_argument("--phrasing", choices=("all", "train", "heldout"), default="all",
+                        help="write with all trait phrasings, or only the train / held-out share")
+    parser.add_argument("--statements", metavar="DIR", default=None,
+                        help="instead: users of real persona statements from DIR (anthropic-persona layout)")
+    parser.add_argument("--split", choices=("train", "test"), default="test", help="statement split (with --statements)")
+    parser.add_argument("--items", type=int, default=4, help="statements per user (with --statements)")
     parser.add_argument("--out", required=True, help="output JSONL file (AlignX record format)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
 
@@ -17,12 +30,59 @@ def synth(args: argparse.Namespace) -> int:
     from edgealign.cli._output import emit_json
     from edgealign.data import write_records
 
-    from .synth import SynthConfig, generate_records
+    if args.statements:
+        from .statements import statement_records
 
-    cfg = SynthConfig(users=args.users, seed=args.seed, records_per_user=args.records_per_user)
-    n = write_records(generate_records(cfg), args.out)
-    if args.json:
-        emit_json({"records": n, "users": cfg.users, "seed": cfg.seed, "out": args.out})
+        records = statement_records(args.statements, args.split, args.users, args.items, args.seed)
     else:
-        print(f"wrote {n} records for {cfg.users} synthetic users to {args.out}")
+        from .synth import SynthConfig, generate_records
+
+        cfg = SynthConfig(users=args.users, seed=args.seed, records_per_user=args.records_per_user, phrasing=args.phrasing)
+        records = generate_records(cfg)
+    n = write_records(records, args.out)
+    if args.json:
+        emit_json({"records": n, "seed": args.seed, "out": args.out})
+    else:
+        print(f"wrote {n} records to {args.out}")
     return 0
+
+
+# -- train ----------------------------------------------------------------------------------
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default="default", help="configuration preset: tiny, default or gpu")
+    parser.add_argument("--data", nargs="+", required=True, metavar="FILE", help="AlignX-format record files")
+    parser.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder")
+    parser.add_argument("--seed", type=int, default=None, help="override the preset's seed")
+    parser.add_argument("--epochs", type=int, default=None, help="override the preset's epochs")
+
+
+def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
+    """the preference bridge (sentence encoder + anchored head) on persona items"""
+    import itertools
+
+    from edgealign.cli._output import step
+    from edgealign.data import read_records
+
+    from .bridge import BridgeConfig, BridgeTrainer
+
+    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs)) if v is not None}
+    cfg = BridgeConfig.preset(args.preset, **overrides)
+    step(f"training the preference bridge ({args.preset} preset) on {', '.join(args.data)}")
+    records = itertools.chain.from_iterable(read_records(f) for f in args.data)
+    metrics = BridgeTrainer(cfg).fit(records, args.out, progress=not args.json)
+    return {"out": args.out, "preset": args.preset, **metrics}
+
+
+#: target -> (add its options, run it). Aligners (ica, pba) join here.
+TRAIN_TARGETS: Targets = {
+    "bridge": (_common, _bridge_run),
+}
+
+
+def train_arguments(parser: argparse.ArgumentParser) -> None:
+    add_targets(parser, TRAIN_TARGETS)
+
+
+def train(args: argparse.Namespace) -> int:
+    return run_target(args, TRAIN_TARGETS)

@@ -22,6 +22,9 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("edgealign.cli.demo", "run the end-to-end demo with two contrasting users"),
     "synth": ("edgealign.training.commands", "write seeded synthetic AlignX users and records (JSONL)"),
+    "train": ("edgealign.training.commands", "train a model (bridge, ica, pba) on AlignX-format data"),
+    "export": ("edgealign.export.commands", "turn a checkpoint into a device artifact (ONNX, GGUF)"),
+    "eval-bridge": ("edgealign.cli.eval_bridge", "score the preference bridge's inferred profiles against references"),
     "bench": ("edgealign.cli.bench", "measure the SDK's speed on this machine (store, bridge, ...)"),
     "space": ("edgealign.cli.space", "show the 90-dimension preference space, or parse a profile string"),
 }

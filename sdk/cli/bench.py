@@ -7,12 +7,10 @@ returns the result dict. The library does the measuring; this module parses and 
 from __future__ import annotations
 
 import argparse
-from typing import Any, Callable
+from typing import Any
 
-from ._output import emit_json, step
-
-AddArgs = Callable[[argparse.ArgumentParser], None]
-Run = Callable[[argparse.Namespace], dict[str, Any]]
+from ._output import step
+from ._targets import Targets, add_targets, run_target
 
 
 def _store_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,32 +31,40 @@ def _store_run(args: argparse.Namespace) -> dict[str, Any]:
     return bench_store(args.n, directory=args.dir, progress=True)
 
 
-#: target name -> (add its arguments, run it). Other targets (e.g. "bridge") join here.
-TARGETS: dict[str, tuple[AddArgs, Run]] = {
+def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--checkpoint", default=None, metavar="DIR",
+                        help="torch checkpoint (default: $EDGEALIGN_HOME/checkpoints/bridge)")
+    parser.add_argument("--artifact", default=None, metavar="DIR",
+                        help="exported artifact with an int8 graph (default: $EDGEALIGN_HOME/artifacts/bridge)")
+    parser.add_argument("--users", type=int, default=40, help="synthetic users of 8 items (default 40)")
+
+
+def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
+    """the exported bridge (ONNX fp32, int8) against its torch source, one thread"""
+    import importlib
+
+    from ..bridge import default_bridge_path
+    from ..home import home_dir
+
+    # The torch side needs the export extra: reached by name, like the CLI's training
+    # commands, so the device package itself never imports it.
+    bench = importlib.import_module("edgealign.export.bench")
+    checkpoint = args.checkpoint or home_dir() / "checkpoints" / "bridge"
+    artifact = args.artifact or default_bridge_path()
+    step(f"benchmarking the bridge: torch {checkpoint} against ONNX {artifact}")
+    return bench.bench_bridge(checkpoint, artifact, users=args.users)
+
+
+#: target name -> (add its arguments, run it).
+TARGETS: Targets = {
     "store": (_store_arguments, _store_run),
+    "bridge": (_bridge_arguments, _bridge_run),
 }
 
 
 def bench_arguments(parser: argparse.ArgumentParser) -> None:
-    sub = parser.add_subparsers(dest="target", metavar="TARGET", required=True)
-    for name, (add_args, run) in TARGETS.items():
-        target = sub.add_parser(name, help=(run.__doc__ or f"benchmark {name}").strip().splitlines()[0])
-        add_args(target)
-        target.add_argument("--json", action="store_true", help="print one JSON object")
+    add_targets(parser, TARGETS)
 
 
 def bench(args: argparse.Namespace) -> int:
-    result = TARGETS[args.target][1](args)
-    if args.json:
-        emit_json(result)
-        return 0
-    width = max(len(k) for k in result)
-    for key, value in result.items():
-        print(f"{key:<{width}}  {_fmt(value)}")
-    return 0
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return run_target(args, TARGETS)

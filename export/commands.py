@@ -1,0 +1,46 @@
+"""CLI command that belongs to export: ``edgealign export TARGET``.
+
+Targets live in :data:`EXPORT_TARGETS`; each checks its artifact against its source and
+refuses (ParityError) before calling it done.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from edgealign.cli._targets import Targets, add_targets, run_target
+
+
+def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="bridge checkpoint folder (from edgealign train bridge)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write")
+    parser.add_argument("--int8", action="store_true", help="also quantize to int8 (dynamic, per-channel)")
+    parser.add_argument("--tolerance", type=float, default=2e-3, help="fp32 parity: max |user logit| difference")
+    parser.add_argument("--min-agreement", type=float, default=0.97, help="int8 parity: least argmax agreement")
+
+
+def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
+    """the preference bridge to ONNX (fp32, optionally int8), parity-checked against torch"""
+    from edgealign.cli._output import step
+
+    from .onnx import export_bridge
+
+    step(f"exporting the bridge in {args.checkpoint} to ONNX{' (int8)' if args.int8 else ''}")
+    manifest = export_bridge(args.checkpoint, args.out, int8=args.int8, tolerance=args.tolerance,
+                             min_agreement=args.min_agreement)
+    return {"out": args.out, "files": sorted(manifest.files), **manifest.metrics}
+
+
+#: target -> (add its options, run it).
+EXPORT_TARGETS: Targets = {
+    "bridge": (_bridge_arguments, _bridge_run),
+}
+
+
+def export_arguments(parser: argparse.ArgumentParser) -> None:
+    add_targets(parser, EXPORT_TARGETS)
+
+
+def export(args: argparse.Namespace) -> int:
+    return run_target(args, EXPORT_TARGETS)

@@ -1,0 +1,124 @@
+"""The preference bridge to ONNX: one graph (encoder + head + aggregation), parity-checked.
+
+``export_bridge(checkpoint, out)`` writes ``bridge.onnx`` (fp32) and, with ``int8``,
+``bridge.int8.onnx`` (dynamic int8 quantization of the MatMul weights, per channel since
+per-tensor scales lose too much on MiniLM, and of the embedding tables, which are most of the
+bytes), plus the tokenizer and a manifest. Before the manifest is
+written, every graph is run with onnxruntime on held-out synthetic users and compared with
+the torch model; past the tolerance the export fails with :class:`ParityError` and no
+manifest exists, so the SDK never loads it.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edgealign.artifacts import BRIDGE_INPUTS, BRIDGE_OUTPUTS, Manifest
+from edgealign.errors import ParityError
+from edgealign.featurize import MAX_SENTENCES, bridge_units, configure, tokenize
+
+__all__ = ["export_bridge", "parity_inputs", "FP32", "INT8"]
+
+FP32, INT8 = "bridge.onnx", "bridge.int8.onnx"
+#: Max |user logit| difference allowed for fp32, and the least argmax agreement for int8.
+FP32_MAX_ABS = 2e-3
+INT8_MIN_AGREEMENT = 0.97
+
+
+def parity_inputs(tokenizer: Any, n_users: int = 24, seed: int = 424242) -> list[dict[str, np.ndarray]]:
+    """Graph feeds for held-out synthetic users (unseen seed and phrasing), 1 to 8 items each."""
+    from edgealign.training.synth import SynthConfig, generate_users
+
+    feeds = []
+    for i, user in enumerate(generate_users(SynthConfig(users=n_users, seed=seed, phrasing="heldout"))):
+        items = list(user.persona.items())[: 1 + i % 8]
+        units = bridge_units(items)
+        ids, mask = tokenize(tokenizer, units.texts)
+        feeds.append({"input_ids": ids, "attention_mask": mask, "combine": units.combine,
+                      "sign": units.sign, "kind": units.kind})
+    return feeds
+
+
+def _torch_outputs(model: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
+    import torch
+
+    with torch.no_grad():
+        args = [torch.from_numpy(feed[name]) for name in BRIDGE_INPUTS]
+        return model(*args)[1].numpy()  # user logits (90, 3)
+
+
+def _export_graph(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
+    import torch
+
+    dynamic = {"input_ids": {0: "texts", 1: "tokens"}, "attention_mask": {0: "texts", 1: "tokens"},
+               "combine": {0: "units", 1: "texts"}, "sign": {0: "units"}, "kind": {0: "units"},
+               "unit_logits": {0: "units"}, "evidence": {0: "units"}}
+    args = tuple(torch.from_numpy(feed[name]) for name in BRIDGE_INPUTS)
+    torch.onnx.export(model, args, str(path), input_names=list(BRIDGE_INPUTS), output_names=list(BRIDGE_OUTPUTS),
+                      dynamic_axes=dynamic, opset_version=17, dynamo=False)
+
+
+def _quantize(src: Path, dst: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"])
+
+
+def _parity(model: Any, path: Path, feeds: list[dict[str, np.ndarray]]) -> dict[str, float]:
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    diffs, agree = [], []
+    for feed in feeds:
+        ref = _torch_outputs(model, feed)
+        got = session.run(["user_logits"], feed)[0]
+        diffs.append(float(np.abs(ref - got).max()))
+        agree.append(float((ref.argmax(-1) == got.argmax(-1)).mean()))
+    return {"max_abs_diff": max(diffs), "argmax_agreement": float(np.mean(agree))}
+
+
+def _check(name: str, figures: dict[str, float], tolerance: float, min_agreement: float) -> None:
+    if name == FP32 and figures["max_abs_diff"] > tolerance:
+        raise ParityError(f"{name}: user logits differ from torch by {figures['max_abs_diff']:.2e} > {tolerance:.0e}")
+    if name == INT8 and figures["argmax_agreement"] < min_agreement:
+        raise ParityError(
+            f"{name}: per-dimension argmax agrees with torch on {figures['argmax_agreement']:.3f} < {min_agreement}; "
+            "export without --int8 or retrain"
+        )
+
+
+def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False,
+                  tolerance: float = FP32_MAX_ABS, min_agreement: float = INT8_MIN_AGREEMENT) -> Manifest:
+    """Export, check parity, then write the manifest; raises ParityError past the tolerance."""
+    from edgealign.training.bridge import load_bridge
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "manifest.json").unlink(missing_ok=True)  # an old manifest must not vouch for new files
+    model, tokenizer, cfg = load_bridge(checkpoint)
+    feeds = parity_inputs(configure(tokenizer, cfg.max_length))
+    _export_graph(model, max(feeds, key=lambda f: f["combine"].shape[0]), out / FP32)
+    files, parity = [FP32], {}
+    if int8:
+        _quantize(out / FP32, out / INT8)
+        files.append(INT8)
+    for name in files:
+        parity[name] = _parity(model, out / name, feeds)
+        _check(name, parity[name], tolerance, min_agreement)
+    shutil.copy(Path(checkpoint) / "encoder" / "tokenizer.json", out / "tokenizer.json")
+    metrics_file = Path(checkpoint) / "metrics.json"
+    trained = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
+    manifest = Manifest.for_files(
+        out, "bridge", [*files, "tokenizer.json"],
+        details={"encoder": cfg.encoder, "max_length": cfg.max_length, "max_items": cfg.max_items,
+                 "max_sentences": MAX_SENTENCES, "inputs": list(BRIDGE_INPUTS), "outputs": list(BRIDGE_OUTPUTS),
+                 "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}},
+        metrics={"parity": parity, "training": {k: v for k, v in trained.items() if k != "per_group"}},
+    )
+    manifest.write(out)
+    return manifest

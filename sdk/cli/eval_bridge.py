@@ -1,0 +1,39 @@
+"""``edgealign eval-bridge``: how well the bridge infers profiles from persona items."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+
+from ._output import emit_json, step
+
+
+def eval_bridge_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", nargs="+", required=True, metavar="FILE",
+                        help="AlignX training or benchmark files, or synthetic JSONL")
+    parser.add_argument("--artifact", default=None, metavar="DIR",
+                        help="bridge artifact folder (default: $EDGEALIGN_HOME/artifacts/bridge)")
+    parser.add_argument("--precision", choices=("int8", "fp32"), default=None, help="graph to run (default int8 if present)")
+    parser.add_argument("--limit", type=int, default=None, metavar="N", help="score the first N records only")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def eval_bridge(args: argparse.Namespace) -> int:
+    from ..bridge import PreferenceBridge, default_bridge_path
+    from ..data import read_records
+    from ..evaluate import evaluate_bridge
+
+    folder = args.artifact or default_bridge_path()
+    bridge = PreferenceBridge.load(folder, precision=args.precision)
+    records = itertools.chain.from_iterable(read_records(f) for f in args.data)
+    step(f"scoring the bridge in {folder} on {', '.join(args.data)}")
+    result = evaluate_bridge(bridge, itertools.islice(records, args.limit))
+    if args.json:
+        emit_json(result)
+        return 0
+    print(f"records: {result['n_records']}   accuracy on non-neutral dimensions: {result['accuracy_nonneutral']:.3f}")
+    for group, figures in result["per_group"].items():
+        if figures["n"]:
+            print(f"  {group:<52} {figures['accuracy_nonneutral']:.3f}  (n={figures['n']})")
+    print("  by number of items: " + ", ".join(f"{k}: {v:.3f}" for k, v in result["curve"].items()))
+    return 0

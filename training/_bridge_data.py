@@ -1,0 +1,130 @@
+"""Users as training examples for the bridge, and their features as tensors."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from edgealign.data import Record
+from edgealign.featurize import bridge_units, configure, tokenize
+from edgealign.persona import PersonaItem
+
+__all__ = ["Example", "examples_from_records", "Featurizer", "pole_classes"]
+
+
+def pole_classes(direction: Sequence[float]) -> np.ndarray:
+    """AlignX values {0, 0.5, 1} -> class ids {0 negative, 1 neutral, 2 positive}."""
+    return (np.asarray(direction, dtype=float) * 2).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One user: their items, the class of each dimension, and items' own directions."""
+
+    items: tuple[PersonaItem, ...]
+    target: np.ndarray                          # (90,) classes
+    item_targets: tuple[np.ndarray | None, ...]  # per item (90,) classes, or None
+
+    def sample(self, rng: random.Random, max_items: int) -> "Example":
+        """A random subset of 1..max_items items, its target what those items express.
+
+        When every item carries its own direction, the target is what the subset shows (a
+        dimension none of them expresses is neutral for it); otherwise the user's direction.
+        """
+        k = rng.randint(1, min(len(self.items), max_items))
+        keep = sorted(rng.sample(range(len(self.items)), k))
+        targets = tuple(self.item_targets[i] for i in keep)
+        return Example(tuple(self.items[i] for i in keep), _observed(targets, self.target), targets)
+
+    def first(self, max_items: int) -> "Example":
+        return Example(self.items[:max_items], self.target, self.item_targets[:max_items])
+
+
+def _observed(item_targets: tuple[np.ndarray | None, ...], fallback: np.ndarray) -> np.ndarray:
+    if any(t is None for t in item_targets):
+        return fallback
+    out = np.ones_like(fallback)
+    for t in item_targets:
+        out = np.where(t != 1, t, out)
+    return out
+
+
+def examples_from_records(records: Iterable[Record]) -> list[Example]:
+    """One example per user: records sharing a ``user_id`` pool their items (deduplicated);
+    a record without one is its own user. Records without a direction are skipped."""
+    pools: dict[str, tuple[dict[PersonaItem, None], tuple[float, ...]]] = {}
+    for n, record in enumerate(records):
+        if record.direction is None:
+            continue
+        key = record.user_id if record.user_id is not None else f"#record-{n}"
+        items, _ = pools.setdefault(key, ({}, record.direction))
+        items.update(dict.fromkeys(record.persona.items()))
+    out = []
+    for items, direction in pools.values():
+        if items:
+            its = tuple(items)
+            targets = tuple(None if getattr(i, "direction", None) is None else pole_classes(i.direction) for i in its)
+            out.append(Example(its, pole_classes(direction), targets))
+    return out
+
+
+class Featurizer:
+    """Turns examples into padded tensors; with a frozen encoder each text is embedded once."""
+
+    def __init__(self, model: Any, tokenizer: Any, cfg: Any, examples: list[Example], progress: bool) -> None:
+        self.model, self.cfg = model, cfg
+        self.tokenizer = configure(tokenizer, cfg.max_length)
+        self.device = next(model.parameters()).device
+        self.cache: dict[Any, int] = {}
+        self.table = None
+        if cfg.freeze_encoder:
+            texts = {t for ex in examples for t in bridge_units(ex.items).texts}
+            self._embed_all(sorted(texts, key=lambda t: (len(t), t)), progress)
+
+    def _embed(self, texts: list) -> Any:
+        import torch
+
+        ids, mask = tokenize(self.tokenizer, texts)
+        return self.model.embed(torch.from_numpy(ids).to(self.device), torch.from_numpy(mask).to(self.device))
+
+    def _embed_all(self, texts: list, progress: bool) -> None:
+        import torch
+        from tqdm import tqdm
+
+        chunks = []
+        with torch.no_grad():
+            for i in tqdm(range(0, len(texts), 256), desc="embedding sentences", disable=not progress, leave=False):
+                chunks.append(self._embed(texts[i: i + 256]))
+        self.table = torch.cat(chunks) if chunks else None
+        self.cache = {t: i for i, t in enumerate(texts)}
+
+    def _features(self, items: Sequence[PersonaItem]) -> tuple[Any, Any]:
+        import torch
+
+        units = bridge_units(items)
+        if self.table is not None:
+            x = self.table[[self.cache[t] for t in units.texts]][torch.from_numpy(units.combine.argmax(1))]
+        else:
+            x = torch.from_numpy(units.combine).to(self.device) @ self._embed(units.texts)
+        return x, units
+
+    def batch(self, examples: Sequence[Example]) -> dict[str, Any]:
+        """x (B, U, D), kind (B, U), sign (B, U) (0 pads), target (B, 90)."""
+        import torch
+
+        feats = [self._features(ex.items) for ex in examples]
+        n = max(1, max(len(u.sign) for _, u in feats))
+        dim = self.model.head.anchors.shape[-1]
+        x = torch.zeros(len(examples), n, dim, device=self.device)
+        kind = torch.zeros(len(examples), n, dtype=torch.long, device=self.device)
+        sign = torch.zeros(len(examples), n, device=self.device)
+        for b, (f, units) in enumerate(feats):
+            u = len(units.sign)
+            x[b, :u] = f
+            kind[b, :u] = torch.from_numpy(units.kind)
+            sign[b, :u] = torch.from_numpy(units.sign)
+        target = torch.from_numpy(np.stack([ex.target for ex in examples])).to(self.device)
+        return {"x": x, "kind": kind, "sign": sign, "target": target}

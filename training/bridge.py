@@ -1,0 +1,236 @@
+"""Training the preference bridge: one config, one trainer, a checkpoint folder.
+
+    cfg = BridgeConfig.default()
+    BridgeTrainer(cfg).fit(read_records("users.jsonl"), "ckpt/bridge")
+
+With the encoder frozen (``tiny``, ``default``) every distinct text is embedded once and
+only the head trains, minutes on a laptop CPU. ``gpu`` also fine-tunes the encoder.
+Examples are users: their items (at most ``max_items``, a random subset each time so the
+bridge learns to work from little data) and, as the target, what those items express when
+each carries its own direction, else the user's direction.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from edgealign.data import Record
+from edgealign.errors import ConfigError, DataError
+
+from ._bridge_data import Example, Featurizer, examples_from_records
+
+__all__ = ["BridgeConfig", "BridgeTrainer", "load_bridge", "evaluate_examples"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class BridgeConfig:
+    """Everything that decides a bridge's training run."""
+
+    encoder: str = "minilm"
+    """"minilm" (bundled all-MiniLM-L6-v2), "tiny" (random 2-layer BERT) or a local encoder folder."""
+    freeze_encoder: bool = True
+    """Train only the head (fast, CPU) or fine-tune the encoder too (GPU)."""
+    max_length: int = 64
+    """Tokens per text; longer texts are truncated (the post first)."""
+    max_items: int = 8
+    """Most persona items per user the bridge is trained and run on."""
+    epochs: int = 6
+    samples_per_user: int = 8
+    """Random item subsets drawn from each user per epoch."""
+    batch_size: int = 32
+    lr: float = 3e-3
+    """Head learning rate (AdamW)."""
+    encoder_lr: float = 2e-5
+    """Encoder learning rate when it is fine-tuned."""
+    drift_weight: float = 1e-3
+    """Pull of the projection and anchors back towards their label-anchored start."""
+    neutral_weight: float = 0.25
+    """Class weight of neutral targets; most dimensions are neutral for most users."""
+    val_fraction: float = 0.1
+    """Share of users held out for the metrics at each epoch."""
+    seed: int = 0
+    device: str = "cpu"
+    """"cpu", "cuda" or "auto"."""
+
+    def __post_init__(self) -> None:
+        if self.max_length < 8 or self.max_items < 1 or self.epochs < 1 or self.batch_size < 1:
+            raise ConfigError("max_length >= 8, max_items, epochs and batch_size >= 1 are required")
+        if not 0 <= self.val_fraction < 1:
+            raise ConfigError("val_fraction must be in [0, 1)")
+
+    @classmethod
+    def tiny(cls, **kw: Any) -> "BridgeConfig":
+        """Seconds on a CPU: a random tiny encoder, for tests of the pipeline."""
+        return cls(**{"encoder": "tiny", "max_length": 32, "epochs": 2, "samples_per_user": 2, "batch_size": 16,
+                      "lr": 1e-2, **kw})
+
+    @classmethod
+    def default(cls, **kw: Any) -> "BridgeConfig":
+        """MiniLM frozen, head trained on the CPU."""
+        return cls(**kw)
+
+    @classmethod
+    def gpu(cls, **kw: Any) -> "BridgeConfig":
+        """MiniLM fine-tuned end to end on a GPU."""
+        return cls(**{"freeze_encoder": False, "max_length": 128, "epochs": 4, "batch_size": 64, "device": "auto", **kw})
+
+    @classmethod
+    def preset(cls, name: str, **kw: Any) -> "BridgeConfig":
+        if name not in ("tiny", "default", "gpu"):
+            raise ConfigError(f"unknown bridge preset {name!r}; choose tiny, default or gpu")
+        return getattr(cls, name)(**kw)
+
+
+class BridgeTrainer:
+    """Trains a bridge from AlignX-format records and writes a checkpoint folder."""
+
+    def __init__(self, config: BridgeConfig) -> None:
+        self.config = config
+
+    def fit(self, records: Iterable[Record], out: str | Path, progress: bool = True) -> dict[str, Any]:
+        """Train, checkpoint after every epoch, return the last validation metrics."""
+        import torch
+
+        was_deterministic = torch.are_deterministic_algorithms_enabled()
+        # Bitwise-reproducible runs: without this, threaded CPU kernels reorder float sums.
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        try:
+            return self._fit(records, Path(out), progress)
+        finally:
+            torch.use_deterministic_algorithms(was_deterministic)
+
+    def _fit(self, records: Iterable[Record], out: Path, progress: bool) -> dict[str, Any]:
+        import torch
+
+        cfg = self.config
+        torch.manual_seed(cfg.seed)
+        rng = random.Random(cfg.seed)
+        examples = examples_from_records(records)
+        if len(examples) < 2:
+            raise DataError("the bridge needs records of at least 2 users (or persona-labelled records)")
+        rng.shuffle(examples)
+        n_val = max(1, int(len(examples) * cfg.val_fraction)) if cfg.val_fraction else 0
+        val, train = examples[:n_val], examples[n_val:]
+        model, tokenizer = _build(cfg)
+        feats = Featurizer(model, tokenizer, cfg, [*train, *val], progress)
+        opt = _optimizer(model, cfg)
+        metrics: dict[str, Any] = {}
+        for epoch in range(cfg.epochs):
+            loss = self._epoch(model, feats, train, opt, rng, epoch, progress)
+            metrics = {"epoch": epoch + 1, "train_loss": loss, **(evaluate_examples(model, feats, val) if val else {})}
+            save_checkpoint(model, tokenizer, cfg, metrics, out)
+        return metrics
+
+    def _epoch(self, model, feats, train, opt, rng, epoch, progress) -> float:  # noqa: ANN001
+        import torch
+        from tqdm import tqdm
+
+        cfg = self.config
+        model.train()
+        order = rng.sample(train * cfg.samples_per_user, len(train) * cfg.samples_per_user)
+        batches = [order[i: i + cfg.batch_size] for i in range(0, len(order), cfg.batch_size)]
+        losses = []
+        bar = tqdm(batches, desc=f"bridge epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False)
+        for batch in bar:
+            subsets = [ex.sample(rng, cfg.max_items) for ex in batch]
+            loss = _loss(model, feats.batch(subsets), cfg)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            losses.append(loss.item())
+            bar.set_postfix(loss=f"{np.mean(losses[-20:]):.3f}")
+        return float(np.mean(losses))
+
+
+def _build(cfg: BridgeConfig):  # -> (BridgeModel, tokenizer)
+    import torch
+
+    from .bridge_model import BridgeHead, BridgeModel, label_anchors
+    from .encoders import load_encoder
+
+    encoder, tokenizer = load_encoder(cfg.encoder, cfg.seed)
+    neg, pos = label_anchors(encoder, tokenizer, cfg.max_length)
+    model = BridgeModel(encoder, BridgeHead(neg, pos))
+    device = "cuda" if cfg.device == "auto" and torch.cuda.is_available() else cfg.device.replace("auto", "cpu")
+    if cfg.freeze_encoder:
+        model.encoder.requires_grad_(False)
+    return model.to(device), tokenizer
+
+
+def _optimizer(model, cfg: BridgeConfig):  # noqa: ANN001
+    import torch
+
+    groups = [{"params": list(model.head.parameters()), "lr": cfg.lr}]
+    if not cfg.freeze_encoder:
+        groups.append({"params": list(model.encoder.parameters()), "lr": cfg.encoder_lr})
+    return torch.optim.AdamW(groups, weight_decay=0.0)
+
+
+def _loss(model, batch: dict, cfg: BridgeConfig):  # noqa: ANN001
+    import torch.nn.functional as F
+
+    units = model.head.item_logits(batch["x"], batch["kind"])               # (B, U, 90, 3)
+    user, _ = model.head.aggregate(units, batch["sign"])                     # (B, 90, 3)
+    weight = user.new_tensor([1.0, cfg.neutral_weight, 1.0])
+    loss = F.cross_entropy(user.reshape(-1, 3), batch["target"].reshape(-1), weight=weight)
+    return loss + cfg.drift_weight * model.head.drift()
+
+
+def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> dict[str, Any]:  # noqa: ANN001
+    """Validation metrics over ``examples`` with up to ``max_items`` items each."""
+    import torch
+
+    from edgealign.evaluate import direction_metrics
+
+    model.eval()
+    preds, refs, confs = [], [], []
+    with torch.no_grad():
+        for i in range(0, len(examples), 64):
+            chunk = [ex.first(feats.cfg.max_items) for ex in examples[i: i + 64]]
+            b = feats.batch(chunk)
+            user, _ = model.head.aggregate(model.head.item_logits(b["x"], b["kind"]), b["sign"])
+            probs = torch.softmax(user, -1)
+            preds.append(probs.argmax(-1).cpu().numpy() / 2.0)
+            confs.append(probs.max(-1).values.cpu().numpy())
+            refs.append(b["target"].cpu().numpy() / 2.0)
+    return direction_metrics(np.concatenate(preds), np.concatenate(refs), np.concatenate(confs))
+
+
+def save_checkpoint(model, tokenizer, cfg: BridgeConfig, metrics: dict, out: Path) -> None:  # noqa: ANN001
+    """config.json, head.safetensors, encoder/ (weights + tokenizer.json), metrics.json."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.head.state_dict().items()}, out / "head.safetensors")
+    if not (out / "encoder").is_dir() or not cfg.freeze_encoder:
+        model.encoder.save_pretrained(out / "encoder", safe_serialization=True)
+        tokenizer.save(str(out / "encoder" / "tokenizer.json"))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+
+
+def load_bridge(folder: str | Path):  # -> (BridgeModel, tokenizer, BridgeConfig)
+    """Rebuild a trained bridge from its checkpoint folder (CPU, eval mode)."""
+    import torch
+    from safetensors.torch import load_file
+
+    from .bridge_model import BridgeHead, BridgeModel
+    from .encoders import load_encoder
+
+    folder = Path(folder)
+    if not (folder / "config.json").is_file() or not (folder / "head.safetensors").is_file():
+        raise DataError(f"{folder} is not a bridge checkpoint (config.json and head.safetensors expected)")
+    cfg = BridgeConfig(**json.loads((folder / "config.json").read_text()))
+    encoder, tokenizer = load_encoder(str(folder / "encoder"))
+    state = load_file(folder / "head.safetensors")
+    n_dims, dim = state["anchors"].shape[1:]
+    head = BridgeHead(torch.zeros(n_dims, dim), torch.zeros(n_dims, dim))
+    head.load_state_dict(state)
+    return BridgeModel(encoder, head).eval(), tokenizer, cfg

@@ -1,0 +1,108 @@
+"""The preference bridge as a torch module: encoder, anchored head, evidence aggregation.
+
+Per sentence unit (see edgealign.featurize) the head scores each dimension's two poles by similarity to *anchors*, vectors
+initialised from the encoder's embeddings of the poles' labels. Unseen wording that means
+"I love a good joke" lands near "Likes humor" before any training, and training moves the
+anchors and a per-kind projection only as far as the data asks (weight decay pulls them back
+towards their start), which is what lets the bridge work on real language.
+
+Across units, evidence adds up: a unit's relevance to a dimension is 1 - p(neutral), its
+polarity log p(positive) - log p(negative), times its sign (-1 for a sentence of a reply the
+user rejected); their product is the evidence it contributes.
+The user's logits grow with the summed evidence and the neutral logit falls with its mass,
+so consistent items raise confidence and contradicting ones cancel.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from edgealign.preferences import SPACE
+
+from .encoders import mean_pool
+
+__all__ = ["BridgeHead", "BridgeModel", "label_anchors"]
+
+
+def label_anchors(encoder: Any, tokenizer: Any, max_length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Normalised embeddings of every negative and positive label, each (90, D)."""
+    from edgealign.featurize import configure, tokenize
+
+    configure(tokenizer, max_length)
+    out = []
+    for attr in ("negative_label", "positive_label"):
+        ids, mask = tokenize(tokenizer, [getattr(d, attr) for d in SPACE])
+        with torch.no_grad():
+            hidden = encoder(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))[0]
+        out.append(mean_pool(hidden, torch.from_numpy(mask)))
+    return out[0], out[1]
+
+
+class BridgeHead(nn.Module):
+    """Unit features (U, D) -> unit logits (U, 90, 3); a user's units -> user logits."""
+
+    N_KINDS = 3  # comment, choice, description sentences
+
+    def __init__(self, neg_anchors: torch.Tensor, pos_anchors: torch.Tensor) -> None:
+        super().__init__()
+        dim = neg_anchors.shape[1]
+        self.proj = nn.Parameter(torch.eye(dim).repeat(self.N_KINDS, 1, 1))  # (kind, D, D)
+        self.anchors = nn.Parameter(torch.stack([neg_anchors, pos_anchors]))  # (2, 90, D)
+        self.register_buffer("anchors0", self.anchors.detach().clone())
+        self.scale = nn.Parameter(torch.tensor(10.0))
+        self.bias = nn.Parameter(torch.zeros(self.N_KINDS, 3, len(SPACE)))  # (kind, pole, 90)
+        with torch.no_grad():
+            self.bias[:, 1] = 2.0  # start neutral: most dimensions say nothing about an item
+        self.agg = nn.Parameter(torch.tensor([0.0, 0.0]))                   # softplus -> a, b
+        self.agg_bias = nn.Parameter(torch.full((len(SPACE),), 1.0))
+
+    def item_logits(self, x: torch.Tensor, kind: torch.Tensor) -> torch.Tensor:
+        """x (..., D), kind (...) -> logits (..., 90, 3) ordered (negative, neutral, positive)."""
+        # Every projection for every unit, then pick: gathering a (D, D) matrix per unit
+        # would cost U * D^2 memory.
+        h = x @ self.proj[0].T
+        for k in range(1, self.N_KINDS):
+            h = torch.where((kind == k).unsqueeze(-1), x @ self.proj[k].T, h)
+        s = self.scale * torch.einsum("...d,pkd->...pk", h, self.anchors)   # (..., 2, 90)
+        b = self.bias[kind]                                                # (..., 3, 90)
+        neutral = b[..., 1, :]
+        return torch.stack([s[..., 0, :] + b[..., 0, :], neutral, s[..., 1, :] + b[..., 2, :]], dim=-1)
+
+    def aggregate(self, logits: torch.Tensor, sign: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """logits (..., U, 90, 3), sign (..., U) in {-1, 0, +1} (0 masks a padding unit)
+        -> user logits (..., 90, 3), signed evidence (..., U, 90)."""
+        logp = torch.log_softmax(logits, dim=-1)
+        relevance = (1 - logp[..., 1].exp()) * sign.abs().unsqueeze(-1)
+        evidence = relevance * (logp[..., 2] - logp[..., 0]).clamp(-12, 12) * sign.unsqueeze(-1)
+        a, b = nn.functional.softplus(self.agg).unbind()
+        z, m = evidence.sum(-2), relevance.sum(-2)
+        user = torch.stack([-a * z, self.agg_bias - b * m, a * z], dim=-1)
+        return user, evidence
+
+    def drift(self) -> torch.Tensor:
+        """How far projection and anchors moved from their start (the regulariser)."""
+        eye = torch.eye(self.proj.shape[-1], device=self.proj.device)
+        return ((self.proj - eye) ** 2).sum() + ((self.anchors - self.anchors0) ** 2).sum()
+
+
+class BridgeModel(nn.Module):
+    """Encoder + head. ``forward`` handles one user, in exactly the ONNX graph's layout."""
+
+    def __init__(self, encoder: nn.Module, head: BridgeHead) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+
+    def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(T, L) token ids -> (T, D) normalised sentence embeddings."""
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
+        return mean_pool(hidden, attention_mask)
+
+    def forward(self, input_ids, attention_mask, combine, sign, kind):  # noqa: ANN001 - ONNX signature
+        x = combine @ self.embed(input_ids, attention_mask)                # (U, D)
+        units = self.head.item_logits(x, kind)                             # (U, 90, 3)
+        user, evidence = self.head.aggregate(units, sign)
+        return units, user, evidence

