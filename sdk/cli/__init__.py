@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("edgealign.training.commands", "train a model (bridge, ica, pba) on AlignX-format data"),
     "export": ("edgealign.export.commands", "turn a checkpoint into a device artifact (ONNX, GGUF)"),
     "eval-bridge": ("edgealign.cli.eval_bridge", "score the preference bridge's inferred profiles against references"),
+    "eval": ("edgealign.cli.evaluate", "alignment accuracy of a local model on AlignX records (SPEC 6)"),
     "bench": ("edgealign.cli.bench", "measure the SDK's speed on this machine (store, bridge, ...)"),
     "space": ("edgealign.cli.space", "show the 90-dimension preference space, or parse a profile string"),
 }

@@ -55,9 +55,26 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     return bench.bench_bridge(checkpoint, artifact, users=args.users)
 
 
+def _llm_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, metavar="GGUF", help="the model (default: the bundled SmolLM2)")
+    parser.add_argument("--bridge", default=None, metavar="DIR",
+                        help="bridge artifact to hold in memory too (default: the demo's, if built)")
+    parser.add_argument("--threads", type=int, default=1, metavar="N", help="llama.cpp threads (default 1)")
+    parser.add_argument("--rounds", type=int, default=3, metavar="N", help="repeats per figure (default 3)")
+
+
+def _llm_run(args: argparse.Namespace) -> dict[str, Any]:
+    """the local LLM: load, time to first token per conditioning, decode against raw llama-cpp-python, memory"""
+    from ..llm_bench import bench_llm
+
+    step(f"benchmarking {args.model or 'the bundled model'} with {args.threads} thread(s)")
+    return bench_llm(args.model, bridge=args.bridge, n_threads=args.threads, rounds=args.rounds)
+
+
 #: target name -> (add its arguments, run it).
 TARGETS: Targets = {
     "store": (_store_arguments, _store_run),
+    "llm": (_llm_arguments, _llm_run),
     "bridge": (_bridge_arguments, _bridge_run),
 }
 

@@ -1,0 +1,214 @@
+"""A GGUF file checked in Python before llama.cpp sees a byte of it.
+
+llama.cpp trusts its input: a truncated file, a vocab-only file or an architecture it was
+not built for can crash the process instead of raising. So the header is read here first:
+magic, version, every metadata key, every tensor's type, shape and offset, and the file must
+be long enough to hold the last tensor's data. The reader is our own (a few dozen lines)
+because the ``gguf`` package is an export extra, not a device dependency, and its reader
+builds an array per vocabulary entry (seconds for a 49k-token vocabulary).
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ArtifactError
+
+__all__ = ["GGUFInfo", "SUPPORTED_ARCHITECTURES", "check_gguf", "read_gguf"]
+
+MAGIC = b"GGUF"
+VERSIONS = (2, 3)  # version 1 (32-bit lengths) is refused by llama.cpp itself
+#: Architectures this SDK hands to llama.cpp. llama (Llama 2/3.x, SmolLM2, Mistral) is tested;
+#: the others are llama.cpp architectures with the same chat and scoring path.
+SUPPORTED_ARCHITECTURES = frozenset({"llama", "qwen2", "qwen3", "gemma2", "gemma3", "phi3", "granite"})
+_DEFAULT_ALIGNMENT = 32
+
+# Metadata value types (GGUF spec): type id -> struct format of a scalar.
+_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+_STRING, _ARRAY = 8, 9
+_U64 = struct.Struct("<Q")
+
+# ggml tensor type id -> (elements per block, bytes per block). Used when the gguf package
+# is absent; with it, its complete table is used instead.
+_FALLBACK_SIZES = {
+    0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24), 8: (32, 34),
+    9: (32, 40), 10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210),
+    15: (256, 292), 20: (32, 18), 23: (256, 136), 24: (1, 1), 25: (1, 2), 26: (1, 4),
+    27: (1, 8), 28: (1, 8), 30: (1, 2),
+}
+
+
+@dataclass(frozen=True)
+class GGUFInfo:
+    """What the header of a GGUF file says."""
+
+    path: Path
+    version: int
+    architecture: str
+    n_tensors: int
+    data_end: int
+    """Byte offset just past the last tensor's data: the least size of a whole file."""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """Scalar and string values; arrays are summarised by their length."""
+
+
+class _Truncated(Exception):
+    pass
+
+
+class _Cursor:
+    """Reads little-endian GGUF values from a buffer, raising _Truncated past its end."""
+
+    def __init__(self, buf: Any, size: int) -> None:
+        self.buf, self.size, self.pos = buf, size, 0
+
+    def take(self, fmt: str) -> Any:
+        n = struct.calcsize(fmt)
+        if self.pos + n > self.size:
+            raise _Truncated
+        (value,) = struct.unpack_from("<" + fmt, self.buf, self.pos)
+        self.pos += n
+        return value
+
+    def string(self) -> str:
+        n = self.take("Q")
+        if self.pos + n > self.size:
+            raise _Truncated
+        raw = bytes(self.buf[self.pos:self.pos + n])
+        self.pos += n
+        return raw.decode("utf-8", errors="replace")
+
+    def skip(self, n: int) -> None:
+        if self.pos + n > self.size:
+            raise _Truncated
+        self.pos += n
+
+    def value(self, vtype: int) -> Any:
+        if vtype in _SCALARS:
+            return self.take(_SCALARS[vtype])
+        if vtype == _STRING:
+            return self.string()
+        if vtype == _ARRAY:
+            return self._array()
+        raise ValueError(f"unknown metadata value type {vtype}")
+
+    def _array(self) -> int:
+        """Skips an array, returning its length (arrays are vocabularies: not needed here)."""
+        etype, count = self.take("I"), self.take("Q")
+        if etype in _SCALARS:
+            self.skip(count * struct.calcsize(_SCALARS[etype]))
+        elif etype == _STRING:
+            self._skip_strings(count)
+        else:
+            for _ in range(count):
+                self.value(etype)
+        return count
+
+
+    def _skip_strings(self, count: int) -> None:
+        # A tight loop: a vocabulary holds ~100k strings and this runs on every load.
+        unpack, buf, pos = _U64.unpack_from, self.buf, self.pos
+        try:
+            for _ in range(count):
+                pos += 8 + unpack(buf, pos)[0]
+        except struct.error:
+            raise _Truncated from None
+        if pos > self.size:
+            raise _Truncated
+        self.pos = pos
+
+
+def _type_sizes() -> dict[int, tuple[int, int]]:
+    try:
+        from gguf.constants import GGML_QUANT_SIZES
+    except ImportError:
+        return _FALLBACK_SIZES
+    return {int(t): (int(b), int(s)) for t, (b, s) in GGML_QUANT_SIZES.items()}
+
+
+def _parse(cur: _Cursor, path: Path) -> GGUFInfo:
+    if bytes(cur.buf[:4]) != MAGIC:
+        raise ArtifactError(f"{path} is not a GGUF file (it does not start with the bytes 'GGUF')")
+    cur.pos = 4
+    version = cur.take("I")
+    if version not in VERSIONS:
+        raise ArtifactError(f"{path}: GGUF version {version} is not supported (this SDK reads {VERSIONS})")
+    n_tensors, n_kv = cur.take("Q"), cur.take("Q")
+    metadata = {}
+    for _ in range(n_kv):
+        key = cur.string()
+        metadata[key] = cur.value(cur.take("I"))
+    sizes, end = _type_sizes(), 0
+    tensors = [_tensor_info(cur, path) for _ in range(n_tensors)]
+    alignment = int(metadata.get("general.alignment", _DEFAULT_ALIGNMENT)) or _DEFAULT_ALIGNMENT
+    data_start = -(-cur.pos // alignment) * alignment
+    for name, dims, ttype, offset in tensors:
+        if ttype not in sizes:
+            raise ArtifactError(f"{path}: tensor {name!r} has unknown type {ttype}; the file is corrupt or too new")
+        block, nbytes = sizes[ttype]
+        elements = 1
+        for d in dims:
+            elements *= d
+        end = max(end, data_start + offset + elements // block * nbytes)
+    arch = metadata.get("general.architecture")
+    return GGUFInfo(path, version, arch if isinstance(arch, str) else "", n_tensors, max(end, data_start), metadata)
+
+
+def _tensor_info(cur: _Cursor, path: Path) -> tuple[str, list[int], int, int]:
+    name = cur.string()
+    n_dims = cur.take("I")
+    if n_dims > 4:
+        raise ArtifactError(f"{path}: tensor {name!r} claims {n_dims} dimensions (at most 4); the file is corrupt")
+    dims = [cur.take("Q") for _ in range(n_dims)]
+    return name, dims, cur.take("I"), cur.take("Q")
+
+
+def read_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
+    """Parse the header of a GGUF file; ArtifactError if it is missing, truncated or corrupt."""
+    path = Path(path)
+    if not path.is_file():
+        raise ArtifactError(f"{path}: no such model file")
+    size = path.stat().st_size
+    if size < 24:
+        raise ArtifactError(f"{path} is truncated ({size} bytes): not even a GGUF header fits")
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        cur = _Cursor(buf, size)
+        try:
+            info = _parse(cur, path)
+        except _Truncated:
+            raise ArtifactError(
+                f"{path} is truncated: its header runs past the end of the file ({size} bytes); "
+                "download or export it again"
+            ) from None
+        except (ValueError, OverflowError, MemoryError) as exc:
+            raise ArtifactError(f"{path}: corrupt GGUF header ({exc})") from None
+    return info
+
+
+def check_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
+    """Read a GGUF header and refuse what llama.cpp could crash on or this SDK cannot run:
+    a truncated file, a file without tensors (vocab-only), an unsupported architecture."""
+    info = read_gguf(path)
+    if info.n_tensors == 0:
+        raise ArtifactError(
+            f"{info.path} holds no tensors (a vocab-only GGUF?): it has a tokenizer but no weights to run"
+        )
+    if not info.architecture:
+        raise ArtifactError(f"{info.path} does not say its architecture (general.architecture is missing)")
+    if info.architecture not in SUPPORTED_ARCHITECTURES:
+        raise ArtifactError(
+            f"{info.path}: architecture {info.architecture!r} is not supported; "
+            f"this SDK runs {', '.join(sorted(SUPPORTED_ARCHITECTURES))}"
+        )
+    size = info.path.stat().st_size
+    if size < info.data_end:
+        raise ArtifactError(
+            f"{info.path} is truncated: its tensors need {info.data_end:,} bytes but the file has {size:,}; "
+            "download or export it again"
+        )
+    return info

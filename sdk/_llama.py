@@ -1,0 +1,129 @@
+"""The one module that touches llama-cpp-python: loading, token streaming, scoring.
+
+Everything native is behind these few functions so that :mod:`edgealign.llm` reads as plain
+Python, and so that ``import edgealign`` never loads llama.cpp (it is imported here only
+inside functions, when a model is opened).
+"""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+
+from .errors import MissingDependencyError, ModelError, PromptError
+
+__all__ = ["load_llama", "stream_text", "Scorer"]
+
+#: Tokens per llama.cpp batch when every position's logits are kept: the context's output
+#: buffer holds n_batch x n_vocab floats (25 MB for a 49k vocabulary at 128, 100 MB at 512).
+_SCORING_BATCH = 128
+
+
+def load_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int, logits_all: bool = False) -> Any:
+    """A ``llama_cpp.Llama`` over a file already checked by ``check_gguf``; ModelError if
+    llama.cpp still refuses it."""
+    try:
+        import llama_cpp
+    except ImportError:
+        raise MissingDependencyError("llama-cpp-python", "all") from None
+    batch = {"n_batch": min(n_ctx, _SCORING_BATCH), "n_ubatch": min(n_ctx, _SCORING_BATCH)} if logits_all else {}
+    try:
+        return llama_cpp.Llama(
+            model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
+            seed=seed, logits_all=logits_all, verbose=False, **batch,
+        )
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc
+
+
+def _end_test(llama: Any):
+    """A predicate for end of generation: EOS, end-of-turn or any token the vocabulary marks
+    as final. Resolved once per call, not per token."""
+    import llama_cpp
+
+    vocab, is_eog = llama._model.vocab, llama_cpp.llama_vocab_is_eog
+    return lambda token: bool(is_eog(vocab, token))
+
+
+def stream_text(
+    llama: Any, ids: Sequence[int], *, max_tokens: int, temperature: float, top_p: float = 0.95, top_k: int = 40
+) -> Iterator[str]:
+    """Sample up to ``max_tokens`` after ``ids``, yielding text as soon as it is valid UTF-8.
+
+    Runs on ``Llama.generate`` (the token loop under ``create_completion``) with one
+    incremental UTF-8 decoder, so the per-token cost over raw llama-cpp-python is a piece
+    lookup and a yield. ``generate`` reuses the KV cache for the longest common prefix with
+    the previous call.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    is_end, n = _end_test(llama), 0
+    for token in llama.generate(list(ids), temp=temperature, top_p=top_p, top_k=top_k, repeat_penalty=1.0):
+        if is_end(token):
+            break
+        text = decoder.decode(llama.detokenize([token]))
+        if text:
+            yield text
+        n += 1
+        if n >= max_tokens:
+            break
+    tail = decoder.decode(b"", final=True)
+    if tail:
+        yield tail
+
+
+def _log_softmax_at(logits: np.ndarray, token: int) -> float:
+    row = logits.astype(np.float64)
+    top = row.max()
+    return float(row[token] - top - np.log(np.exp(row - top).sum()))
+
+
+class Scorer:
+    """Log-probabilities of response tokens, on a second llama.cpp context over the same file.
+
+    Scoring needs the logits of every position (``logits_all``); chat does not, and keeping
+    them costs an output-layer product and n_vocab floats per prompt token. So chat keeps its
+    lean context and this one is created on first use. Consecutive calls that share a prefix
+    (chosen and rejected after one prompt) evaluate only the tokens after it.
+    """
+
+    def __init__(self, path: Path, *, n_ctx: int, n_threads: int | None, seed: int) -> None:
+        self._args = dict(n_ctx=n_ctx, n_threads=n_threads, seed=seed)
+        self._path = path
+        self._llama: Any = None
+
+    def logprob(self, prompt_ids: Sequence[int], response_ids: Sequence[int]) -> float:
+        """Sum of log p(response_ids[j] | prompt_ids + response_ids[:j])."""
+        if not prompt_ids:
+            raise PromptError("scoring needs at least one prompt token to condition on")
+        ids = list(prompt_ids) + list(response_ids)
+        if len(ids) > self._args["n_ctx"]:
+            raise PromptError(
+                f"prompt and response need {len(ids)} tokens, over the context of {self._args['n_ctx']}; "
+                "open the model with a larger n_ctx or shorten the persona"
+            )
+        llama = self._evaluate(ids)
+        start = len(prompt_ids) - 1  # the logits at position i predict token i + 1
+        return sum(_log_softmax_at(llama.scores[start + j], tok) for j, tok in enumerate(response_ids))
+
+    def _evaluate(self, ids: list[int]) -> Any:
+        if self._llama is None:
+            self._llama = load_llama(self._path, logits_all=True, **self._args)
+        llama = self._llama
+        keep = 0
+        for a, b in zip(llama.input_ids[: llama.n_tokens], ids):
+            if a != b:
+                break
+            keep += 1
+        # Rows before `keep` were computed from the same tokens, so their logits still hold;
+        # eval() drops the KV cache past n_tokens before decoding the rest.
+        llama.n_tokens = keep
+        llama.eval(ids[keep:])
+        return llama
+
+    def close(self) -> None:
+        if self._llama is not None:
+            self._llama.close()
+            self._llama = None

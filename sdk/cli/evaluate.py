@@ -1,0 +1,50 @@
+"""``edgealign eval``: alignment accuracy of a local GGUF model on AlignX records (SPEC 6)."""
+
+from __future__ import annotations
+
+import argparse
+from contextlib import ExitStack
+
+from ._output import emit_json, step
+
+
+def eval_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--data", required=True, metavar="FILE", help="AlignX records (.json, .jsonl or .parquet)")
+    add("--mode", required=True, choices=("base", "pba", "ica"), help="what the policy's prompt carries")
+    add("--model", default=None, metavar="GGUF", help="the policy (default: the bundled SmolLM2)")
+    add("--ref", default=None, metavar="GGUF",
+        help="the reference (default: the policy itself, scored without the persona)")
+    add("--profile-source", default="given", choices=("given", "directions", "bridge"),
+        help="where PBA profiles start: the record's text, its directions, or the bridge (default given)")
+    add("--bridge", default=None, metavar="DIR", help="a preference-bridge artifact folder")
+    add("--limit", type=int, default=None, metavar="N", help="score the first N records only")
+    add("--items", type=int, default=None, metavar="N", help="at most N persona items per record")
+    add("--beta", type=float, default=0.1, help="DPO beta of the reward (default 0.1)")
+    add("--threads", type=int, default=None, metavar="N", help="llama.cpp threads (default: its choice)")
+    add("--n-ctx", type=int, default=2048, metavar="N", help="context size in tokens (default 2048)")
+    add("--json", action="store_true", help="print one JSON object")
+
+
+def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
+    from ..alignment import alignment_accuracy, load_bridge
+    from ..data import read_records
+    from ..llm import LocalLLM
+
+    with ExitStack() as stack:
+        opened = lambda path: stack.enter_context(LocalLLM.open(path, n_ctx=args.n_ctx, n_threads=args.threads))
+        step(f"loading {args.model or 'the bundled model'}")
+        policy = opened(args.model)
+        reference = policy if args.ref is None or args.ref == args.model else opened(args.ref)
+        bridge = load_bridge(args.bridge) if args.bridge else None
+        step(f"scoring {args.data} in mode {args.mode}")
+        result = alignment_accuracy(
+            read_records(args.data), policy, reference, mode=args.mode, profile_source=args.profile_source,
+            bridge=bridge, beta=args.beta, limit=args.limit, items=args.items, progress=True,
+        )
+    if args.json:
+        emit_json(result)
+    else:
+        for key in ("n", "accuracy", "length_baseline_accuracy", "no_persona_accuracy", "reference"):
+            print(f"{key:<25} {result[key]}")
+    return 0

@@ -1,0 +1,262 @@
+"""``edgealign bench llm``: the local LLM's speed and memory, beside raw llama-cpp-python.
+
+Measured in one run on the bundled model (or any GGUF): load time; prompt tokens and time to
+first token for the three conditionings on one fixed 8-item persona; greedy decode speed
+through the SDK's streaming chat and through llama-cpp-python's own token loop on the same
+prompt, alternating, the fastest of several runs (the machine may be shared); and the peak
+resident memory of a fresh process holding the model (and a bridge, when one is given or
+built) after answering once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from .errors import ModelError
+from .persona import Choice, Comment, Description, Persona
+from .preferences import N_DIMS, PreferenceProfile
+
+__all__ = ["bench_llm", "BENCH_PERSONA", "BENCH_TASK"]
+
+BENCH_TASK = "I have a free Saturday and a small budget. What should I do with the day?"
+_DECODE_TASK = "Write a detailed list of twenty ideas for a relaxing weekend at home, one sentence each."
+
+
+def _direction(*dims: int) -> tuple[float, ...]:
+    values = [0.5] * N_DIMS
+    for d in dims:
+        values[d] = 1.0
+    return tuple(values)
+
+
+_HUMOR, _CONCISE, _HONEST, _AGREEABLE = 73, 16, 42, 5
+#: A fixed persona of 8 items (1 description, 4 comments, 3 choices), every labelled item
+#: carrying the direction of what it expresses, so PBA's profile is SPEC 4's aggregation.
+BENCH_PERSONA = Persona(
+    description=Description("Retired nurse, two grandchildren, allotment on weekends. "
+                            "I like straight talk and a laugh."),
+    comments=(
+        Comment("What is the best way to keep a vegetable garden going through a dry summer?",
+                "Mulch everything, water at dawn, and stop fussing. My courgettes survived last year on neglect "
+                "and good intentions, which is more than I can say for my husband's tomatoes.",
+                _direction(_HUMOR, _CONCISE)),
+        Comment("Is it rude to tell a friend their business plan will not work?",
+                "Not if you say it kindly and give reasons. I would rather hear the truth from a friend now than "
+                "from a bank manager later. Be honest, be specific, offer to help.", _direction(_HONEST, _AGREEABLE)),
+        Comment("How do you explain screen time limits to a seven year old?",
+                "Keep it short: the tablet gets tired too. Then go outside together. Long lectures do nothing; "
+                "a walk to the park and a silly game of I spy does everything.", _direction(_CONCISE, _HUMOR)),
+        Comment("What was the most useful advice you got when you started work?",
+                "A ward sister told me: write it down, say what you do not know, and never pretend. Forty years "
+                "later it is still the best advice I have had.", _direction(_HONEST, _CONCISE)),
+    ),
+    choices=(
+        Choice("Recommend a book for a long train journey.",
+               "Three Men in a Boat: short chapters, gentle, and very funny.",
+               "There are many books that could be suitable depending on a wide range of personal factors, "
+               "including genre preferences, reading speed and the length of the journey in question.",
+               _direction(_HUMOR, _CONCISE)),
+        Choice("My neighbour keeps parking across my drive. What should I do?",
+               "Knock, be friendly, and tell them plainly it blocks you in. Most people just have not noticed.",
+               "Leave an anonymous note on their windscreen and see whether that works over the next few weeks.",
+               _direction(_HONEST, _AGREEABLE)),
+        Choice("Any tips for a first-time dog owner?",
+               "Walks twice a day, the same rules from everyone, and a sense of humour about the shoes.",
+               "Dogs require significant commitment; research breeds extensively and consult professionals "
+               "before, during and after adoption to ensure optimal outcomes for all involved.",
+               _direction(_HUMOR, _CONCISE)),
+    ),
+)
+
+
+def _conditionings(persona: Persona) -> dict[str, dict[str, Any]]:
+    profile = PreferenceProfile.aggregate(persona.labelled_directions())
+    return {"none": {}, "pba": {"conditioning": "pba", "profile": profile},
+            "ica": {"conditioning": "ica", "persona": persona}}
+
+
+def _ttft_ms(llm: Any, kws: dict[str, dict[str, Any]], rounds: int, max_tokens: int) -> dict[str, float]:
+    """Fastest time from the chat call to its first streamed text, per conditioning. The
+    conditioning changes at every call, so each pays for its whole prompt (no cache)."""
+    times: dict[str, list[float]] = {name: [] for name in kws}
+    for _ in range(rounds):
+        for name, kw in kws.items():
+            start = time.perf_counter()
+            chunks = llm.chat(BENCH_TASK, max_tokens=max_tokens, temperature=0, stream=True, **kw)
+            next(chunks, None)
+            times[name].append(time.perf_counter() - start)
+            chunks.close()
+    return {name: round(1000 * min(t), 1) for name, t in times.items()}
+
+
+def _rate(stamps: list[float], n_tokens: int) -> float:
+    """Tokens per second after the first one (the first is prompt time, not decode time)."""
+    span = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
+    return (n_tokens - 1) / span if span > 0 else 0.0
+
+
+def _sdk_decode(llm: Any, kw: dict[str, Any], max_tokens: int) -> tuple[list[float], str]:
+    stamps, parts = [], []
+    for chunk in llm.chat(_DECODE_TASK, max_tokens=max_tokens, temperature=0, stream=True, **kw):
+        stamps.append(time.perf_counter())
+        parts.append(chunk)
+    return stamps, "".join(parts)
+
+
+def _raw_decode(raw: Any, ids: list[int], max_tokens: int) -> tuple[list[float], list[int]]:
+    """llama-cpp-python's own token loop, as a developer would write it: greedy, stop at EOG."""
+    import llama_cpp
+
+    vocab, is_eog = raw._model.vocab, llama_cpp.llama_vocab_is_eog
+    stamps, tokens = [], []
+    raw.reset()
+    for token in raw.generate(ids, temp=0.0, repeat_penalty=1.0):
+        if is_eog(vocab, token):
+            break
+        stamps.append(time.perf_counter())
+        tokens.append(token)
+        if len(tokens) >= max_tokens:
+            break
+    return stamps, tokens
+
+
+def _decode(llm: Any, raw: Any, kw: dict[str, Any], pairs: int, max_tokens: int) -> dict[str, Any]:
+    """SDK streaming chat and raw llama-cpp-python on the same prompt, alternating who goes
+    first. Both are greedy from the same prompt, so they make the same tokens (checked).
+
+    The figures are the fastest run of each: other processes only ever slow a run down, so
+    on a shared machine the fastest is the closest to what the code costs (timeit's rule);
+    the median ratio of the pairs is reported beside it.
+    """
+    ids = llm.tokenize(llm.render(_DECODE_TASK, reply_tokens=max_tokens, **kw))
+    sdk, plain, texts = [], [], set()
+    for i in range(pairs):
+        for use_sdk in ((True, False) if i % 2 == 0 else (False, True)):
+            if use_sdk:
+                stamps, text = _sdk_decode(llm, kw, max_tokens)
+                sdk.append(stamps)
+            else:
+                stamps, tokens = _raw_decode(raw, ids, max_tokens)
+                plain.append(_rate(stamps, len(tokens)))
+                text = raw.detokenize(tokens).decode("utf-8", errors="replace")
+            texts.add(text)
+    sdk_rates = [_rate(stamps, len(tokens)) for stamps in sdk]  # the same tokens as raw
+    best_sdk, best_raw = max(sdk_rates), max(plain)
+    return {"decode_tokens": len(tokens), "sdk_decode_tok_s": round(best_sdk, 1),
+            "raw_decode_tok_s": round(best_raw, 1),
+            "decode_ratio": round(best_sdk / best_raw, 3) if best_raw else None,
+            "decode_ratio_median_of_pairs": round(statistics.median(a / b for a, b in zip(sdk_rates, plain) if b), 3),
+            "decode_same_text": len(texts) == 1}
+
+
+_RSS_PROBE = """
+import json, resource, sys
+args = json.loads(sys.argv[1])
+
+def peak_mb():
+    # VmHWM is this process's own high-water mark; ru_maxrss would carry over the parent's
+    # peak across fork and exec on Linux, so it is only the fallback elsewhere.
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(l.split()[1]) for l in f if l.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+from edgealign.llm import LocalLLM
+from edgealign.llm_bench import BENCH_PERSONA
+base = peak_mb()
+llm = LocalLLM.open(args["model"], n_ctx=args["n_ctx"], n_threads=args["n_threads"])
+llm.chat("Hello!", max_tokens=4, temperature=0)
+if args["bridge"]:
+    from edgealign.alignment import load_bridge
+    load_bridge(args["bridge"]).infer(list(BENCH_PERSONA.items()))
+print(json.dumps({"peak_rss_mb": round(peak_mb(), 1), "python_baseline_rss_mb": round(base, 1)}))
+"""
+
+
+def _built_bridge() -> str | None:
+    """The bridge ``make demo`` builds, when it exists."""
+    from .artifacts import MANIFEST
+    from .bridge import default_bridge_path
+
+    folder = default_bridge_path()
+    return str(folder) if (folder / MANIFEST).is_file() else None
+
+
+def _peak_rss(model: Any, bridge: Any, n_ctx: int, n_threads: int | None) -> dict[str, Any]:
+    """Peak RSS (VmHWM) of a fresh process that loaded the model (and the bridge) and
+    answered once: what a device app pays to be ready."""
+    args = json.dumps({"model": model and str(model), "bridge": bridge and str(bridge),
+                       "n_ctx": n_ctx, "n_threads": n_threads})
+    out = subprocess.run([sys.executable, "-c", _RSS_PROBE, args], capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise ModelError(f"the memory probe failed: {out.stderr.strip().splitlines()[-1:]}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result["peak_rss_includes"] = f"the model and the bridge at {bridge}" if bridge else \
+        "the model only (no --bridge DIR given and no built bridge found, so the bridge was skipped)"
+    return result
+
+
+def bench_llm(
+    model: str | os.PathLike[str] | None = None,
+    *,
+    bridge: str | os.PathLike[str] | None = None,
+    n_threads: int | None = 1,
+    n_ctx: int = 2048,
+    max_tokens: int = 64,
+    rounds: int = 3,
+) -> dict[str, Any]:
+    """Measure the local LLM (default: the bundled SmolLM2) and return one JSON-ready dict
+    with ``load_ms``, ``prompt_tokens`` and ``ttft_ms`` per conditioning, ``sdk_decode_tok_s``,
+    ``raw_decode_tok_s``, ``decode_ratio``, ``peak_rss_mb`` and whether each goal is met."""
+    llm, raw, loads = _load_both(model, n_ctx, n_threads)
+    try:
+        kws = _conditionings(BENCH_PERSONA)
+        render = lambda kw: llm.render(BENCH_TASK, reply_tokens=max_tokens, **kw)
+        tokens = {name: llm.count_tokens(render(kw)) for name, kw in kws.items()}
+        result = {"model": llm.path.name, "n_threads": n_threads, "n_ctx": n_ctx, "persona_items": len(BENCH_PERSONA),
+                  **loads, "prompt_tokens": tokens, "ttft_ms": _ttft_ms(llm, kws, rounds, max_tokens)}
+        result.update(_decode(llm, raw, kws["pba"], 2 * rounds, max_tokens))
+    finally:
+        raw.close()
+        llm.close()
+    result.update(_peak_rss(model, bridge or _built_bridge(), n_ctx, n_threads))
+    return _with_goals(result)
+
+
+def _load_both(model: Any, n_ctx: int, n_threads: int | None) -> tuple[Any, Any, dict[str, float]]:
+    """The SDK's model and a raw llama-cpp-python one, each timed on its second load so that
+    neither pays llama.cpp's one-time start-up (reported apart as ``cold_load_ms``)."""
+    from ._llama import load_llama
+    from .llm import LocalLLM
+
+    times: dict[str, float] = {}
+    for name in ("cold_load_ms", "load_ms"):
+        start = time.perf_counter()
+        llm = LocalLLM.open(model, n_ctx=n_ctx, n_threads=n_threads)
+        times[name] = round(1000 * (time.perf_counter() - start), 1)
+        start = time.perf_counter()
+        raw = load_llama(llm.path, n_ctx=n_ctx, n_threads=n_threads, seed=0)
+        times["raw_load_ms"] = round(1000 * (time.perf_counter() - start), 1)
+        if name == "cold_load_ms":
+            llm.close()
+            raw.close()
+    return llm, raw, times
+
+
+def _with_goals(result: dict[str, Any]) -> dict[str, Any]:
+    share = result["prompt_tokens"]["pba"] / result["prompt_tokens"]["ica"]
+    result["pba_share_of_ica_tokens"] = round(share, 3)
+    result["goals"] = {
+        "decode_ratio >= 0.95": (result["decode_ratio"] or 0) >= 0.95,
+        "pba prompt <= 25% of ica": share <= 0.25,
+        "peak_rss_mb <= 500": result["peak_rss_mb"] <= 500,
+    }
+    result["machine"] = {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)}
+    return result
