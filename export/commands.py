@@ -32,9 +32,30 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     return {"out": args.out, "files": sorted(manifest.files), **manifest.metrics}
 
 
+def _gguf_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="Hugging Face Llama checkpoint folder (save_pretrained)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write")
+    parser.add_argument("--quant", default="q8_0,q4_k_m", metavar="TYPES",
+                        help="comma-separated files to ship: f32, f16, q8_0, q4_k_m (default q8_0,q4_k_m)")
+    parser.add_argument("--base", choices=("f32", "f16"), default="f32", help="precision converted to first (default f32)")
+    parser.add_argument("--threads", type=int, default=2, metavar="N", help="llama.cpp threads (default 2)")
+
+
+def _gguf_run(args: argparse.Namespace) -> dict[str, Any]:
+    """a Llama checkpoint to GGUF (F32/F16, Q8_0, Q4_K_M), parity-checked against transformers"""
+    from .gguf import export_gguf
+
+    quants = [q for q in args.quant.split(",") if q.strip()]
+    manifest = export_gguf(args.checkpoint, args.out, quants, base=args.base, n_threads=args.threads)
+    parity = manifest.metrics["parity"]
+    flat = {f"{q}_{k}": v for q, figures in parity.items() for k, v in figures.items() if k not in ("quant", "n_prompts")}
+    return {"out": args.out, "files": sorted(manifest.files), **flat, "parity": parity}
+
+
 #: target -> (add its options, run it).
 EXPORT_TARGETS: Targets = {
     "bridge": (_bridge_arguments, _bridge_run),
+    "gguf": (_gguf_arguments, _gguf_run),
 }
 
 
