@@ -66,3 +66,25 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is absent (it exists for developers and CI only)")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def tiny_bridge_checkpoint(tmp_path_factory) -> Path:
+    """A bridge trained with the tiny preset on 40 synthetic users (seconds)."""
+    pytest.importorskip("torch")
+    from edgealign.training.bridge import BridgeConfig, BridgeTrainer
+    from edgealign.training.synth import SynthConfig, generate_records
+
+    out = tmp_path_factory.mktemp("bridge") / "ckpt"
+    BridgeTrainer(BridgeConfig.tiny()).fit(generate_records(SynthConfig(users=40, seed=1)), out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_bridge_artifact(tiny_bridge_checkpoint, tmp_path_factory) -> Path:
+    """That bridge exported to ONNX fp32 + int8, parity-checked."""
+    from edgealign.export.onnx import export_bridge
+
+    out = tmp_path_factory.mktemp("bridge") / "artifact"
+    export_bridge(tiny_bridge_checkpoint, out, int8=True, min_agreement=0.9)
+    return out

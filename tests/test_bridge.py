@@ -17,22 +17,13 @@ pytest.importorskip("torch")
 
 
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    from edgealign.training.bridge import BridgeConfig, BridgeTrainer
-    from edgealign.training.synth import SynthConfig, generate_records
-
-    out = tmp_path_factory.mktemp("bridge") / "ckpt"
-    BridgeTrainer(BridgeConfig.tiny()).fit(generate_records(SynthConfig(users=40, seed=1)), out, progress=False)
-    return out
+def checkpoint(tiny_bridge_checkpoint):
+    return tiny_bridge_checkpoint
 
 
 @pytest.fixture(scope="module")
-def artifact(checkpoint, tmp_path_factory):
-    from edgealign.export.onnx import export_bridge
-
-    out = tmp_path_factory.mktemp("bridge") / "artifact"
-    export_bridge(checkpoint, out, int8=True, min_agreement=0.9)
-    return out
+def artifact(tiny_bridge_artifact):
+    return tiny_bridge_artifact
 
 
 ITEMS = [
