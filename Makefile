@@ -14,8 +14,9 @@ export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: demo test install clean
 
+# The demo keeps what it builds (the bridge) in the clone, not in the user's data folder.
 demo: $(VENV)/.installed
-	$(BIN)/edgealign demo
+	EDGEALIGN_HOME=$(CURDIR)/.edgealign $(BIN)/edgealign demo
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

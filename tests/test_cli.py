@@ -66,8 +66,25 @@ def test_synth_writes_valid_alignx_records(tmp_path):
     assert len(records) == 6 and all(r.direction and len(r.persona) for r in records)
 
 
-def test_demo_runs(capsys):
-    assert main(["demo", "--json"]) == 0
+def test_demo_runs_on_a_built_bridge(tmp_path, tiny_bridge_artifact, capsys):
+    import shutil
+
+    shutil.copytree(tiny_bridge_artifact, tmp_path / "artifacts" / "bridge")
+    assert main(["demo", "--home", str(tmp_path), "--max-tokens", "4", "--threads", "1", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"ada", "ben"}
-    assert data["ada"]["profile"] != data["ben"]["profile"]
+    assert set(data["profiles"]) == {"ada", "ben"}
+    assert len(data["answers"]) == 3 and all(isinstance(a, str) for a in data["answers"].values())
+    assert data["where"]["bridge"] == str(tmp_path / "artifacts" / "bridge")
+    assert open(data["where"]["store"], "rb").read(16) != b"SQLite format 3\x00"
+
+
+def test_ensure_bridge_builds_once_then_reuses(tmp_path):
+    from edgealign.export.builds import ensure_bridge
+    from edgealign.training.bridge import BridgeConfig
+
+    said = []
+    first = ensure_bridge(tmp_path, said.append, users=20, config=BridgeConfig.tiny(), progress=False, min_agreement=0.5)
+    stamp = (first / "manifest.json").stat().st_mtime_ns
+    again = ensure_bridge(tmp_path, said.append, users=20, config=BridgeConfig.tiny(), progress=False)
+    assert again == first and (first / "manifest.json").stat().st_mtime_ns == stamp
+    assert any("training one" in s for s in said) and said[-1].startswith("Using the preference bridge")

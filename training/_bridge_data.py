@@ -79,6 +79,7 @@ class Featurizer:
         self.tokenizer = configure(tokenizer, cfg.max_length)
         self.device = next(model.parameters()).device
         self.cache: dict[Any, int] = {}
+        self._per_item: dict[PersonaItem, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.table = None
         if cfg.freeze_encoder:
             texts = {t for ex in examples for t in bridge_units(ex.items).texts}
@@ -101,30 +102,38 @@ class Featurizer:
         self.table = torch.cat(chunks) if chunks else None
         self.cache = {t: i for i, t in enumerate(texts)}
 
-    def _features(self, items: Sequence[PersonaItem]) -> tuple[Any, Any]:
+    def _item_units(self, item: PersonaItem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(cache rows, signs, kinds) of one item's units, computed once per item."""
+        hit = self._per_item.get(item)
+        if hit is None:
+            units = bridge_units([item])
+            rows = np.asarray([self.cache[units.texts[t]] for t in units.combine.argmax(1)], dtype=np.int64)
+            hit = self._per_item[item] = (rows, units.sign, units.kind)
+        return hit
+
+    def _features(self, items: Sequence[PersonaItem]) -> tuple[Any, np.ndarray, np.ndarray]:
         import torch
 
+        if self.table is not None:  # frozen encoder: look the sentences up
+            parts = [self._item_units(it) for it in items]
+            rows, sign, kind = (np.concatenate([p[i] for p in parts]) for i in range(3))
+            return self.table[torch.from_numpy(rows)], sign, kind
         units = bridge_units(items)
-        if self.table is not None:
-            x = self.table[[self.cache[t] for t in units.texts]][torch.from_numpy(units.combine.argmax(1))]
-        else:
-            x = torch.from_numpy(units.combine).to(self.device) @ self._embed(units.texts)
-        return x, units
+        x = torch.from_numpy(units.combine).to(self.device) @ self._embed(units.texts)
+        return x, units.sign, units.kind
 
     def batch(self, examples: Sequence[Example]) -> dict[str, Any]:
         """x (B, U, D), kind (B, U), sign (B, U) (0 pads), target (B, 90)."""
         import torch
 
         feats = [self._features(ex.items) for ex in examples]
-        n = max(1, max(len(u.sign) for _, u in feats))
-        dim = self.model.head.anchors.shape[-1]
-        x = torch.zeros(len(examples), n, dim, device=self.device)
-        kind = torch.zeros(len(examples), n, dtype=torch.long, device=self.device)
-        sign = torch.zeros(len(examples), n, device=self.device)
-        for b, (f, units) in enumerate(feats):
-            u = len(units.sign)
-            x[b, :u] = f
-            kind[b, :u] = torch.from_numpy(units.kind)
-            sign[b, :u] = torch.from_numpy(units.sign)
-        target = torch.from_numpy(np.stack([ex.target for ex in examples])).to(self.device)
-        return {"x": x, "kind": kind, "sign": sign, "target": target}
+        n = max(1, max(len(s) for _, s, _ in feats))
+        x = torch.zeros(len(examples), n, self.model.head.anchors.shape[-1], device=self.device)
+        kind = np.zeros((len(examples), n), dtype=np.int64)
+        sign = np.zeros((len(examples), n), dtype=np.float32)
+        for b, (f, s, k) in enumerate(feats):
+            x[b, : len(s)] = f
+            kind[b, : len(s)], sign[b, : len(s)] = k, s
+        target = torch.from_numpy(np.stack([ex.target for ex in examples]))
+        return {"x": x, "kind": torch.from_numpy(kind).to(self.device), "sign": torch.from_numpy(sign).to(self.device),
+                "target": target.to(self.device)}

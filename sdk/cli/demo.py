@@ -1,55 +1,134 @@
 """``edgealign demo``: the main job, end to end, offline.
 
-Today: two contrasting users get a synthetic history, their profiles are aggregated as
-AlignX does (SPEC section 4) and shown side by side, and the PBA and ICA prompts that will
-condition the local LLM are rendered. The bridge, the encrypted store and generation join
-as they land.
+Builds the bridge if it is missing (the project's own training and export code), opens an
+encrypted store in a temporary home, records two contrasting users' histories, infers their
+profiles from the raw text and shows them side by side with evidence, answers the same
+question for both with the local model conditioned on each profile and once without, and
+prints where everything lives. The demo is the one sdk module that reaches into training
+and export: it builds artifacts, which a device never does.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
 
-from ..preferences import N_DIMS, SPACE, PreferenceProfile
-from ..prompts import ChatTemplate, ica_prompt, pba_prompt
+from ..preferences import N_DIMS
 from ._output import emit_json, step
 
 QUESTION = "I have a free weekend coming up. How should I spend it?"
-# Two users who disagree on style and interests: concise, blunt, serious, into science and
-# fitness; against detailed, warm, playful, into music and travel.
+# Two users who disagree on style and interests, described by what they prefer.
 USERS = {
-    "ada": {16: 1.0, 5: 0.0, 73: 0.0, 47: 1.0, 81: 1.0, 6: 1.0},
-    "ben": {16: 0.0, 5: 1.0, 73: 1.0, 74: 1.0, 60: 1.0, 39: 1.0},
+    "ada": ["Concise communication style", "Low Agreeableness", "Dislikes humor", "Likes science",
+            "Likes fitness", "High Conscientiousness"],
+    "ben": ["Detailed communication style", "High Agreeableness", "Likes humor", "Likes music",
+            "Likes travel", "Strong need for Play (enjoying fun, relaxation, and laughter)"],
 }
+HISTORY_ITEMS = 8
 
 
 def demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--home", default=None, metavar="DIR",
+                        help="where artifacts are built and kept (default: $EDGEALIGN_HOME)")
+    parser.add_argument("--max-tokens", type=int, default=80, help="length of each answer (default 80)")
+    parser.add_argument("--threads", type=int, default=None, help="CPU threads for the models")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the walk-through")
 
 
-def demo(args: argparse.Namespace) -> int:
+def _directions() -> dict[str, list[float]]:
+    from ..preferences import SPACE
+
+    out = {}
+    for name, labels in USERS.items():
+        direction = [0.5] * N_DIMS
+        for label in labels:
+            index, value = SPACE.labels[label.casefold()]
+            direction[index] = value
+        out[name] = direction
+    return out
+
+
+def _record(p: Any) -> dict[str, list[float]]:
     from edgealign.training.synth import make_user
 
-    step("Writing a synthetic history for two contrasting users (seeded, offline)")
-    users = {}
-    for name, traits in USERS.items():
-        direction = [traits.get(i, 0.5) for i in range(N_DIMS)]
-        users[name] = make_user(name, direction)
-    step("Aggregating each user's labelled history into a profile (SPEC section 4)")
-    profiles = {n: PreferenceProfile.aggregate(u.persona.labelled_directions()) for n, u in users.items()}
-    template = ChatTemplate()
-    prompts = {n: template.render(pba_prompt(QUESTION, p)) for n, p in profiles.items()}
+    truth = _directions()
+    for name, direction in truth.items():
+        user = make_user(name, direction)
+        items = [user.persona.description, *user.persona.comments[:4], *user.persona.choices[:3]]
+        p.add_user(name)
+        p.record(name, items[:HISTORY_ITEMS])
+        step(f"{name}: recorded {HISTORY_ITEMS} history items; the first comment reads:")
+        print(f"    \"{user.persona.comments[0].comment}\"", file=sys.stderr)
+    return truth
+
+
+def _show_profiles(p: Any, truth: dict[str, list[float]]) -> dict[str, Any]:
+    out = {}
+    for name, gold in truth.items():
+        profile = p.profile(name)
+        wanted = {i for i, v in enumerate(gold) if v != 0.5}
+        hits = sum(profile.values[i] == gold[i] for i in wanted)
+        print(f"\n{name}: inferred profile ({hits}/{len(wanted)} of the preferences used to write the history)")
+        for e in p.explain(name, top=8):
+            mark = "+" if e.dimension.index in wanted and gold[e.dimension.index] == e.value else " "
+            print(f"  {mark} {e.label:<62} confidence {e.confidence:.2f}")
+            if e.items:
+                item, weight = e.items[0]
+                support = weight if e.value == 1.0 else -weight  # > 0: the item argues for this label
+                text = getattr(item, "comment", None) or getattr(item, "chosen", None) or getattr(item, "text", "")
+                print(f"      strongest evidence ({support:+.1f}) from a {item.kind}: \"{text[:66]}...\"")
+        out[name] = {"profile": profile.to_text(), "matched": hits, "of": len(wanted)}
+    return out
+
+
+def _answers(p: Any, max_tokens: int, live: bool) -> dict[str, str]:
+    runs = [("none", "ada", "without personalization"), ("pba", "ada", "for ada (PBA)"), ("pba", "ben", "for ben (PBA)")]
+    out = {}
+    for mode, name, title in runs:
+        if live:
+            print(f"\n--- {title}:", flush=True)
+        chunks = []
+        # Sampled, not greedy: a 135M model loops under greedy decoding. The model's seed is
+        # fixed, so a run is reproducible.
+        for chunk in p.chat(name, QUESTION, mode=mode, stream=True, max_tokens=max_tokens, temperature=0.7):
+            chunks.append(chunk)
+            if live:
+                print(chunk, end="", flush=True)
+        out[title] = "".join(chunks).strip()
+    if live:
+        print()
+    return out
+
+
+def demo(args: argparse.Namespace) -> int:
+    from edgealign.export.builds import ensure_bridge
+
+    from ..home import home_dir
+    from ..llm import default_model_path
+    from ..personalizer import Personalizer
+
+    home = Path(args.home) if args.home else home_dir()
+    step(f"Artifacts live in {home}")
+    bridge = ensure_bridge(home, step, progress=not args.json)
+    store_home = Path(tempfile.mkdtemp(prefix="edgealign-demo-"))
+    step(f"Opening an encrypted persona store in {store_home} (its key is random and held in memory only)")
+    with Personalizer.open(store_home, os.urandom(32), bridge=bridge, n_threads=args.threads) as p:
+        truth = _record(p)
+        step("Inferring each user's profile from their raw history with the bridge (no labels are used)")
+        profiles = _show_profiles(p, truth) if not args.json else {n: {"profile": p.profile(n).to_text()} for n in truth}
+        step(f"Asking the local model the same question three ways: \"{QUESTION}\"")
+        answers = _answers(p, args.max_tokens, live=not args.json)
+        db = p.store.path
+    where = {"home": str(home), "bridge": str(bridge), "model": str(default_model_path()), "store": str(db)}
     if args.json:
-        emit_json({n: {"profile": p.to_text(), "items": len(users[n].persona), "pba_prompt": prompts[n]}
-                   for n, p in profiles.items()})
+        emit_json({"profiles": profiles, "answers": answers, "where": where})
         return 0
-    for name, user in users.items():
-        print(f"\n--- {name}: {len(user.persona)} history items; first comment:")
-        print(f"    {user.persona.comments[0].comment}")
-        print(f"    profile: {profiles[name].to_text()}")
-    step("The PBA prompt that conditions the local LLM for ada (rendered with ChatML)")
-    print(prompts["ada"])
-    step("The ICA prompt for ben carries raw history instead (first 600 characters)")
-    print(template.render(ica_prompt(QUESTION, users["ben"].persona.comments[:2]))[:600])
-    print(f"\nPreference space {SPACE.version}: {N_DIMS} dimensions in {len(SPACE.groups)} groups.")
+    print("\nWhere everything lives:")
+    for key, value in where.items():
+        print(f"  {key:<7} {value}")
+    print("  The store file is SQLCipher-encrypted: without the key it reads as random bytes.")
     return 0

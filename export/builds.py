@@ -1,0 +1,61 @@
+"""Build the default device artifacts from the project's own training and export code.
+
+``make demo`` on a fresh machine has no bridge artifact: :func:`ensure_bridge` trains one on
+synthetic users (MiniLM frozen, minutes on a CPU), exports it to ONNX fp32 + int8 with the
+parity checks, and leaves checkpoint and artifact under the home folder, so the next run
+reuses them. The bundled SmolLM2 GGUF is used as it is.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from edgealign.artifacts import Manifest
+from edgealign.errors import ArtifactError
+
+if TYPE_CHECKING:
+    from edgealign.training.bridge import BridgeConfig
+
+__all__ = ["ensure_bridge", "DEMO_USERS", "DEMO_EPOCHS"]
+
+#: Enough synthetic users for a useful bridge in a couple of minutes on 2 cores.
+DEMO_USERS = 600
+DEMO_EPOCHS = 5
+
+
+def _usable(folder: Path) -> bool:
+    try:
+        Manifest.read(folder, "bridge")
+        return True
+    except ArtifactError:
+        return False
+
+
+def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int = DEMO_USERS,
+                  config: "BridgeConfig | None" = None, progress: bool = True,
+                  min_agreement: float = 0.97) -> Path:
+    """The bridge artifact under ``home/artifacts/bridge``, built first if missing or broken
+    (``config`` defaults to the ``default`` preset with :data:`DEMO_EPOCHS` epochs)."""
+    from edgealign.training.bridge import BridgeConfig, BridgeTrainer
+    from edgealign.training.synth import SynthConfig, generate_records
+
+    from .onnx import export_bridge
+
+    artifact, checkpoint = home / "artifacts" / "bridge", home / "checkpoints" / "bridge"
+    if _usable(artifact):
+        say(f"Using the preference bridge in {artifact}")
+        return artifact
+    config = config or BridgeConfig.default(epochs=DEMO_EPOCHS)
+    say(f"No bridge artifact yet: training one on {users} synthetic users "
+        f"(encoder {config.encoder}, frozen, {config.epochs} epochs)")
+    shutil.rmtree(checkpoint, ignore_errors=True)
+    records = generate_records(SynthConfig(users=users, seed=0))
+    metrics = BridgeTrainer(config).fit(records, checkpoint, progress=progress)
+    say(f"Trained: accuracy on held-out users' non-neutral dimensions {metrics['accuracy_nonneutral']:.2f}")
+    say("Exporting it to ONNX (fp32 and int8) and checking parity with the torch model")
+    manifest = export_bridge(checkpoint, artifact, int8=True, min_agreement=min_agreement)
+    agreement = manifest.metrics["parity"]["bridge.int8.onnx"]["argmax_agreement"]
+    say(f"Exported to {artifact} (int8 agrees with torch on {agreement:.1%} of dimensions)")
+    return artifact
