@@ -23,6 +23,9 @@ __all__ = ["Record", "read_records", "write_records", "UGC", "PAIR", "DEMO", "DI
 UGC = "User-Generated Content"
 PAIR = "Pair-wise Comparative Feedback"
 DEMO = "Demographic Information"
+#: edgealign's extension (AlignX has none): the direction a description expresses, known for
+#: synthetic users; readers that do not know it ignore it.
+DEMO_DIRECTION = "Demographic Direction"
 DIRECTION = "Preference Direction"
 
 
@@ -65,6 +68,8 @@ class Record:
         if self.direction is not None:
             out[DIRECTION] = list(self.direction)
         out[DEMO] = self.persona.description.text if self.persona.description else ""
+        if self.persona.description and self.persona.description.direction is not None:
+            out[DEMO_DIRECTION] = list(self.persona.description.direction)
         out[UGC] = [_alignx_item(c, ("prompt", "comment")) for c in self.persona.comments]
         out[PAIR] = [_alignx_item(c, ("prompt", "chosen", "rejected")) for c in self.persona.choices]
         if self.profile is not None:
@@ -106,7 +111,9 @@ def _direction(value: Any, where: str, field: str) -> tuple[float, ...] | None:
 
 def _description(data: dict, where: str) -> Description | None:
     text = _optional_text(data, DEMO, where)
-    return Description(text) if text and text.strip() else None
+    if not text or not text.strip():
+        return None
+    return Description(text, _direction(data.get(DEMO_DIRECTION), where, DEMO_DIRECTION))
 
 
 def _items(data: dict, key: str, where: str, cls: type, names: tuple[str, ...]) -> Iterator[Any]:

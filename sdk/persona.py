@@ -71,13 +71,17 @@ class Description:
     """The user's own description of themselves (AlignX DEMO)."""
 
     text: str
+    direction: tuple[float, ...] | None = None
+    """AlignX labels no description; synthetic users know which dimensions theirs expresses."""
     kind = "description"
 
     def __post_init__(self) -> None:
         _require_text(self.text, "text", self.kind)
+        object.__setattr__(self, "direction", _check_direction(self.direction, self.kind))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": self.kind, "text": self.text}
+        d = {"type": self.kind, "text": self.text}
+        return d if self.direction is None else {**d, "direction": list(self.direction)}
 
 
 PersonaItem = Union[Comment, Choice, Description]

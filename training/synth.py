@@ -192,7 +192,7 @@ class _Writer:
 
     def description(self) -> Description:
         dims = self.pick(self.rng.randint(2, 4))
-        return Description(" ".join(self.phrase(d) for d in dims))
+        return Description(" ".join(self.phrase(d) for d in dims), self.item_direction(dims))
 
     def response(self, dims: list[int], flip: bool) -> str:
         return f"{self.rng.choice(_ANSWER_OPEN)} {self.text(dims, flip)}"
