@@ -74,9 +74,42 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     return {"out": args.out, "preset": args.preset, **metrics}
 
 
-#: target -> (add its options, run it). Aligners (ica, pba) join here.
+def _aligner_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--preset", default="smollm2-135m", choices=("tiny", "smollm2-135m", "llama-3.1-8b"),
+                        help="configuration preset (default smollm2-135m)")
+    parser.add_argument("--data", nargs="+", required=True, metavar="FILE", help="AlignX-format record files")
+    parser.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder (Hugging Face layout)")
+    parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
+    for flag, kind in (("--seed", int), ("--epochs", int), ("--max-steps", int), ("--lr", float)):
+        parser.add_argument(flag, type=kind, default=None, help=f"override the preset's {flag[2:]}")
+
+
+def _aligner_run(args: argparse.Namespace, method: str) -> dict[str, Any]:
+    from edgealign.cli._output import step
+
+    from .aligners import train_aligner
+
+    step(f"training the {method.upper()} aligner ({args.preset} preset) on {', '.join(args.data)}")
+    overrides = {"seed": args.seed, "epochs": args.epochs, "max_steps": args.max_steps, "lr": args.lr}
+    return train_aligner(method, args.preset, args.data, args.out, resume=args.resume, progress=not args.json,
+                         **overrides)
+
+
+def _ica_run(args: argparse.Namespace) -> dict[str, Any]:
+    """the in-context aligner (ICA): DPO with the raw persona in the prompt"""
+    return _aligner_run(args, "ica")
+
+
+def _pba_run(args: argparse.Namespace) -> dict[str, Any]:
+    """the preference-bridged aligner (PBA): DPO with the verbalised profile in the prompt"""
+    return _aligner_run(args, "pba")
+
+
+#: target -> (add its options, run it).
 TRAIN_TARGETS: Targets = {
     "bridge": (_common, _bridge_run),
+    "ica": (_aligner_arguments, _ica_run),
+    "pba": (_aligner_arguments, _pba_run),
 }
 
 

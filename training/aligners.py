@@ -1,0 +1,228 @@
+"""Training the two AlignX aligners (SPEC 5) by DPO: one config, two thin trainers.
+
+    cfg = AlignerConfig.tiny("ica")
+    ICATrainer(cfg).fit(["users.jsonl"], "ckpt/ica")
+
+One :class:`AlignerConfig` serves both methods: its ``method`` field ("ica" or "pba") picks
+the prompt (raw persona, or the verbalised profile); everything else (model, DPO settings,
+budgets) is shared, so the two aligners differ in the prompt only, as in the paper.
+:class:`ICATrainer` and :class:`PBATrainer` check the method and run the shared loop
+(:mod:`.dpo`) on examples from :mod:`.aligner_data`.
+
+The output folder is a Hugging Face checkpoint (``save_pretrained`` model, tokenizer with its
+chat template) that the GGUF exporter reads, plus ``training_state/`` (resumable),
+``metrics.jsonl`` (per step) and ``metrics.json`` (summary) and ``aligner_config.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+from edgealign.errors import ConfigError, DataError
+
+__all__ = ["AlignerConfig", "AlignerTrainer", "ICATrainer", "PBATrainer", "PRESETS", "train_aligner"]
+
+#: Preset name -> AlignerConfig class method.
+PRESETS = {"tiny": "tiny", "smollm2-135m": "smollm2_135m", "llama-3.1-8b": "llama_3_1_8b"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlignerConfig:
+    """Everything that decides an aligner's DPO run."""
+
+    method: str
+    """"ica" (raw persona in the prompt) or "pba" (verbalised preference profile)."""
+    model: str = "smollm2-135m"
+    """"tiny" (random ~1M-parameter Llama, tokenizer trained on the data), "smollm2-135m"
+    (the bundled GGUF, dequantized) or a Hugging Face causal-LM folder or id."""
+    vocab_size: int = 2048
+    """Tokenizer size of the "tiny" model."""
+    tokenizer_records: int = 2000
+    """Records the "tiny" tokenizer is trained on (the first ones)."""
+    dtype: str = "float32"
+    """Weights' dtype when loading; autocast (``mixed_precision``) does the bf16 compute."""
+    max_length: int = 2048
+    """Tokens per sequence (prompt + response + EOS); responses are cut to fit."""
+    max_prompt_length: int = 1536
+    """Budget of the rendered prompt; persona items are dropped or cut to meet it, never the task."""
+    max_items: int = 4
+    """Most comments and most choices per prompt (the reference samples 0-4 of each)."""
+    demo_alone: float = 0.15
+    """ICA: share of prompts with the self-description alone."""
+    demo_with_items: float = 0.35
+    """ICA: share of prompts with the self-description beside the sampled items."""
+    beta: float = 0.1
+    """DPO temperature (SPEC 5 and 6)."""
+    lr: float = 5e-6
+    weight_decay: float = 0.0
+    warmup_ratio: float = 0.1
+    """Share of the steps with a linear warm-up before the cosine decay."""
+    epochs: int = 1
+    max_steps: int | None = None
+    """Stop after this many optimizer steps (epochs then only bound nothing)."""
+    micro_batch_size: int = 4
+    """Pairs per process per forward."""
+    global_batch_size: int = 32
+    """Pairs per optimizer step over all processes; accumulation makes up the difference."""
+    max_grad_norm: float = 1.0
+    mixed_precision: str = "auto"
+    """"auto" (bf16 on a GPU that has it, else none), "no", "bf16" or "fp16"."""
+    gradient_checkpointing: bool = False
+    attn_implementation: str | None = None
+    """"sdpa", "flash_attention_2" or "eager"; None keeps transformers' choice."""
+    logits_chunk: int = 4096
+    """Tokens per chunk of the fp32 log-softmax over the vocabulary."""
+    shuffle_buffer: int = 10_000
+    """Records held for the streaming shuffle (memory bound, not the corpus)."""
+    save_every: int = 500
+    """Optimizer steps between checkpoints (one is always written at the end)."""
+    keep_checkpoints: int = 2
+    log_every: int = 10
+    eval_records: int = 0
+    """When > 0: DPO loss and accuracy on the first records, before and after training."""
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.method not in ("ica", "pba"):
+            raise ConfigError(f"method must be 'ica' or 'pba', got {self.method!r}")
+        if not 0 < self.max_prompt_length < self.max_length:
+            raise ConfigError("need 0 < max_prompt_length < max_length")
+        if min(self.micro_batch_size, self.global_batch_size, self.epochs, self.save_every, self.log_every) < 1:
+            raise ConfigError("batch sizes, epochs, save_every and log_every must be >= 1")
+        if self.global_batch_size % self.micro_batch_size:
+            raise ConfigError("global_batch_size must be a multiple of micro_batch_size")
+        if self.beta <= 0 or self.lr <= 0 or not 0 <= self.warmup_ratio < 1:
+            raise ConfigError("beta and lr must be > 0 and warmup_ratio in [0, 1)")
+
+    @classmethod
+    def tiny(cls, method: str, **kw: Any) -> "AlignerConfig":
+        """Seconds on a CPU: a ~1M-parameter Llama and a tokenizer trained on the data."""
+        return cls(**{"method": method, "model": "tiny", "max_length": 256, "max_prompt_length": 192,
+                      "lr": 2e-3, "epochs": 2, "micro_batch_size": 8, "global_batch_size": 8,
+                      "mixed_precision": "no", "shuffle_buffer": 256, "save_every": 1000, "log_every": 1,
+                      "eval_records": 16, **kw})
+
+    @classmethod
+    def smollm2_135m(cls, method: str, **kw: Any) -> "AlignerConfig":
+        """The bundled SmolLM2-135M-Instruct, one GPU (or a patient CPU)."""
+        return cls(**{"method": method, "model": "smollm2-135m", **kw})
+
+    @classmethod
+    def llama_3_1_8b(cls, method: str, **kw: Any) -> "AlignerConfig":
+        """The reference run: Llama-3.1-8B-Instruct, full fine-tune, beta 0.1, lr 5e-7,
+        global batch 128, 1 epoch, max length 8192, cosine with 10% warm-up, bf16; shard it
+        with ``accelerate launch`` and a ZeRO-3 or FSDP config (docs/training.md)."""
+        return cls(**{"method": method, "model": "meta-llama/Llama-3.1-8B-Instruct", "lr": 5e-7,
+                      "global_batch_size": 128, "micro_batch_size": 1, "max_length": 8192,
+                      "max_prompt_length": 7168, "mixed_precision": "bf16", "gradient_checkpointing": True,
+                      "attn_implementation": "sdpa", "save_every": 200, **kw})
+
+    @classmethod
+    def preset(cls, name: str, method: str, **kw: Any) -> "AlignerConfig":
+        if name not in PRESETS:
+            raise ConfigError(f"unknown aligner preset {name!r}; choose {', '.join(PRESETS)}")
+        return getattr(cls, PRESETS[name])(method, **kw)
+
+
+class AlignerTrainer:
+    """Trains an aligner by DPO from AlignX-format record files into a checkpoint folder."""
+
+    method: ClassVar[str | None] = None
+
+    def __init__(self, config: AlignerConfig) -> None:
+        if self.method is not None and config.method != self.method:
+            raise ConfigError(f"{type(self).__name__} trains method {self.method!r}, the config says {config.method!r}")
+        self.config = config
+
+    def fit(self, data: Sequence[str | Path], out: str | Path, *, resume: bool = False,
+            progress: bool = True) -> dict[str, Any]:
+        """Train on the record files ``data`` (streamed), write ``out``, return the metrics."""
+        from .aligner_data import PairEncoder, Sampling, count_records
+        from .dpo import process_state, train_dpo
+
+        cfg, out, files = self.config, Path(out), [str(f) for f in data]
+        missing = [f for f in files if not Path(f).is_file()]
+        if missing or not files:
+            raise DataError(f"no such record file: {', '.join(missing) or '(none given)'}")
+        model, tokenizer = self._base(files, out, resume)
+        reference = copy.deepcopy(model)  # the frozen reference: the untuned base (SPEC 6)
+        sampling = Sampling(max_items=cfg.max_items, demo_alone=cfg.demo_alone, demo_with_items=cfg.demo_with_items)
+        encoder = PairEncoder(tokenizer, cfg.method, max_length=cfg.max_length,
+                              max_prompt_length=cfg.max_prompt_length, sampling=sampling)
+        if process_state().is_main_process:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "aligner_config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+        metrics = train_dpo(model, reference, tokenizer, self._stream(files, encoder), cfg, out,
+                            n_records=count_records(files), resume=resume, progress=progress)
+        # Trained in place (DDP wraps the same module); kept for callers that go on in memory.
+        self.model, self.reference, self.tokenizer = model, reference, tokenizer
+        return {**metrics, "skipped_records": encoder.skipped}
+
+    def _stream(self, files: list[str], encoder: Any) -> Any:
+        from .aligner_data import DPOStream
+
+        cfg = self.config
+
+        def stream(epoch: int, rank: int, world: int, skip: int, limit: int | None) -> DPOStream:
+            return DPOStream(files, encoder, seed=cfg.seed, epoch=epoch, rank=rank, world_size=world,
+                             skip=skip, limit=limit, shuffle_buffer=cfg.shuffle_buffer)
+
+        return stream
+
+    def _base(self, files: list[str], out: Path, resume: bool) -> tuple[Any, Any]:
+        """The base model and tokenizer; for "tiny", a tokenizer resumed runs reload from ``out``."""
+        from .models import ensure_chat_ready, load_base, tiny_llama, train_tiny_tokenizer
+
+        cfg = self.config
+        if cfg.model != "tiny":
+            model, tokenizer = load_base(cfg.model, cfg.dtype, attn_implementation=cfg.attn_implementation)
+            return model, tokenizer
+        if resume and (out / "tokenizer.json").is_file():
+            from transformers import AutoTokenizer
+
+            tokenizer = ensure_chat_ready(AutoTokenizer.from_pretrained(str(out)))
+        else:
+            tokenizer = train_tiny_tokenizer(_tokenizer_texts(files, cfg.tokenizer_records), cfg.vocab_size)
+        return tiny_llama(tokenizer, cfg.seed, max_position_embeddings=max(1024, cfg.max_length)), tokenizer
+
+
+def _tokenizer_texts(files: list[str], limit: int) -> Any:
+    """Every text of the first ``limit`` records, with the prompt scaffolding rendered around
+    them so the template's headers become single tokens."""
+    from edgealign.data import read_records
+    from edgealign.prompts import ChatTemplate, ica_prompt, pba_prompt
+
+    template = ChatTemplate()
+    for record in itertools.islice(itertools.chain.from_iterable(read_records(f) for f in files), limit):
+        yield template.render(ica_prompt(record.prompt, list(record.persona.items())))
+        yield template.render(pba_prompt(record.prompt, record.profile or "Likes humor"))
+        yield record.chosen
+        yield record.rejected
+
+
+class ICATrainer(AlignerTrainer):
+    """In-context alignment: DPO with the raw persona (comments, choices, description) in the prompt."""
+
+    method = "ica"
+
+
+class PBATrainer(AlignerTrainer):
+    """Preference-bridged alignment: DPO with the verbalised profile in the prompt."""
+
+    method = "pba"
+
+
+def train_aligner(method: str, preset: str, data: Sequence[str], out: str, *, resume: bool = False,
+                  progress: bool = True, **overrides: Any) -> dict[str, Any]:
+    """What ``edgealign train ica|pba`` runs: a preset (with overrides), its trainer, the metrics."""
+    cfg = AlignerConfig.preset(preset, method, **{k: v for k, v in overrides.items() if v is not None})
+    trainer = {"ica": ICATrainer, "pba": PBATrainer}[method](cfg)
+    metrics = trainer.fit(data, out, resume=resume, progress=progress)
+    last = metrics.get("last_step", {})
+    return {"out": out, "preset": preset, "method": method, "steps": metrics.get("step"),
+            "train_loss": last.get("loss"), "train_accuracy": last.get("accuracy"), **metrics}
