@@ -20,14 +20,26 @@ __all__ = ["main", "COMMANDS"]
 
 #: name -> (module, one-line help). The module is imported only when its command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
+    # For people: the demo, then a user's life cycle.
     "demo": ("edgealign.cli.demo", "run the end-to-end demo with two contrasting users"),
+    "init": ("edgealign.cli.users", "create the home folder and the encrypted store; say where things live"),
+    "user": ("edgealign.cli.users", "add, list, export or import the users in the store"),
+    "ingest": ("edgealign.cli.users", "add a history JSONL or AlignX records' personas to a user's history"),
+    "profile": ("edgealign.cli.profiles", "show a user's inferred preference profile (table, JSON or plot)"),
+    "override": ("edgealign.cli.profiles", "set one of a user's dimensions until new history arrives"),
+    "lock": ("edgealign.cli.profiles", "set one of a user's dimensions for good (inference never changes it)"),
+    "clear": ("edgealign.cli.profiles", "remove an override or lock from one of a user's dimensions"),
+    "chat": ("edgealign.cli.chat", "chat with the local model personalized for a user (streamed)"),
+    "forget": ("edgealign.cli.users", "erase a user and everything about them"),
+    "doctor": ("edgealign.cli.doctor", "check what is installed, which models are where, and what to fix"),
+    # For ML teams: data, training, export, evaluation, speed.
+    "space": ("edgealign.cli.space", "show the 90-dimension preference space, or parse a profile string"),
     "synth": ("edgealign.training.commands", "write seeded synthetic AlignX users and records (JSONL)"),
     "train": ("edgealign.training.commands", "train a model (bridge, ica, pba) on AlignX-format data"),
     "export": ("edgealign.export.commands", "turn a checkpoint into a device artifact (ONNX, GGUF)"),
-    "eval-bridge": ("edgealign.cli.eval_bridge", "score the preference bridge's inferred profiles against references"),
     "eval": ("edgealign.cli.evaluate", "alignment accuracy of a local model on AlignX records (SPEC 6)"),
+    "eval-bridge": ("edgealign.cli.eval_bridge", "score the preference bridge's inferred profiles against references"),
     "bench": ("edgealign.cli.bench", "measure the SDK's speed on this machine (store, bridge, ...)"),
-    "space": ("edgealign.cli.space", "show the 90-dimension preference space, or parse a profile string"),
 }
 
 
@@ -71,11 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("edgealign: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `edgealign ... | head`: the reader left; nothing to report
+        sys.stderr.close()
+        return 0
     except Exception as exc:  # one line for the user; the traceback only with --debug
-        from ..errors import ConfigError, DataError, EdgeAlignError, PreferenceError, PromptError
+        from ..errors import ConfigError, DataError, EdgeAlignError, PreferenceError, PromptError, UnknownUserError
 
         if args.debug or not isinstance(exc, (EdgeAlignError, OSError)):
             raise
         print(f"edgealign: error: {exc}", file=sys.stderr)
-        bad_input = (ConfigError, DataError, PreferenceError, PromptError, FileNotFoundError)
+        bad_input = (ConfigError, DataError, PreferenceError, PromptError, UnknownUserError, FileNotFoundError)
         return 2 if isinstance(exc, bad_input) else 1

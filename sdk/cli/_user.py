@@ -1,0 +1,165 @@
+"""Helpers shared by the per-user commands: opening the Personalizer, naming users and
+dimensions, reading history files, and a profile as rows for a table or JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import ConfigError, DataError, UnknownUserError
+
+
+@contextlib.contextmanager
+def opened(**kw: Any) -> Iterator[Any]:
+    """``Personalizer.open()`` with the defaults ($EDGEALIGN_HOME, key from the environment or
+    keyring), closed on exit. An unknown user is bad input (exit 2), not a runtime failure."""
+    from ..personalizer import Personalizer
+
+    with Personalizer.open(**kw) as p:
+        try:
+            yield p
+        except UnknownUserError as exc:
+            raise ConfigError(f"{exc.args[0].split(';')[0]}; `edgealign user list` shows them") from exc
+
+
+def require_user(p: Any, name: str) -> str:
+    """``name`` if they exist, else ConfigError naming the next step."""
+    if not p.store.has_user(name):
+        raise ConfigError(f"no user {name!r}; `edgealign user list` shows them, `edgealign user add {name}` creates one")
+    return name
+
+
+def dimension(text: str, value: str | None = None, *, needs_value: bool = True) -> tuple[int, float | None]:
+    """A DIM argument as (index, value): an index ("16", then VALUE 0, 0.5 or 1 when
+    ``needs_value``) or a label ("Concise communication style", which implies its value)."""
+    from ..preferences import SPACE
+
+    text = text.strip()
+    number = None if value is None else _value(value)
+    if not text.isdigit():
+        found = SPACE.labels.get(text.casefold())
+        if found is None:
+            raise ConfigError(f"{text!r} is neither a dimension index (0..{len(SPACE) - 1}) nor a preference "
+                              "label; `edgealign space` lists them")
+        if number is not None and number != found[1]:
+            raise ConfigError(f"the label {text!r} already says its value ({found[1]:g}); leave VALUE out")
+        return found
+    index = int(text)
+    if index >= len(SPACE):
+        raise ConfigError(f"dimension index must be 0..{len(SPACE) - 1}, got {index}")
+    if needs_value and number is None:
+        raise ConfigError(f"dimension {index} needs a VALUE: 0 (negative pole), 0.5 (neutral) or 1 (positive pole)")
+    return index, number
+
+
+def _value(text: str) -> float:
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if number not in (0.0, 0.5, 1.0):
+        raise ConfigError(f"VALUE must be 0 (negative pole), 0.5 (neutral) or 1 (positive pole), got {text!r}")
+    return number
+
+
+def describe_key_source(source: Any) -> str:
+    """Where the master key comes from, in words (never the key)."""
+    from ..store.keys import KeyringKey, PassphraseKey
+
+    if isinstance(source, PassphraseKey):
+        return f"passphrase from {source.origin}"
+    if isinstance(source, KeyringKey):
+        return f"OS keyring (service {source.service!r})"
+    return type(source).__name__
+
+
+def locations() -> dict[str, Any]:
+    """Where things live: the home, the store, the bridge artifact and the local model."""
+    from ..bridge import default_bridge_path
+    from ..errors import ArtifactError
+    from ..home import home_dir
+    from ..llm import default_model_path
+
+    bridge = default_bridge_path()
+    try:
+        model: str | None = str(default_model_path())
+    except ArtifactError:
+        model = None
+    return {"home": str(home_dir()), "store": str(home_dir() / "persona.db"),
+            "bridge": str(bridge), "bridge_present": (bridge / "manifest.json").is_file(), "model": model}
+
+
+# -- history files -------------------------------------------------------------------------
+
+def read_history(path: str | Path) -> tuple[str, list[Any]]:
+    """The format ("history" or "alignx") and every persona item of ``path``, all validated
+    before anything is written: a history JSONL (its first non-blank line has a "type") or
+    AlignX records (their persona items, deduplicated, in order). Errors name the file and
+    the line or record."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if path.suffix != ".parquet" and _is_history(path):
+        return "history", list(_history_lines(path))
+    from ..data import read_records
+
+    items: dict[Any, None] = {}
+    for record in read_records(path):
+        items.update(dict.fromkeys(record.persona.items()))
+    return "alignx", list(items)
+
+
+def _is_history(path: Path) -> bool:
+    with open(path, encoding="utf-8") as f:
+        first = next((line for line in f if line.strip()), "")
+    try:
+        return isinstance(obj := json.loads(first), dict) and "type" in obj
+    except ValueError:
+        return False
+
+
+def _history_lines(path: Path) -> Iterator[Any]:
+    from ..persona import item_from_dict
+
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield item_from_dict(json.loads(line))
+            except ValueError as exc:  # JSONDecodeError and DataError are both ValueErrors
+                problem = f"not valid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+                raise DataError(f"{path}:{lineno}: {problem}") from None
+
+
+# -- profiles ------------------------------------------------------------------------------
+
+def profile_rows(p: Any, name: str) -> tuple[Any, list[dict[str, Any]]]:
+    """``name``'s current profile and one row per dimension: index, group, name, value,
+    label, confidence and source ("inferred", "override" or "locked")."""
+    profile = p.profile(name)
+    overrides = p.store.overrides(name)
+    rows = []
+    for dim in profile.space:
+        value, o = float(profile.values[dim.index]), overrides.get(dim.index)
+        rows.append({"index": dim.index, "group": dim.group, "name": dim.name, "value": value,
+                     "label": dim.label(value) or "neutral", "confidence": round(float(profile.confidence[dim.index]), 4),
+                     "source": "inferred" if o is None else ("locked" if o.locked else "override")})
+    return profile, rows
+
+
+def print_table(name: str, profile: Any, rows: list[dict[str, Any]]) -> None:
+    """The profile grouped by dimension group, one line per dimension."""
+    print(f"{name}: {profile.to_text() or '(neutral on every dimension)'}")
+    print(f"\n{'':7}{'dimension':<39} {'value':<37}  conf  source")
+    for group in profile.space.groups:
+        print(group)
+        for r in (r for r in rows if r["group"] == group):
+            print(f"  {r['index']:>3}  {_cut(r['name'], 39):<39} {_cut(r['label'], 33):<33} {r['value']:>3g}"
+                  f"  {r['confidence']:.2f}  {r['source']}")
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."

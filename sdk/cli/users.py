@@ -1,0 +1,158 @@
+"""``edgealign init``, ``user add|list|export|import``, ``ingest`` and ``forget``: the people
+in the encrypted store and their history."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, DataError
+from ._output import emit_json, step
+from ._user import describe_key_source, locations, opened, read_history, require_user
+
+
+def _json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+# -- init ----------------------------------------------------------------------------------
+
+def init_arguments(parser: argparse.ArgumentParser) -> None:
+    _json_flag(parser)
+
+
+def init(args: argparse.Namespace) -> int:
+    from ..store.keys import default_key_source
+
+    source = describe_key_source(default_key_source())  # KeyUnavailableError names every option
+    with opened() as p:
+        info = {**locations(), "key_source": source, "users": len(p.users())}
+    if args.json:
+        emit_json(info)
+        return 0
+    print(f"home:    {info['home']}\nstore:   {info['store']} (encrypted; key: {source})")
+    print(f"bridge:  {info['bridge']}" + ("" if info["bridge_present"] else " (missing: run `make demo`)"))
+    print(f"model:   {info['model'] or 'missing: `edgealign doctor` says how to install it'}")
+    print(f"users:   {info['users']}" + ("" if info["users"] else "; add one with `edgealign user add NAME`"))
+    return 0
+
+
+# -- user ----------------------------------------------------------------------------------
+
+def user_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = sub.add_parser("add", help="create a user (nothing happens if they exist)")
+    add.add_argument("name", metavar="NAME")
+    listing = sub.add_parser("list", help="list the users in the store")
+    export = sub.add_parser("export", help="write everything stored about a user as JSON (plaintext!)")
+    export.add_argument("name", metavar="NAME")
+    export.add_argument("--out", metavar="FILE", help="write to FILE (mode 600) instead of stdout")
+    imp = sub.add_parser("import", help="create a user from a `user export` file")
+    imp.add_argument("file", metavar="FILE")
+    imp.add_argument("--as", dest="as_name", metavar="NAME", help="import under another name")
+    for p in (add, listing, export, imp):
+        _json_flag(p)
+
+
+def user(args: argparse.Namespace) -> int:
+    with opened() as p:
+        report = _USER_ACTIONS[args.action](p, args)
+    if args.json:
+        emit_json(report)
+    elif args.action == "list":
+        print("\n".join(report["users"]) or "no users yet; add one with `edgealign user add NAME`")
+    elif args.action != "export" or args.out:
+        print(report["message"])
+    return 0
+
+
+def _add(p: Any, args: argparse.Namespace) -> dict[str, Any]:
+    created = p.add_user(args.name)
+    return {"user": args.name, "created": created,
+            "message": f"{'added' if created else 'already exists:'} {args.name}"}
+
+
+def _list(p: Any, args: argparse.Namespace) -> dict[str, Any]:
+    return {"users": p.users()}
+
+
+def _export(p: Any, args: argparse.Namespace) -> dict[str, Any]:
+    document = p.store.export_user(require_user(p, args.name))
+    if not args.out:
+        if not args.json:
+            emit_json(document)
+        return {"user": args.name, "document": document}
+    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(document, f, ensure_ascii=False)
+    step(f"{args.out} holds {args.name}'s history in plaintext: keep it safe, delete it when done")
+    return {"user": args.name, "file": args.out, "message": f"exported {args.name} to {args.out}"}
+
+
+def _import(p: Any, args: argparse.Namespace) -> dict[str, Any]:
+    try:
+        document = json.loads(Path(args.file).read_text("utf-8"))
+    except ValueError as exc:
+        raise DataError(f"{args.file}: not a `user export` file ({exc})") from None
+    name = p.store.import_user(document, args.as_name)
+    return {"user": name, "file": args.file, "message": f"imported {name} from {args.file}"}
+
+
+_USER_ACTIONS = {"add": _add, "list": _list, "export": _export, "import": _import}
+
+
+# -- ingest --------------------------------------------------------------------------------
+
+def ingest_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", required=True, metavar="NAME", help="whose history this is")
+    parser.add_argument("file", metavar="FILE",
+                        help="a history JSONL ({\"type\": \"comment\"|\"choice\"|\"description\", ...} "
+                             "per line) or AlignX records (.jsonl, .json, .parquet)")
+    _json_flag(parser)
+
+
+def ingest(args: argparse.Namespace) -> int:
+    kind, items = read_history(args.file)  # everything is validated before the store opens
+    with opened() as p:
+        added = len(p.record(require_user(p, args.user), items))
+    if args.json:
+        emit_json({"user": args.user, "file": args.file, "format": kind, "added": added})
+    else:
+        source = "history lines" if kind == "history" else "AlignX records' personas"
+        print(f"added {added} items to {args.user}'s history (from {args.file}, {source})")
+    return 0
+
+
+# -- forget --------------------------------------------------------------------------------
+
+def forget_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    _json_flag(parser)
+
+
+def forget(args: argparse.Namespace) -> int:
+    with opened() as p:
+        require_user(p, args.name)
+        if not (args.yes or _confirmed(args.name)):
+            print("edgealign: not confirmed; nothing was erased", file=sys.stderr)
+            return 1
+        p.forget(args.name)
+    if args.json:
+        emit_json({"user": args.name, "forgotten": True})
+    else:
+        print(f"forgot {args.name}: their key is destroyed and every record erased")
+    return 0
+
+
+def _confirmed(name: str) -> bool:
+    if not sys.stdin.isatty():
+        raise ConfigError(f"refusing to forget {name!r} without confirmation: no terminal to ask on; pass --yes")
+    try:
+        return input(f"This erases {name!r} and everything about them. Type the user's name to confirm: ") == name
+    except EOFError:
+        return False
