@@ -120,3 +120,10 @@ def test_heldout_phrasing_shares_no_trait_sentence_with_train():
     bank = [p for pos, neg in PHRASES.values() for p in (*pos[(2 * len(pos)) // 3:], *neg[(2 * len(neg)) // 3:])]
     assert not [p for p in bank if p in train]
     assert sum(p in held for p in bank) > len(bank) // 4
+
+
+def test_fixed_size_personas_for_evaluation():
+    records = list(generate_records(SynthConfig(users=5, seed=4, persona_items=8)))
+    assert all(len(r.persona) == 8 and len(r.persona.comments) == 4 and len(r.persona.choices) == 3 for r in records)
+    with pytest.raises(ConfigError):
+        SynthConfig(persona_items=40)

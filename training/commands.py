@@ -16,6 +16,8 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=int, default=100, help="number of users (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seed; the same seed gives the same file")
     parser.add_argument("--records-per-user", type=int, default=4, help="records per user (default 4)")
+    parser.add_argument("--persona-items", type=int, default=None, metavar="K",
+                        help="exactly K persona items per record (default: AlignX's random 0-4 comments and choices)")
     parser.add_argument("--phrasing", choices=("all", "train", "heldout"), default="all",
                         help="write with all trait phrasings, or only the train / held-out share")
     parser.add_argument("--statements", metavar="DIR", default=None,
@@ -37,7 +39,8 @@ def synth(args: argparse.Namespace) -> int:
     else:
         from .synth import SynthConfig, generate_records
 
-        cfg = SynthConfig(users=args.users, seed=args.seed, records_per_user=args.records_per_user, phrasing=args.phrasing)
+        cfg = SynthConfig(users=args.users, seed=args.seed, records_per_user=args.records_per_user,
+                          phrasing=args.phrasing, persona_items=args.persona_items)
         records = generate_records(cfg)
     n = write_records(records, args.out)
     if args.json:

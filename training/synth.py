@@ -75,6 +75,9 @@ class SynthConfig:
     """Comments and choices (each) in a user's history pool."""
     max_items: int = 4
     """At most this many comments and this many choices in one record's persona (AlignX)."""
+    persona_items: int | None = None
+    """Exactly this many persona items per record (the description, then comments and choices
+    half and half), for evaluating at a fixed history size; None: AlignX's random 0-4 each."""
     phrasing: str = "all"
     """Which trait phrasings to write with: "all", "train" (the first two thirds of each
     bank) or "heldout" (the rest), so a model can be tested on wording it never saw."""
@@ -88,6 +91,8 @@ class SynthConfig:
             raise ConfigError(f"need 1 <= min_traits <= max_traits <= {N_DIMS}")
         if self.history < 1 or self.max_items < 1:
             raise ConfigError("history and max_items must be >= 1")
+        if self.persona_items is not None and not 1 <= self.persona_items <= 1 + 2 * self.history:
+            raise ConfigError(f"persona_items must be 1..{1 + 2 * self.history} (a description plus the history)")
         if self.phrasing not in ("all", "train", "heldout"):
             raise ConfigError(f"phrasing must be 'all', 'train' or 'heldout', got {self.phrasing!r}")
 
@@ -241,6 +246,17 @@ def generate_users(cfg: SynthConfig) -> Iterator[SyntheticUser]:
         yield _user(cfg, i)[0]
 
 
+def _counts(rng: random.Random, cfg: SynthConfig) -> tuple[int, int]:
+    """How many comments and choices a record's persona samples (the description comes too)."""
+    if cfg.persona_items is not None:  # fixed size: the description, then half and half
+        rest = cfg.persona_items - 1
+        return (rest + 1) // 2, rest // 2
+    n_ugc, n_pair = 0, 0
+    while n_ugc + n_pair == 0:
+        n_ugc, n_pair = rng.randint(0, cfg.max_items), rng.randint(0, cfg.max_items)
+    return n_ugc, n_pair
+
+
 def generate_records(cfg: SynthConfig) -> Iterator[Record]:
     """AlignX-format records: per user, ``records_per_user`` tasks with a sampled persona.
 
@@ -252,9 +268,7 @@ def generate_records(cfg: SynthConfig) -> Iterator[Record]:
         user, writer = _user(cfg, i)
         rng = writer.rng
         for _ in range(cfg.records_per_user):
-            n_ugc, n_pair = 0, 0
-            while n_ugc + n_pair == 0:
-                n_ugc, n_pair = rng.randint(0, cfg.max_items), rng.randint(0, cfg.max_items)
+            n_ugc, n_pair = _counts(rng, cfg)
             persona = Persona(
                 comments=tuple(rng.sample(user.persona.comments, min(n_ugc, cfg.history))),
                 choices=tuple(rng.sample(user.persona.choices, min(n_pair, cfg.history))),
