@@ -66,7 +66,7 @@ def examples_from_records(records: Iterable[Record]) -> list[Example]:
     for items, direction in pools.values():
         if items:
             its = tuple(items)
-            targets = tuple(None if getattr(i, "direction", None) is None else pole_classes(i.direction) for i in its)
+            targets = tuple(None if i.direction is None else pole_classes(i.direction) for i in its)
             out.append(Example(its, pole_classes(direction), targets))
     return out
 

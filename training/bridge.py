@@ -37,7 +37,7 @@ class BridgeConfig:
     freeze_encoder: bool = True
     """Train only the head (fast, CPU) or fine-tune the encoder too (GPU)."""
     max_length: int = 64
-    """Tokens per text; longer texts are truncated (the post first)."""
+    """Tokens per sentence; longer sentences are truncated."""
     max_items: int = 8
     """Most persona items per user the bridge is trained and run on."""
     epochs: int = 6
