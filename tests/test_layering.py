@@ -70,6 +70,4 @@ def test_no_module_in_sdk_imports_the_training_stack():
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names = [node.module]
             offenders += [f"{path.name}: {n}" for n in names if any(n == f or n.startswith(f + ".") for f in FORBIDDEN)]
-    # The CLI's demo runs the project's own training code on purpose (it builds artifacts).
-    allowed = {"demo.py: edgealign.training.synth", "demo.py: edgealign.export.builds"}
-    assert set(offenders) <= allowed, offenders
+    assert not offenders

@@ -21,7 +21,7 @@ __all__ = ["main", "COMMANDS"]
 #: name -> (module, one-line help). The module is imported only when its command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
     # For people: the demo, then a user's life cycle.
-    "demo": ("edgealign.cli.demo", "run the end-to-end demo with two contrasting users"),
+    "demo": ("edgealign.export.demo", "run the end-to-end demo with two contrasting users"),
     "init": ("edgealign.cli.users", "create the home folder and the encrypted store; say where things live"),
     "user": ("edgealign.cli.users", "add, list, export or import the users in the store"),
     "ingest": ("edgealign.cli.users", "add a history JSONL or AlignX records' personas to a user's history"),

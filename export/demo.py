@@ -4,8 +4,9 @@ Builds the bridge if it is missing (the project's own training and export code),
 encrypted store in a temporary home, records two contrasting users' histories, infers their
 profiles from the raw text and shows them side by side with evidence, answers the same
 question for both with the local model conditioned on each profile and once without, and
-prints where everything lives. The demo is the one sdk module that reaches into training
-and export: it builds artifacts, which a device never does.
+prints where everything lives. It lives in export/, not sdk/, because it builds artifacts
+with the project's training and export code, which a device never does; what it then runs is
+the device SDK alone.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..preferences import N_DIMS
-from ._output import emit_json, step
+from edgealign.cli._output import emit_json, step
+from edgealign.preferences import N_DIMS, SPACE
 
 QUESTION = "I have a free weekend coming up. How should I spend it?"
 # Two users who disagree on style and interests, described by what they prefer.
@@ -40,8 +41,6 @@ def demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _directions() -> dict[str, list[float]]:
-    from ..preferences import SPACE
-
     out = {}
     for name, labels in USERS.items():
         direction = [0.5] * N_DIMS
@@ -53,7 +52,7 @@ def _directions() -> dict[str, list[float]]:
 
 
 def _record(p: Any) -> dict[str, list[float]]:
-    from edgealign.training.synth import make_user
+    from edgealign.training.synth import make_user  # the demo users' histories
 
     truth = _directions()
     for name, direction in truth.items():
@@ -105,11 +104,11 @@ def _answers(p: Any, max_tokens: int, live: bool) -> dict[str, str]:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from edgealign.export.builds import ensure_bridge
+    from edgealign.home import home_dir
+    from edgealign.llm import default_model_path
+    from edgealign.personalizer import Personalizer
 
-    from ..home import home_dir
-    from ..llm import default_model_path
-    from ..personalizer import Personalizer
+    from .builds import ensure_bridge
 
     home = Path(args.home) if args.home else home_dir()
     step(f"Artifacts live in {home}")
