@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from edgealign import ChatTemplate, PreferenceProfile, ica_prompt, pba_prompt  # noqa: E402
+from edgealign import ChatTemplate, PreferenceProfile, ica_prompt  # noqa: E402
 from edgealign.data import Record, write_records  # noqa: E402
 from edgealign.persona import Choice, Comment, Description, Persona  # noqa: E402
 from edgealign.training.aligner_data import (  # noqa: E402

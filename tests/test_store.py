@@ -11,17 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from edgealign import Choice, Comment, Description, PreferenceProfile
-from edgealign.errors import (ConfigError, DataError, DecryptionError, PreferenceError, StoreError,
+from edgealign.errors import (ConfigError, DataError, PreferenceError, StoreError,
                               UnknownUserError, WrongKeyError)
 from edgealign.store import Override, PassphraseKey, PersonaStore, RawKey, StoredItem
-from edgealign.store._crypto import MasterKeys
-from edgealign.store._db import Database
-
-KEY = bytes(range(32))
-OTHER_KEY = bytes(range(1, 33))
+from _store_helpers import KEY, OTHER_KEY, store_files
 
 
 @pytest.fixture
@@ -33,42 +28,6 @@ def path(tmp_path: Path) -> Path:
 def store(path: Path):
     with PersonaStore.open(path, KEY) as s:
         yield s
-
-
-def store_files(path: Path) -> dict[str, bytes]:
-    """Every file of the store as it is on disk now (db, -wal, -shm, journal, .salt)."""
-    return {p.name: p.read_bytes() for p in sorted(path.parent.iterdir()) if p.is_file()}
-
-
-def raw_database(path: Path, key: bytes = KEY) -> Database:
-    """The keyed connection under the store, to tamper with ciphertexts as an attacker with
-    write access to the (decrypted) database could."""
-    return Database(path, MasterKeys(key).sqlcipher_key)
-
-
-# -- SQLCipher 4 page decryption, to look inside the files for leftovers ----------------------
-PAGE, RESERVE = 4096, 80  # SQLCipher 4 defaults: 16-byte IV + 64-byte HMAC-SHA512 per page
-
-
-def _decrypt_page(key: bytes, page: bytes, first: bool) -> bytes:
-    iv = page[PAGE - RESERVE:PAGE - RESERVE + 16]
-    decryptor = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
-    return decryptor.update(page[16 if first else 0:PAGE - RESERVE]) + decryptor.finalize()
-
-
-def decrypted_contents(path: Path, key: bytes = KEY) -> bytes:
-    """Every page of the database file and every frame of its WAL, decrypted."""
-    sqlcipher_key = bytes.fromhex(MasterKeys(key).sqlcipher_key[2:-1])
-    pages = []
-    db = path.read_bytes() if path.exists() else b""
-    for offset in range(0, len(db) - PAGE + 1, PAGE):
-        pages.append(_decrypt_page(sqlcipher_key, db[offset:offset + PAGE], offset == 0))
-    wal_path = path.with_name(path.name + "-wal")
-    wal = wal_path.read_bytes() if wal_path.exists() else b""
-    for offset in range(32, len(wal) - 24 - PAGE + 1, 24 + PAGE):
-        page_number = int.from_bytes(wal[offset:offset + 4], "big")
-        pages.append(_decrypt_page(sqlcipher_key, wal[offset + 24:offset + 24 + PAGE], page_number == 1))
-    return b"".join(pages)
 
 
 # -- the API -----------------------------------------------------------------------------------
@@ -161,116 +120,6 @@ def test_threads_share_one_store(store):
     assert len(set(ids)) == 120 and {s.id for s in store.items("alice")} == set(ids)
 
 
-# -- encryption at rest ------------------------------------------------------------------------
-def test_markers_never_reach_the_files(store):
-    store.add_user("MARKER-NAME-7f3a")
-    store.add_items("MARKER-NAME-7f3a", [Comment("MARKER-PROMPT-7f3a", "MARKER-COMMENT-7f3a"),
-                                         Description("MARKER-DESC-7f3a")])
-    store.save_profile("MARKER-NAME-7f3a", PreferenceProfile.neutral(), evidence=["MARKER-EVIDENCE-7f3a"])
-    for moment in ("before checkpoint", "after checkpoint", "after close"):
-        files = store_files(store.path)
-        assert store.path.name in files
-        for name, data in files.items():
-            assert b"MARKER" not in data and b"7f3a" not in data, f"{moment}: {name}"
-            assert "7f3a".encode("utf-16-le") not in data
-        if moment == "before checkpoint":
-            assert files.get(store.path.name + "-wal"), "the first writes sit in the WAL"
-            store._db.checkpoint()
-        elif moment == "after checkpoint":
-            store.close()
-
-
-def test_stdlib_sqlite_cannot_read_the_file(store):
-    store.add_user("alice")
-    store.close()
-    conn = sqlite3.connect(store.path)
-    with pytest.raises(sqlite3.DatabaseError, match="not a database"):
-        conn.execute("SELECT * FROM sqlite_master").fetchall()
-    conn.close()
-
-
-def test_payloads_are_sealed_a_second_time_inside_the_file(store):
-    """Even with the SQLCipher key, payloads and names are AES-GCM ciphertext."""
-    store.add_user("MARKER-USER")
-    store.add_item("MARKER-USER", Comment("MARKER-Q", "MARKER-A"))
-    contents = decrypted_contents(store.path)
-    assert b"CREATE TABLE" in contents  # the decryption really works
-    assert b"MARKER" not in contents
-
-
-def _tamper(path: Path, sql: str, params=()) -> None:
-    raw = raw_database(path)
-    raw.write(lambda db: db.execute(sql, params))
-    raw.close()
-
-
-def _swap(path: Path, table: str, column: str, where: str, first: object, second: object) -> None:
-    """Exchange ``column`` between the rows whose ``where`` column is ``first`` and ``second``."""
-    def run(db) -> None:
-        get = f"SELECT {column} FROM {table} WHERE {where} = ?"
-        a, b = (db.execute(get, [k]).fetchone()[0] for k in (first, second))
-        db.execute(f"UPDATE {table} SET {column} = ? WHERE {where} = ?", [b, first])
-        db.execute(f"UPDATE {table} SET {column} = ? WHERE {where} = ?", [a, second])
-    raw = raw_database(path)
-    raw.write(run)
-    raw.close()
-
-
-@pytest.mark.parametrize("position", [0, 1, 12, 13, 40, -1])
-def test_a_flipped_byte_is_a_decryption_error_naming_the_record(path, position):
-    with PersonaStore.open(path, KEY) as store:
-        store.add_user("alice")
-        item_id = store.add_item("alice", Comment("q", "secret"))
-    raw = raw_database(path)
-    blob = bytearray(raw.read(lambda db: db.execute("SELECT payload FROM items").fetchone()[0]))
-    raw.close()
-    blob[position] ^= 0x01
-    _tamper(path, "UPDATE items SET payload = ?", [bytes(blob)])
-    with PersonaStore.open(path, KEY) as store, pytest.raises(DecryptionError) as info:
-        store.items("alice")
-    assert str(info.value) == f"could not decrypt items record {item_id}"
-    assert info.value.__cause__ is None and info.value.__suppress_context__
-
-
-def test_swapped_ciphertexts_are_detected(path):
-    with PersonaStore.open(path, KEY) as store:
-        for name in ("alice", "bob"):
-            store.add_user(name)
-            store.add_items(name, [Comment("q", f"{name} 1"), Comment("q", f"{name} 2")])
-            store.set_override(name, 5, 1.0)
-            store.save_profile(name, PreferenceProfile.neutral(), evidence=[name])
-    raw = raw_database(path)
-    a, b = (raw.read(lambda db: db.execute("SELECT uid FROM users WHERE lookup = ?",
-                                            [MasterKeys(KEY).lookup(n)]).fetchone()[0]) for n in ("alice", "bob"))
-    raw.close()
-    _swap(path, "items", "payload", "id", 1, 3)  # alice's first item and bob's first item
-    with PersonaStore.open(path, KEY) as store:
-        for name, record in (("alice", 1), ("bob", 3)):
-            with pytest.raises(DecryptionError, match=f"items record {record}$"):
-                store.items(name)
-        for table in ("overrides", "profiles"):
-            _swap(path, table, "payload", "uid", a, b)
-        with pytest.raises(DecryptionError, match=f"overrides record {a}"):
-            store.overrides("alice")
-        with pytest.raises(DecryptionError, match=f"profiles record {b}"):
-            store.profile("bob")
-    _swap(path, "users", "wrapped_key", "uid", a, b)
-    with PersonaStore.open(path, KEY) as store:
-        with pytest.raises(DecryptionError, match="users record"):
-            store.overrides("alice")
-        with pytest.raises(DecryptionError):
-            store.users()
-
-
-def test_items_of_one_user_cannot_trade_places(path):
-    with PersonaStore.open(path, KEY) as store:
-        store.add_user("alice")
-        store.add_items("alice", [Comment("q", "first"), Comment("q", "second")])
-    _swap(path, "items", "payload", "id", 1, 2)
-    with PersonaStore.open(path, KEY) as store, pytest.raises(DecryptionError, match="items record 2"):
-        store.items("alice")
-
-
 # -- keys -----------------------------------------------------------------------------------
 def test_a_wrong_key_changes_nothing_on_disk(path):
     with PersonaStore.open(path, PassphraseKey("right horse battery")) as store:
@@ -341,41 +190,6 @@ def test_bad_keys_are_config_errors(path):
     with pytest.raises(ConfigError):
         PersonaStore.open(path, KEY, max_text_bytes=0)
     assert not path.exists()
-
-
-# -- deletion -------------------------------------------------------------------------------
-def test_forget_leaves_no_trace_in_any_file(path):
-    store = PersonaStore.open(path, KEY)
-    for name in ("alice", "bob"):
-        store.add_user(name)
-        store.add_items(name, [Comment(f"MARKER-{name}-q{i}", f"MARKER-{name}-c{i}") for i in range(30)])
-        store.set_override(name, 7, 1.0)
-        store.save_profile(name, PreferenceProfile.neutral(), evidence=[f"MARKER-{name}"])
-    raw = raw_database(path)
-    uid, lookup, name_blob, wrapped = raw.read(lambda db: db.execute(
-        "SELECT uid, lookup, name, wrapped_key FROM users WHERE lookup = ?", [MasterKeys(KEY).lookup("alice")]).fetchone())
-    blobs = [r[0] for r in raw.read(lambda db: db.execute(
-        "SELECT payload FROM items WHERE uid = ? UNION ALL SELECT payload FROM overrides WHERE uid = ? "
-        "UNION ALL SELECT payload FROM profiles WHERE uid = ?", [uid, uid, uid]).fetchall())]
-    raw.close()
-    traces = [uid.encode(), lookup, name_blob, wrapped, *blobs]
-    store._db.checkpoint()
-    assert all(t in decrypted_contents(path) for t in traces)  # the search can find them
-
-    assert store.forget("alice") is True
-    assert store.users() == ["bob"]
-    with pytest.raises(UnknownUserError):
-        store.items("alice")
-    for moment in ("open", "closed"):
-        contents = decrypted_contents(path)
-        files = store_files(path)
-        for trace in traces:
-            assert trace not in contents, moment
-            assert all(trace not in data for data in files.values()), moment
-        store.close()
-    with PersonaStore.open(path, KEY) as store:
-        assert store.users() == ["bob"] and len(store.items("bob")) == 30
-        assert store.overrides("bob") == {7: Override(1.0, False)} and store.check() == []
 
 
 # -- portability ----------------------------------------------------------------------------
