@@ -88,3 +88,19 @@ def tiny_bridge_artifact(tiny_bridge_checkpoint, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bridge") / "artifact"
     export_bridge(tiny_bridge_checkpoint, out, int8=True, min_agreement=0.9)
     return out
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    """Where a store test's database lives (its folder does not exist yet)."""
+    return tmp_path / "store" / "persona.db"
+
+
+@pytest.fixture
+def store(path: Path):
+    """An open persona store on ``path`` with the store tests' KEY."""
+    from _store_helpers import KEY
+    from edgealign.store import PersonaStore
+
+    with PersonaStore.open(path, KEY) as s:
+        yield s

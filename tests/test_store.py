@@ -19,17 +19,6 @@ from edgealign.store import Override, PassphraseKey, PersonaStore, RawKey, Store
 from _store_helpers import KEY, OTHER_KEY, store_files
 
 
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "store" / "persona.db"
-
-
-@pytest.fixture
-def store(path: Path):
-    with PersonaStore.open(path, KEY) as s:
-        yield s
-
-
 # -- the API -----------------------------------------------------------------------------------
 def test_round_trip_of_every_kind_of_record(store):
     assert store.add_user("alice") is True

@@ -14,17 +14,6 @@ from _store_helpers import KEY, decrypted_contents, raw_database, store_files
 from edgealign.store._crypto import MasterKeys
 
 
-@pytest.fixture
-def path(tmp_path: Path) -> Path:
-    return tmp_path / "store" / "persona.db"
-
-
-@pytest.fixture
-def store(path: Path):
-    with PersonaStore.open(path, KEY) as s:
-        yield s
-
-
 # -- encryption at rest ------------------------------------------------------------------------
 def test_markers_never_reach_the_files(store):
     store.add_user("MARKER-NAME-7f3a")
