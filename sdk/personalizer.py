@@ -28,7 +28,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .errors import ConfigError, PreferenceError
+from .errors import ConfigError
 from .persona import Choice, Comment, Description, PersonaItem
 from .preferences import SPACE, Dimension, PreferenceProfile
 
@@ -50,22 +50,6 @@ class Explanation:
     @property
     def label(self) -> str:
         return self.dimension.label(self.value) or f"neutral on {self.dimension.name}"
-
-
-def _dimension(dim: int | str, value: float | None) -> tuple[int, float]:
-    """An index with a value, or a label (which implies its value): 16 / 'Concise communication style'."""
-    if isinstance(dim, str):
-        found = SPACE.labels.get(dim.strip().casefold())
-        if found is None:
-            raise PreferenceError(f"{dim!r} is not a preference label; `edgealign space` lists them")
-        if value is not None and value != found[1]:
-            raise PreferenceError(f"{dim!r} already says its value ({found[1]}); leave value out")
-        return found
-    if not isinstance(dim, int) or not 0 <= dim < len(SPACE):
-        raise PreferenceError(f"dimension must be 0..{len(SPACE) - 1} or a label, got {dim!r}")
-    if value not in (0.0, 0.5, 1.0):
-        raise PreferenceError(f"a dimension's value is 0, 0.5 or 1, got {value!r}")
-    return dim, float(value)
 
 
 class Personalizer:
@@ -218,12 +202,12 @@ class Personalizer:
 
     def clear(self, user: str, dimension: int | str) -> bool:
         """Remove an override or lock; False if there was none."""
-        index = dimension if isinstance(dimension, int) else _dimension(dimension, None)[0]
+        index = SPACE.resolve(dimension, needs_value=False)[0]
         with self._lock:
             return self.store.clear_override(user, index)
 
     def _set(self, user: str, dimension: int | str, value: float | None, locked: bool) -> None:
-        index, val = _dimension(dimension, value)
+        index, val = SPACE.resolve(dimension, value)
         with self._lock:
             self.store.set_override(user, index, val, locked=locked)
 

@@ -104,6 +104,32 @@ class PreferenceSpace:
             table[d.negative_label.casefold()] = (d.index, 0.0)
         return table
 
+    def resolve(self, dim: int | str, value: float | None = None, *,
+                needs_value: bool = True) -> tuple[int, float | None]:
+        """A dimension named by index (``16`` or ``"16"``, with ``value`` 0, 0.5 or 1) or by a
+        label (``"Concise communication style"``, which implies its value) -> (index, value).
+
+        ``needs_value=False`` allows an index without a value (``(index, None)``), for
+        callers that only need the dimension. Raises PreferenceError saying what to give.
+        """
+        if isinstance(dim, str) and not dim.strip().isdigit():
+            found = self.labels.get(dim.strip().casefold())
+            if found is None:
+                raise PreferenceError(f"{dim!r} is neither a dimension index (0..{len(self) - 1}) nor a preference "
+                                      "label; `edgealign space` lists them")
+            if value is not None and value != found[1]:
+                raise PreferenceError(f"the label {dim!r} already says its value ({found[1]:g}); leave the value out")
+            return found
+        index = int(dim) if isinstance(dim, str) else dim
+        if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(self):
+            raise PreferenceError(f"dimension must be an index 0..{len(self) - 1} or a label, got {dim!r}")
+        if value is None and not needs_value:
+            return index, None
+        if value not in (0.0, 0.5, 1.0):
+            raise PreferenceError(f"dimension {index} needs a value: 0 (negative pole), 0.5 (neutral) "
+                                  f"or 1 (positive pole), got {value!r}")
+        return index, float(value)
+
     def check_direction(self, values: Any, where: str = "direction") -> np.ndarray:
         """Validate an AlignX direction and return it as a float array of shape (90,)."""
         if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):

@@ -49,7 +49,7 @@ def test_explain_names_sources_and_items(p):
 
 
 def test_bad_dimensions_and_modes_are_clear_errors(p):
-    with pytest.raises(PreferenceError, match="not a preference label"):
+    with pytest.raises(PreferenceError, match="nor a preference label"):
         p.lock("ada", "Likes jazz")
     with pytest.raises(PreferenceError, match="0..89"):
         p.override("ada", 90, 1.0)

@@ -44,6 +44,29 @@ def test_space_version_is_a_content_hash(tmp_path):
 
 # -- directions -------------------------------------------------------------------------------
 
+def test_resolve_takes_an_index_with_a_value_or_a_label():
+    label = SPACE[16].positive_label
+    assert SPACE.resolve(16, 1) == (16, 1.0)
+    assert SPACE.resolve("16", 0.5) == (16, 0.5)
+    assert SPACE.resolve(label.upper()) == (16, 1.0)
+    assert SPACE.resolve(SPACE[16].negative_label) == (16, 0.0)
+    assert SPACE.resolve(16, needs_value=False) == (16, None)
+
+
+@pytest.mark.parametrize("dim, value, fragment", [
+    (90, 1.0, "index 0..89"), (-1, 1.0, "index 0..89"), (True, 1.0, "index 0..89"),
+    ("no such label", None, "neither"), (16, None, "needs a value"), (16, 0.3, "needs a value"),
+])
+def test_resolve_says_what_is_wrong(dim, value, fragment):
+    with pytest.raises(PreferenceError, match=fragment):
+        SPACE.resolve(dim, value)
+
+
+def test_resolve_refuses_a_label_with_the_other_value():
+    with pytest.raises(PreferenceError, match="already says its value"):
+        SPACE.resolve(SPACE[16].positive_label, 0.0)
+
+
 def test_from_direction_round_trips_and_is_certain():
     d = direction(d0=0.0, d73=1.0)
     p = PreferenceProfile.from_direction(d)

@@ -32,26 +32,11 @@ def require_user(p: Any, name: str) -> str:
 
 
 def dimension(text: str, value: str | None = None, *, needs_value: bool = True) -> tuple[int, float | None]:
-    """A DIM argument as (index, value): an index ("16", then VALUE 0, 0.5 or 1 when
-    ``needs_value``) or a label ("Concise communication style", which implies its value)."""
+    """A DIM argument (an index, then VALUE, or a label) as (index, value); see
+    :meth:`edgealign.preferences.PreferenceSpace.resolve`."""
     from ..preferences import SPACE
 
-    text = text.strip()
-    number = None if value is None else _value(value)
-    if not text.isdigit():
-        found = SPACE.labels.get(text.casefold())
-        if found is None:
-            raise ConfigError(f"{text!r} is neither a dimension index (0..{len(SPACE) - 1}) nor a preference "
-                              "label; `edgealign space` lists them")
-        if number is not None and number != found[1]:
-            raise ConfigError(f"the label {text!r} already says its value ({found[1]:g}); leave VALUE out")
-        return found
-    index = int(text)
-    if index >= len(SPACE):
-        raise ConfigError(f"dimension index must be 0..{len(SPACE) - 1}, got {index}")
-    if needs_value and number is None:
-        raise ConfigError(f"dimension {index} needs a VALUE: 0 (negative pole), 0.5 (neutral) or 1 (positive pole)")
-    return index, number
+    return SPACE.resolve(text, None if value is None else _value(value), needs_value=needs_value)
 
 
 def _value(text: str) -> float:
