@@ -3,10 +3,14 @@
 ``export_bridge(checkpoint, out)`` writes ``bridge.onnx`` (fp32) and, with ``int8``,
 ``bridge.int8.onnx`` (dynamic int8 quantization of the MatMul weights, per channel since
 per-tensor scales lose too much on MiniLM, and of the embedding tables, which are most of the
-bytes), plus the tokenizer and a manifest. Before the manifest is
+bytes), plus the tokenizer and a manifest. A BERT encoder is traced through
+:class:`~edgealign.export._packed_bert.PackedBert`: the graph keeps the (T, L) inputs but runs
+its linear layers on the real tokens only (a quarter of a user's batch is padding) and masks
+attention with a finite fill that keeps onnxruntime's softmax out of slow denormal floats;
+together 1.6x faster on one CPU thread than the stock trace. Before the manifest is
 written, every graph is run with onnxruntime on held-out synthetic users and compared with
-the torch model; past the tolerance the export fails with :class:`ParityError` and no
-manifest exists, so the SDK never loads it.
+the torch model (the stock encoder); past the tolerance the export fails with
+:class:`ParityError` and no manifest exists, so the SDK never loads it.
 """
 
 from __future__ import annotations
@@ -55,12 +59,15 @@ def _torch_outputs(model: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
 def _export_graph(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
     import torch
 
+    from ._packed_bert import packed_encoder
+
     dynamic = {"input_ids": {0: "texts", 1: "tokens"}, "attention_mask": {0: "texts", 1: "tokens"},
                "combine": {0: "units", 1: "texts"}, "sign": {0: "units"}, "kind": {0: "units"},
                "unit_logits": {0: "units"}, "evidence": {0: "units"}}
     args = tuple(torch.from_numpy(feed[name]) for name in BRIDGE_INPUTS)
-    torch.onnx.export(model, args, str(path), input_names=list(BRIDGE_INPUTS), output_names=list(BRIDGE_OUTPUTS),
-                      dynamic_axes=dynamic, opset_version=17, dynamo=False)
+    with packed_encoder(model):  # the graph skips padding; the torch reference does not
+        torch.onnx.export(model, args, str(path), input_names=list(BRIDGE_INPUTS), output_names=list(BRIDGE_OUTPUTS),
+                          dynamic_axes=dynamic, opset_version=17, dynamo=False)
 
 
 def _quantize(src: Path, dst: Path) -> None:
