@@ -127,3 +127,15 @@ def test_fixed_size_personas_for_evaluation():
     assert all(len(r.persona) == 8 and len(r.persona.comments) == 4 and len(r.persona.choices) == 3 for r in records)
     with pytest.raises(ConfigError):
         SynthConfig(persona_items=40)
+
+
+def test_dims_restricts_the_traits_drawn():
+    users = list(generate_users(SynthConfig(users=30, seed=5, min_traits=1, max_traits=3, dims=(5, 16, 73))))
+    counts = Counter(len(u.traits()) for u in users)
+    assert all(set(u.traits()) <= {5, 16, 73} for u in users) and set(counts) == {1, 2, 3}
+    assert list(generate_users(SynthConfig(users=3, seed=5))) != list(
+        generate_users(SynthConfig(users=3, seed=5, dims=(5,))))
+    with pytest.raises(ConfigError):
+        SynthConfig(dims=())
+    with pytest.raises(ConfigError):
+        SynthConfig(dims=(90,))

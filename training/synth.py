@@ -81,6 +81,9 @@ class SynthConfig:
     phrasing: str = "all"
     """Which trait phrasings to write with: "all", "train" (the first two thirds of each
     bank) or "heldout" (the rest), so a model can be tested on wording it never saw."""
+    dims: tuple[int, ...] | None = None
+    """Draw traits from these dimensions only (at most ``len(dims)`` per user), e.g. the
+    style dimensions a reply's wording shows; None: any, style dimensions favoured."""
 
     def __post_init__(self) -> None:
         from edgealign.errors import ConfigError
@@ -95,6 +98,8 @@ class SynthConfig:
             raise ConfigError(f"persona_items must be 1..{1 + 2 * self.history} (a description plus the history)")
         if self.phrasing not in ("all", "train", "heldout"):
             raise ConfigError(f"phrasing must be 'all', 'train' or 'heldout', got {self.phrasing!r}")
+        if self.dims is not None and (not self.dims or not all(0 <= d < N_DIMS for d in self.dims)):
+            raise ConfigError(f"dims must be a non-empty tuple of dimensions in 0..{N_DIMS - 1}")
 
     @classmethod
     def tiny(cls, **kw) -> "SynthConfig":
@@ -205,10 +210,19 @@ class _Writer:
 
 def _direction(rng: random.Random, cfg: SynthConfig) -> list[float]:
     k = rng.randint(cfg.min_traits, cfg.max_traits)
+    if cfg.dims is not None:
+        return _direction_in(rng, sorted(set(cfg.dims)), k)
     styles = rng.sample(_STYLE, min(k, rng.randint(1, 3)))
     others = rng.sample([d for d in range(N_DIMS) if d not in styles], k - len(styles))
     direction = [0.5] * N_DIMS
     for d in (*styles, *others):
+        direction[d] = rng.choice((0.0, 1.0))
+    return direction
+
+
+def _direction_in(rng: random.Random, dims: list[int], k: int) -> list[float]:
+    direction = [0.5] * N_DIMS
+    for d in rng.sample(dims, min(k, len(dims))):
         direction[d] = rng.choice((0.0, 1.0))
     return direction
 
