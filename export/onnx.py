@@ -122,8 +122,9 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     trained = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
     manifest = Manifest.for_files(
         out, "bridge", [*files, "tokenizer.json"],
-        details={"encoder": cfg.encoder, "max_length": cfg.max_length, "max_items": cfg.max_items,
-                 "max_sentences": MAX_SENTENCES, "inputs": list(BRIDGE_INPUTS), "outputs": list(BRIDGE_OUTPUTS),
+        details={"encoder": cfg.encoder, "encoder_layers": model.encoder.config.num_hidden_layers,
+                 "max_length": cfg.max_length, "max_items": cfg.max_items, "max_sentences": MAX_SENTENCES,
+                 "inputs": list(BRIDGE_INPUTS), "outputs": list(BRIDGE_OUTPUTS),
                  "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}},
         metrics={"parity": parity, "training": {k: v for k, v in trained.items() if k != "per_group"}},
     )

@@ -56,6 +56,35 @@ def test_training_is_deterministic_for_a_seed(checkpoint, tmp_path):
     assert {"accuracy_nonneutral", "macro_f1", "ece", "per_group"} <= set(metrics)
 
 
+def test_fine_tuning_features_match_the_frozen_lookup_and_the_encoder_learns(tmp_path):
+    """The `gpu` preset's path on the CPU: one encoder call per batch gives each user the
+    features the frozen path looks up, and training moves the encoder's layers but not its
+    word embeddings (unless asked)."""
+    import torch
+    from safetensors.torch import load_file
+
+    from edgealign.training._bridge_data import Featurizer, examples_from_records
+    from edgealign.training.bridge import BridgeConfig, BridgeTrainer, _build
+    from edgealign.training.synth import SynthConfig, generate_records
+
+    records = list(generate_records(SynthConfig(users=12, seed=3)))
+    examples = examples_from_records(records)[:6]
+    frozen, tuned = BridgeConfig.tiny(), BridgeConfig.tiny(freeze_encoder=False)
+    model, tokenizer = _build(frozen)
+    lookup = Featurizer(model, tokenizer, frozen, examples, progress=False).batch(examples)
+    live = Featurizer(model, tokenizer, tuned, examples, progress=False).batch(examples)
+    with torch.no_grad():
+        assert torch.allclose(lookup["x"], live["x"], atol=1e-5)
+    assert torch.equal(lookup["sign"], live["sign"]) and torch.equal(lookup["kind"], live["kind"])
+
+    BridgeTrainer(tuned).fit(records, tmp_path, progress=False)
+    start = model.encoder.state_dict()
+    after = load_file(tmp_path / "encoder" / "model.safetensors")
+    moved = [k for k, v in after.items() if k in start and not torch.equal(v, start[k])]
+    assert any(k.startswith("encoder.layer.") for k in moved), "fine-tuning left the encoder's layers untouched"
+    assert "embeddings.word_embeddings.weight" not in moved
+
+
 def test_export_writes_a_verified_manifest(artifact):
     manifest = Manifest.read(artifact, "bridge")
     assert set(manifest.files) == {"bridge.onnx", "bridge.int8.onnx", "tokenizer.json"}

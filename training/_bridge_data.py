@@ -111,22 +111,36 @@ class Featurizer:
             hit = self._per_item[item] = (rows, units.sign, units.kind)
         return hit
 
-    def _features(self, items: Sequence[PersonaItem]) -> tuple[Any, np.ndarray, np.ndarray]:
+    def _features(self, examples: Sequence[Example]) -> list[tuple[Any, np.ndarray, np.ndarray]]:
+        """(x (U, D), sign (U,), kind (U,)) per example."""
         import torch
 
         if self.table is not None:  # frozen encoder: look the sentences up
-            parts = [self._item_units(it) for it in items]
-            rows, sign, kind = (np.concatenate([p[i] for p in parts]) for i in range(3))
-            return self.table[torch.from_numpy(rows)], sign, kind
-        units = bridge_units(items)
-        x = torch.from_numpy(units.combine).to(self.device) @ self._embed(units.texts)
-        return x, units.sign, units.kind
+            out = []
+            for ex in examples:
+                parts = [self._item_units(it) for it in ex.items]
+                rows, sign, kind = (np.concatenate([p[i] for p in parts]) for i in range(3))
+                out.append((self.table[torch.from_numpy(rows)], sign, kind))
+            return out
+        # Fine-tuning: one encoder call for the whole batch, each distinct sentence once
+        # (a call per user left a GPU mostly idle between 20-sentence batches).
+        units = [bridge_units(ex.items) for ex in examples]
+        texts = list(dict.fromkeys(t for u in units for t in u.texts))
+        row = {t: i for i, t in enumerate(texts)}
+        table = self._embed(texts) if texts else None                      # (T, D)
+        out = []
+        for u in units:
+            rows = torch.tensor([row[t] for t in u.texts], dtype=torch.long, device=self.device)
+            x = torch.from_numpy(u.combine).to(self.device) @ table[rows] if u.texts else \
+                torch.zeros(0, self.model.head.anchors.shape[-1], device=self.device)
+            out.append((x, u.sign, u.kind))
+        return out
 
     def batch(self, examples: Sequence[Example]) -> dict[str, Any]:
         """x (B, U, D), kind (B, U), sign (B, U) (0 pads), target (B, 90)."""
         import torch
 
-        feats = [self._features(ex.items) for ex in examples]
+        feats = self._features(examples)
         n = max(1, max(len(s) for _, s, _ in feats))
         x = torch.zeros(len(examples), n, self.model.head.anchors.shape[-1], device=self.device)
         kind = np.zeros((len(examples), n), dtype=np.int64)

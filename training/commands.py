@@ -60,6 +60,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--epochs", type=int, default=None, help="override the preset's epochs")
 
 
+def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
+    _common(parser)
+    parser.add_argument("--encoder", default=None, metavar="NAME",
+                        help="sentence encoder: minilm (bundled), tiny, or a local Hugging Face encoder folder")
+    parser.add_argument("--encoder-layers", default=None, type=_layers, metavar="N",
+                        help="keep the encoder's first N layers, or 'all' (default: the preset's: 3 for default, all for tiny and gpu)")
+
+
+def _layers(value: str) -> int | str:
+    if value == "all":
+        return value
+    try:
+        return int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of layers or 'all', got {value!r}") from None
+
+
 def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     """the preference bridge (sentence encoder + anchored head) on persona items"""
     import itertools
@@ -69,7 +86,10 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
 
     from .bridge import BridgeConfig, BridgeTrainer
 
-    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs)) if v is not None}
+    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("encoder", args.encoder),
+                                   ("encoder_layers", args.encoder_layers)) if v is not None}
+    if overrides.get("encoder_layers") == "all":
+        overrides["encoder_layers"] = None
     cfg = BridgeConfig.preset(args.preset, **overrides)
     step(f"training the preference bridge ({args.preset} preset) on {', '.join(args.data)}")
     records = itertools.chain.from_iterable(read_records(f) for f in args.data)
@@ -110,7 +130,7 @@ def _pba_run(args: argparse.Namespace) -> dict[str, Any]:
 
 #: target -> (add its options, run it).
 TRAIN_TARGETS: Targets = {
-    "bridge": (_common, _bridge_run),
+    "bridge": (_bridge_arguments, _bridge_run),
     "ica": (_aligner_arguments, _ica_run),
     "pba": (_aligner_arguments, _pba_run),
 }

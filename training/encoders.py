@@ -24,8 +24,11 @@ def minilm_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 
-def load_encoder(name: str, seed: int = 0) -> tuple[Any, Any]:
-    """(transformers model, ``tokenizers`` tokenizer) for ``"minilm"``, ``"tiny"`` or a folder."""
+def load_encoder(name: str, seed: int = 0, layers: int | None = None) -> tuple[Any, Any]:
+    """(transformers model, ``tokenizers`` tokenizer) for ``"minilm"``, ``"tiny"`` or a folder.
+
+    ``layers`` keeps only the first that many transformer layers (None: all of them).
+    """
     try:
         import transformers
         from tokenizers import Tokenizer
@@ -39,12 +42,30 @@ def load_encoder(name: str, seed: int = 0) -> tuple[Any, Any]:
             vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
             intermediate_size=64, max_position_embeddings=128,
         )
-        return transformers.BertModel(config).eval(), Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
+        model = transformers.BertModel(config).eval()
+        return _truncate(model, layers), Tokenizer.from_file(str(minilm_path() / "tokenizer.json"))
     folder = minilm_path() if name == "minilm" else Path(name)
     if not (folder / "tokenizer.json").is_file():
         raise ConfigError(f"encoder {name!r}: {folder} has no tokenizer.json; give a local Hugging Face encoder folder")
     model = transformers.AutoModel.from_pretrained(str(folder), local_files_only=True)
-    return model.eval(), Tokenizer.from_file(str(folder / "tokenizer.json"))
+    return _truncate(model.eval(), layers), Tokenizer.from_file(str(folder / "tokenizer.json"))
+
+
+def _truncate(model: Any, layers: int | None) -> Any:
+    """The model with its first ``layers`` transformer layers; the config says so, so a saved
+    copy reloads as the smaller model."""
+    if layers is None:
+        return model
+    import torch
+
+    stack = getattr(getattr(model, "encoder", None), "layer", None)
+    if not isinstance(stack, torch.nn.ModuleList):
+        raise ConfigError(f"encoder_layers needs a BERT-like encoder (model.encoder.layer); {type(model).__name__} is not")
+    if not 1 <= layers <= len(stack):
+        raise ConfigError(f"encoder_layers must be between 1 and {len(stack)} for this encoder, got {layers}")
+    model.encoder.layer = torch.nn.ModuleList(list(stack)[:layers])
+    model.config.num_hidden_layers = layers
+    return model
 
 
 def mean_pool(hidden: Any, mask: Any) -> Any:
