@@ -22,7 +22,7 @@ __all__ = ["ensure_bridge", "DEMO_USERS", "DEMO_EPOCHS"]
 
 #: Enough synthetic users for a useful bridge in a couple of minutes on 2 cores.
 DEMO_USERS = 600
-DEMO_EPOCHS = 5
+DEMO_EPOCHS = 8
 
 
 def _usable(folder: Path) -> bool:
@@ -48,8 +48,9 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
         say(f"Using the preference bridge in {artifact}")
         return artifact
     config = config or BridgeConfig.default(epochs=DEMO_EPOCHS)
+    depth = "all layers" if config.encoder_layers is None else f"first {config.encoder_layers} layers"
     say(f"No bridge artifact yet: training one on {users} synthetic users "
-        f"(encoder {config.encoder}, frozen, {config.epochs} epochs)")
+        f"(encoder {config.encoder}, {depth}, frozen, {config.epochs} epochs)")
     shutil.rmtree(checkpoint, ignore_errors=True)
     records = generate_records(SynthConfig(users=users, seed=0))
     metrics = BridgeTrainer(config).fit(records, checkpoint, progress=progress)

@@ -122,18 +122,19 @@ class Featurizer:
                 rows, sign, kind = (np.concatenate([p[i] for p in parts]) for i in range(3))
                 out.append((self.table[torch.from_numpy(rows)], sign, kind))
             return out
-        # Fine-tuning: one encoder call for the whole batch, each distinct sentence once
-        # (a call per user left a GPU mostly idle between 20-sentence batches).
+        # Fine-tuning: one encoder call for the whole batch, each distinct sentence once,
+        # rather than one small call per user (20-odd sentences each).
         units = [bridge_units(ex.items) for ex in examples]
         texts = list(dict.fromkeys(t for u in units for t in u.texts))
         row = {t: i for i, t in enumerate(texts)}
         table = self._embed(texts) if texts else None                      # (T, D)
         out = []
         for u in units:
+            if not u.texts:
+                out.append((torch.zeros(0, self.model.head.anchors.shape[-1], device=self.device), u.sign, u.kind))
+                continue
             rows = torch.tensor([row[t] for t in u.texts], dtype=torch.long, device=self.device)
-            x = torch.from_numpy(u.combine).to(self.device) @ table[rows] if u.texts else \
-                torch.zeros(0, self.model.head.anchors.shape[-1], device=self.device)
-            out.append((x, u.sign, u.kind))
+            out.append((torch.from_numpy(u.combine).to(self.device) @ table[rows], u.sign, u.kind))
         return out
 
     def batch(self, examples: Sequence[Example]) -> dict[str, Any]:
