@@ -126,7 +126,8 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
                  "max_length": cfg.max_length, "max_items": cfg.max_items, "max_sentences": MAX_SENTENCES,
                  "inputs": list(BRIDGE_INPUTS), "outputs": list(BRIDGE_OUTPUTS),
                  "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}},
-        metrics={"parity": parity, "training": {k: v for k, v in trained.items() if k != "per_group"}},
+        metrics={"parity": parity,
+                 "training": {k: v for k, v in trained.items() if k not in ("per_group", "per_dimension")}},
     )
     manifest.write(out)
     return manifest

@@ -56,9 +56,20 @@ def direction_metrics(pred: Any, ref: Any, confidence: Any | None = None) -> dic
         "accuracy_all": float((pred == ref).mean()) if ref.size else 0.0,
         "macro_f1": _macro_f1(pred, ref),
         "per_group": groups,
+        "per_dimension": _per_dimension(hits, nonneutral),
     }
     if confidence is not None:
         out["ece"] = _ece(np.asarray(confidence, dtype=float).ravel(), (pred == ref).ravel().astype(float))
+    return out
+
+
+def _per_dimension(hits: np.ndarray, nonneutral: np.ndarray) -> dict[str, dict[str, Any]]:
+    """Dimensions some reference is non-neutral on: how many, and the share found."""
+    out = {}
+    for dim in SPACE:
+        n = int(nonneutral[:, dim.index].sum())
+        if n:
+            out[dim.name] = {"index": dim.index, "n": n, "accuracy_nonneutral": float(hits[:, dim.index].sum() / n)}
     return out
 
 

@@ -53,7 +53,10 @@ def test_training_is_deterministic_for_a_seed(checkpoint, tmp_path):
     a, b = load_file(checkpoint / "head.safetensors"), load_file(tmp_path / "head.safetensors")
     assert all(np.array_equal(a[k], b[k]) for k in a)
     metrics = json.loads((checkpoint / "metrics.json").read_text())
-    assert {"accuracy_nonneutral", "macro_f1", "ece", "per_group"} <= set(metrics)
+    assert {"accuracy_nonneutral", "macro_f1", "ece", "per_group", "per_dimension"} <= set(metrics)
+    per_dim = metrics["per_dimension"]
+    assert sum(d["n"] for d in per_dim.values()) == metrics["n_nonneutral"]
+    assert all(0 <= d["accuracy_nonneutral"] <= 1 for d in per_dim.values())
 
 
 def test_fine_tuning_features_match_the_frozen_lookup_and_the_encoder_learns(tmp_path):
