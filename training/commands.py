@@ -65,7 +65,8 @@ def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--encoder", default=None, metavar="NAME",
                         help="sentence encoder: minilm (bundled), tiny, or a local Hugging Face encoder folder")
     parser.add_argument("--encoder-layers", default=None, type=_layers, metavar="N",
-                        help="keep the encoder's first N layers, or 'all' (default: the preset's: 3 for default, all for tiny and gpu)")
+                        help="keep the encoder's first N layers, or 'all' "
+                             "(default: the preset's: 3 for default, all for tiny and gpu)")
 
 
 def _layers(value: str) -> int | str:

@@ -60,7 +60,8 @@ def _truncate(model: Any, layers: int | None) -> Any:
 
     stack = getattr(getattr(model, "encoder", None), "layer", None)
     if not isinstance(stack, torch.nn.ModuleList):
-        raise ConfigError(f"encoder_layers needs a BERT-like encoder (model.encoder.layer); {type(model).__name__} is not")
+        raise ConfigError(f"encoder_layers needs a BERT-like encoder (model.encoder.layer); {type(model).__name__} "
+                          "is not: use it whole with encoder_layers=None (--encoder-layers all)")
     if not 1 <= layers <= len(stack):
         raise ConfigError(f"encoder_layers must be between 1 and {len(stack)} for this encoder, got {layers}")
     model.encoder.layer = torch.nn.ModuleList(list(stack)[:layers])
