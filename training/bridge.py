@@ -67,8 +67,8 @@ class BridgeConfig:
     drift_weight: float = 1e-4
     """Pull of the projection and anchors back towards their label-anchored start. 1e-3 held
     the head so close to the label embeddings that one trait sentence rarely outweighed the
-    neutral prior (held-out 8-item accuracy 0.80); 1e-4 lets it learn the wording (0.93) and
-    still generalises to real statements (see docs/bridge.md)."""
+    neutral prior (six layers: held-out 8-item accuracy 0.80); 1e-4 lets it learn the wording
+    (0.93) and still generalises to real statements (see docs/performance.md)."""
     neutral_weight: float = 0.25
     """Class weight of neutral targets; most dimensions are neutral for most users."""
     val_fraction: float = 0.1
