@@ -162,10 +162,7 @@ class AlignerTrainer:
         from .aligner_data import PairEncoder, Sampling, count_records
         from .dpo import process_state, train_dpo
 
-        cfg, out, files = self.config, Path(out), [str(f) for f in data]
-        missing = [f for f in files if not Path(f).is_file()]
-        if missing or not files:
-            raise DataError(f"no such record file: {', '.join(missing) or '(none given)'}")
+        cfg, out, files = self.config, Path(out), _record_files(data)
         self.pretrained: dict[str, Any] = {}
         model, tokenizer = self._base(files, out, resume)
         reference = copy.deepcopy(model)  # the frozen reference: the untuned base (SPEC 6)
@@ -242,12 +239,17 @@ def pretrain_base(config: AlignerConfig, data: Sequence[str | Path], out: str | 
     from with ``model=str(folder)``, as ICA and PBA start from one backbone in the paper."""
     if config.model != "tiny" or not config.pretrain_epochs:
         raise ConfigError("pretrain_base builds the 'tiny' model and needs pretrain_epochs > 0")
+    AlignerTrainer(config)._base(_record_files(data), Path(out), resume=False)
+    return Path(out) / BASE_DIR
+
+
+def _record_files(data: Sequence[str | Path]) -> list[str]:
+    """The record files as strings; a DataError if none is given or one does not exist."""
     files = [str(f) for f in data]
     missing = [f for f in files if not Path(f).is_file()]
     if missing or not files:
         raise DataError(f"no such record file: {', '.join(missing) or '(none given)'}")
-    AlignerTrainer(config)._base(files, Path(out), resume=False)
-    return Path(out) / BASE_DIR
+    return files
 
 
 def _tokenizer_texts(files: list[str], limit: int) -> Any:
