@@ -12,7 +12,7 @@ pytest.importorskip("accelerate")
 from edgealign.data import write_records  # noqa: E402
 from edgealign.errors import ConfigError  # noqa: E402
 from edgealign.prompts import CHATML  # noqa: E402
-from edgealign.training import dpo  # noqa: E402
+from edgealign.training import dpo, dpo_objective  # noqa: E402
 from edgealign.training.aligners import AlignerConfig, ICATrainer, PBATrainer  # noqa: E402
 from edgealign.training.models import tiny_llama, train_tiny_tokenizer  # noqa: E402
 from edgealign.training.synth import SynthConfig, generate_records  # noqa: E402
@@ -128,7 +128,7 @@ def test_sequence_logps_match_a_naive_full_softmax():
 def test_half_precision_chunks_recompute_to_the_same_values_and_gradients():
     logits = torch.randn(2, 5, 50, dtype=torch.bfloat16, requires_grad=True)
     targets = torch.randint(0, 50, (2, 5))
-    chunked = dpo._token_logps(logits, targets, chunk=3)
+    chunked = dpo_objective._token_logps(logits, targets, chunk=3)
     chunked.sum().backward()
     grad = logits.grad.clone()
     logits.grad = None

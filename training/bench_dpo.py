@@ -41,7 +41,7 @@ from typing import Any
 
 import torch
 
-from edgealign.training.dpo import collate_pairs, dpo_loss
+from edgealign.training.dpo_objective import collate_pairs, dpo_loss
 
 __all__ = ["SIZES", "build", "bench", "main"]
 
