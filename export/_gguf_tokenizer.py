@@ -21,33 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from edgealign.errors import ArtifactError, ConfigError
+from edgealign.training.hf import PRE_TOKENIZERS
 
-#: GGUF pre-tokenizer name -> the HF pre_tokenizer that splits text the same way.
-PRE_TOKENIZERS: dict[str, dict[str, Any]] = {
-    "gpt-2": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
-    "smollm": {
-        "type": "Sequence",
-        "pretokenizers": [
-            {"type": "Digits", "individual_digits": True},
-            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
-        ],
-    },
-    "llama-bpe": {
-        "type": "Sequence",
-        "pretokenizers": [
-            {
-                "type": "Split",
-                "pattern": {
-                    "Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+"
-                    "[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
-                },
-                "behavior": "Isolated",
-                "invert": False,
-            },
-            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
-        ],
-    },
-}
 # What decides how text is split; offsets and the like do not matter to llama.cpp.
 _SPLITTING_KEYS = {"type", "pretokenizers", "individual_digits", "use_regex", "add_prefix_space", "pattern",
                    "behavior", "invert"}

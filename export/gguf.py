@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any, Sequence
 
 from edgealign.artifacts import MANIFEST, Manifest, sha256_file
 from edgealign.errors import ConfigError
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["SUPPORTED_ARCHITECTURES", "convert_to_gguf", "export_gguf"]
 
@@ -196,19 +199,17 @@ def _convert_and_check(
     tolerances: dict[str, Any],
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Write every file, each checked against the source before the next; the figures per type."""
-    from edgealign.cli._output import step
-
     from .quantize import quantize
     from .validate import check_parity, load_reference
 
     base_path = out / f"model-{base}.gguf"
-    step(f"converting {folder} to GGUF {base.upper()}")
+    _log.info(f"converting {folder} to GGUF {base.upper()}")
     facts = convert_to_gguf(folder, base_path, dtype=base, pre=pre)
-    step("running the source model on the held-out prompts")
+    _log.info("running the source model on the held-out prompts")
     ref = load_reference(folder)
     parity = {base: check_parity(base_path, ref, base, tolerance=tolerances.get(base), n_threads=n_threads)}
     for quant in (q for q in quants if q != base):
-        step(f"quantizing to {quant} and checking parity")
+        _log.info(f"quantizing to {quant} and checking parity")
         path = quantize(base_path, out / f"model-{quant}.gguf", quant, n_threads=n_threads)
         parity[quant] = check_parity(path, ref, quant, tolerance=tolerances.get(quant), n_threads=n_threads)
     if base not in quants:

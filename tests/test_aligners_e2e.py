@@ -60,7 +60,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("llama_cpp")
 pytest.importorskip("gguf")
 
-from edgealign.alignment import alignment_accuracy  # noqa: E402
+from edgealign.eval.alignment import alignment_accuracy  # noqa: E402
 from edgealign.data import read_records, write_records  # noqa: E402
 from edgealign.export.gguf import export_gguf  # noqa: E402
 from edgealign.llm import LocalLLM  # noqa: E402

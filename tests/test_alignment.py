@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from edgealign import Choice, Comment, Description, Persona, PreferenceProfile, Record
-from edgealign.alignment import alignment_accuracy
+from edgealign.eval.alignment import alignment_accuracy
 from edgealign.errors import ConfigError
 from edgealign.llm import LocalLLM
 from edgealign.preferences import N_DIMS

@@ -79,7 +79,7 @@ def test_demo_runs_on_a_built_bridge(tmp_path, tiny_bridge_artifact, capsys):
 
 
 def test_ensure_bridge_builds_once_then_reuses(tmp_path):
-    from edgealign.export.builds import ensure_bridge
+    from edgealign.demo.builds import ensure_bridge
     from edgealign.training.bridge import BridgeConfig
 
     said = []

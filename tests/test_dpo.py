@@ -148,7 +148,7 @@ def test_presets_and_validation():
     ref = AlignerConfig.preset("llama-3.1-8b", "ica")
     assert (ref.beta, ref.lr, ref.global_batch_size, ref.epochs, ref.max_length, ref.warmup_ratio, ref.mixed_precision) == (
         0.1, 5e-7, 128, 1, 8192, 0.1, "bf16")
-    assert AlignerConfig.preset("smollm2-135m", "pba").model == "smollm2-135m"  # loading it needs edgealign.export.hf
+    assert AlignerConfig.preset("smollm2-135m", "pba").model == "smollm2-135m"  # loading it needs edgealign.training.hf
     assert AlignerConfig.tiny("ica", lr=1e-4).lr == 1e-4
     for bad in (dict(method="sft"), dict(method="ica", max_prompt_length=4096, max_length=2048),
                 dict(method="ica", micro_batch_size=3, global_batch_size=8)):

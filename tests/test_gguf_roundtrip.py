@@ -1,6 +1,6 @@
 """The bundled SmolLM2 round trip: GGUF (Q4_1) -> transformers -> 0 training steps -> GGUF F32.
 
-The DPO trainer's smollm2-135m preset starts exactly so (export.hf.load_gguf_as_hf), and its
+The DPO trainer's smollm2-135m preset starts exactly so (training.hf.load_gguf_as_hf), and its
 aligners come back to the device through the same exporter; a round trip that drifted would
 make every later parity figure meaningless.
 """
@@ -32,7 +32,7 @@ def _bundled_gguf() -> Path:
 
 @pytest.fixture(scope="module")
 def loaded():
-    from edgealign.export.hf import load_gguf_as_hf
+    from edgealign.training.hf import load_gguf_as_hf
 
     source = _bundled_gguf()
     model, tokenizer = load_gguf_as_hf(source)

@@ -218,7 +218,7 @@ def test_importing_edgealign_llm_does_not_load_llama_cpp():
 
 
 def test_bench_llm_reports_every_figure(stories_path):
-    from edgealign.llm_bench import bench_llm
+    from edgealign.bench.llm import bench_llm
 
     out = bench_llm(stories_path, n_ctx=2048, rounds=1, max_tokens=8)
     for key in ("load_ms", "sdk_decode_tok_s", "raw_decode_tok_s", "decode_ratio", "peak_rss_mb"):

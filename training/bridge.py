@@ -230,7 +230,7 @@ def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> di
     """Validation metrics over ``examples`` with up to ``max_items`` items each."""
     import torch
 
-    from edgealign.evaluate import direction_metrics
+    from edgealign.eval.bridge import direction_metrics
 
     model.eval()
     preds, refs, confs = [], [], []

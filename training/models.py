@@ -90,13 +90,13 @@ def bundled_smollm2() -> Path:
 
 def load_base(name: str, dtype: str = "float32", attn_implementation: str | None = None) -> tuple[Any, Any]:
     """(model, tokenizer) for ``"smollm2-135m"`` (the bundled GGUF, dequantized by
-    :func:`edgealign.export.hf.load_gguf_as_hf`) or a Hugging Face model folder / id.
+    :func:`edgealign.training.hf.load_gguf_as_hf`) or a Hugging Face model folder / id.
     ``"tiny"`` is built by the trainer, since its tokenizer is trained on the data."""
     import torch
 
     transformers = _require_transformers()
     if name == "smollm2-135m":
-        from edgealign.export.hf import load_gguf_as_hf  # the exporter's loader, with its tokenizer repairs
+        from edgealign.training.hf import load_gguf_as_hf  # with its tokenizer repairs
 
         model, tokenizer = load_gguf_as_hf(bundled_smollm2())
         model = model.to(getattr(torch, dtype))

@@ -21,7 +21,7 @@ __all__ = ["main", "COMMANDS"]
 #: name -> (module, one-line help). The module is imported only when its command runs.
 COMMANDS: dict[str, tuple[str, str]] = {
     # For people: the demo, then a user's life cycle.
-    "demo": ("edgealign.export.demo", "run the end-to-end demo with two contrasting users"),
+    "demo": ("edgealign.demo.run", "run the end-to-end demo with two contrasting users"),
     "init": ("edgealign.cli.users", "create the home folder and the encrypted store; say where things live"),
     "user": ("edgealign.cli.users", "add, list, export or import the users in the store"),
     "ingest": ("edgealign.cli.users", "add a history JSONL or AlignX records' personas to a user's history"),
@@ -65,6 +65,21 @@ def _function(name: str, suffix: str = ""):
     return getattr(module, name.replace("-", "_") + suffix)
 
 
+def _show_progress() -> None:
+    """Library code reports what it is doing through ``logging`` (INFO on the ``edgealign``
+    loggers); the CLI shows those lines on stderr as ``==> message``, like its own steps."""
+    import logging
+
+    class _Steps(logging.Handler):  # looks sys.stderr up per line: tests swap it
+        def emit(self, record: logging.LogRecord) -> None:
+            print(f"==> {record.getMessage()}", file=sys.stderr, flush=True)
+
+    log = logging.getLogger("edgealign")
+    if not any(type(h).__name__ == "_Steps" for h in log.handlers):
+        log.addHandler(_Steps())
+    log.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -75,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command in COMMANDS:
         _function(command, "_arguments")(subparsers[command])
     args = parser.parse_args(argv)
+    _show_progress()
     if args.command is None:
         parser.print_help()
         return 2

@@ -23,7 +23,7 @@ def _store_arguments(parser: argparse.ArgumentParser) -> None:
 def _store_run(args: argparse.Namespace) -> dict[str, Any]:
     """the encrypted persona store against plain sqlite-utils (insert, read, load one user)"""
     from ..errors import ConfigError
-    from ..store.bench import bench_store
+    from ..bench.store import bench_store
 
     if args.n < 1:
         raise ConfigError(f"--n must be at least 1, got {args.n}")
@@ -65,7 +65,7 @@ def _llm_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _llm_run(args: argparse.Namespace) -> dict[str, Any]:
     """the local LLM: load, time to first token per conditioning, decode against raw llama-cpp-python, memory"""
-    from ..llm_bench import bench_llm
+    from ..bench.llm import bench_llm
 
     step(f"benchmarking {args.model or 'the bundled model'} with {args.threads} thread(s)")
     return bench_llm(args.model, bridge=args.bridge, n_threads=args.threads, rounds=args.rounds)

@@ -21,7 +21,7 @@ def eval_bridge_arguments(parser: argparse.ArgumentParser) -> None:
 def eval_bridge(args: argparse.Namespace) -> int:
     from ..bridge import PreferenceBridge, default_bridge_path
     from ..data import read_records
-    from ..evaluate import evaluate_bridge
+    from ..eval.bridge import evaluate_bridge
 
     folder = args.artifact or default_bridge_path()
     bridge = PreferenceBridge.load(folder, precision=args.precision)

@@ -27,7 +27,7 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
-    from ..alignment import alignment_accuracy, load_bridge
+    from ..eval.alignment import alignment_accuracy, load_bridge
     from ..data import read_records
     from ..llm import LocalLLM
 

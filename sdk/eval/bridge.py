@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .preferences import SPACE
+from ..preferences import SPACE
 
 __all__ = ["direction_metrics", "evaluate_bridge"]
 
@@ -74,7 +74,7 @@ def _per_dimension(hits: np.ndarray, nonneutral: np.ndarray) -> dict[str, dict[s
 
 
 def _reference(record: Any) -> np.ndarray | None:
-    from .preferences import PreferenceProfile
+    from ..preferences import PreferenceProfile
 
     if record.direction is not None:
         return np.asarray(record.direction, dtype=float)
@@ -94,7 +94,7 @@ def evaluate_bridge(bridge: Any, records: Any, *, curve: tuple[int, ...] = (1, 2
     """
     import random
 
-    from .preferences import PreferenceProfile
+    from ..preferences import PreferenceProfile
 
     rng = random.Random(seed)
     full: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -115,7 +115,7 @@ def evaluate_bridge(bridge: Any, records: Any, *, curve: tuple[int, ...] = (1, 2
         if directions:
             labels.append((PreferenceProfile.aggregate(directions).values, ref))
     if not full:
-        from .errors import DataError
+        from ..errors import DataError
 
         raise DataError("no record had both persona items and a reference direction or profile")
     out = direction_metrics(*(np.stack(col) for col in zip(*full)))

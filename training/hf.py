@@ -17,7 +17,34 @@ from typing import Any
 
 from edgealign.errors import ArtifactError, ConfigError
 
-__all__ = ["load_gguf_as_hf"]
+__all__ = ["load_gguf_as_hf", "PRE_TOKENIZERS"]
+
+#: GGUF pre-tokenizer name -> the HF pre_tokenizer that splits text the same way.
+PRE_TOKENIZERS: dict[str, dict[str, Any]] = {
+    "gpt-2": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+    "smollm": {
+        "type": "Sequence",
+        "pretokenizers": [
+            {"type": "Digits", "individual_digits": True},
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True},
+        ],
+    },
+    "llama-bpe": {
+        "type": "Sequence",
+        "pretokenizers": [
+            {
+                "type": "Split",
+                "pattern": {
+                    "Regex": "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+"
+                    "[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+                },
+                "behavior": "Isolated",
+                "invert": False,
+            },
+            {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False},
+        ],
+    },
+}
 
 
 def load_gguf_as_hf(path: str | os.PathLike[str]) -> tuple[Any, Any]:
@@ -83,7 +110,6 @@ def _byte_level_bpe(keys: dict[str, Any]) -> Any:
     import gguf
     from tokenizers import Tokenizer
 
-    from ._gguf_tokenizer import PRE_TOKENIZERS
 
     pre = keys.get("tokenizer.ggml.pre", "gpt-2")
     if pre not in PRE_TOKENIZERS:

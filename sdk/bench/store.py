@@ -136,7 +136,7 @@ class _Run:
         return _timed(lambda: [store.add_items(u, chunk) for u, chunk in bar])
 
     def round(self, r: int, last: bool) -> None:
-        from ._store import PersonaStore
+        from ..store._store import PersonaStore
 
         self.plain = _Plain(self.tmp / f"plain{r}.db")
         self.plain_s.append(self._insert(self.plain, "plain"))
@@ -150,7 +150,7 @@ class _Run:
 
     def reopen(self) -> float:
         """Seconds to open the existing encrypted store and load one user (an app start)."""
-        from ._store import PersonaStore
+        from ..store._store import PersonaStore
 
         start = time.perf_counter()
         with PersonaStore.open(self.store.path, self.key) as store:

@@ -18,9 +18,9 @@ import sys
 import time
 from typing import Any
 
-from .errors import ModelError
-from .persona import Choice, Comment, Description, Persona
-from .preferences import N_DIMS, PreferenceProfile
+from ..errors import ModelError
+from ..persona import Choice, Comment, Description, Persona
+from ..preferences import N_DIMS, PreferenceProfile
 
 __all__ = ["bench_llm", "BENCH_PERSONA", "BENCH_TASK"]
 
@@ -169,12 +169,12 @@ def peak_mb():
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 from edgealign.llm import LocalLLM
-from edgealign.llm_bench import BENCH_PERSONA
+from edgealign.bench.llm import BENCH_PERSONA
 base = peak_mb()
 llm = LocalLLM.open(args["model"], n_ctx=args["n_ctx"], n_threads=args["n_threads"])
 llm.chat("Hello!", max_tokens=4, temperature=0)
 if args["bridge"]:
-    from edgealign.alignment import load_bridge
+    from edgealign.eval.alignment import load_bridge
     load_bridge(args["bridge"]).infer(list(BENCH_PERSONA.items()))
 print(json.dumps({"peak_rss_mb": round(peak_mb(), 1), "python_baseline_rss_mb": round(base, 1)}))
 """
@@ -182,8 +182,8 @@ print(json.dumps({"peak_rss_mb": round(peak_mb(), 1), "python_baseline_rss_mb": 
 
 def _built_bridge() -> str | None:
     """The bridge ``make demo`` builds, when it exists."""
-    from .artifacts import MANIFEST
-    from .bridge import default_bridge_path
+    from ..artifacts import MANIFEST
+    from ..bridge import default_bridge_path
 
     folder = default_bridge_path()
     return str(folder) if (folder / MANIFEST).is_file() else None
@@ -233,8 +233,8 @@ def bench_llm(
 def _load_both(model: Any, n_ctx: int, n_threads: int | None) -> tuple[Any, Any, dict[str, float]]:
     """The SDK's model and a raw llama-cpp-python one, each timed on its second load so that
     neither pays llama.cpp's one-time start-up (reported apart as ``cold_load_ms``)."""
-    from ._llama import load_llama
-    from .llm import LocalLLM
+    from .._llama import load_llama
+    from ..llm import LocalLLM
 
     times: dict[str, float] = {}
     for name in ("cold_load_ms", "load_ms"):

@@ -44,11 +44,11 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Iterable, Protocol, Sequence
 
-from .data import Record
-from .errors import ConfigError, DataError, PreferenceError
-from .llm import LocalLLM
-from .persona import PersonaItem
-from .preferences import PreferenceProfile
+from ..data import Record
+from ..errors import ConfigError, DataError, PreferenceError
+from ..llm import LocalLLM
+from ..persona import PersonaItem
+from ..preferences import PreferenceProfile
 
 __all__ = ["alignment_accuracy", "load_bridge", "MODES", "PROFILE_SOURCES", "SWEEP"]
 
@@ -68,7 +68,7 @@ class Bridge(Protocol):
 def load_bridge(folder: str, threads: int | None = 1) -> Bridge:
     """Open a :class:`edgealign.bridge.PreferenceBridge` artifact folder (imported here, not
     at the top: this module needs only the duck type, and onnxruntime only when asked)."""
-    from .bridge import PreferenceBridge
+    from ..bridge import PreferenceBridge
 
     return PreferenceBridge.load(folder, threads=threads)
 

@@ -42,7 +42,7 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     from edgealign.training.bridge import BridgeConfig, BridgeTrainer
     from edgealign.training.synth import SynthConfig, generate_records
 
-    from .onnx import export_bridge
+    from edgealign.export.onnx import export_bridge
 
     artifact, checkpoint = home / "artifacts" / "bridge", home / "checkpoints" / "bridge"
     if _usable(artifact):
