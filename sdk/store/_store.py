@@ -19,6 +19,7 @@ from . import migrations
 from ._crypto import MasterKeys, UserCipher
 from ._db import Database
 from ._records import Override, StoredItem
+from ._tokens import TokensMixin
 from .keys import KeySource, RawKey, default_key_source
 
 T = TypeVar("T")
@@ -61,7 +62,7 @@ def _connect(path: Path, source: KeySource, create: bool) -> tuple[MasterKeys, D
         return keys, database
 
 
-class PersonaStore:
+class PersonaStore(TokensMixin):
     """Users' persona histories, encrypted at rest, on this device only.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close` (twice is fine).
