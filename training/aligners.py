@@ -22,7 +22,7 @@ import itertools
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar, Literal, Sequence
 
 from edgealign.errors import ConfigError, DataError
 
@@ -69,10 +69,13 @@ class AlignerConfig:
     beta: float = 0.1
     """DPO temperature (SPEC 5 and 6)."""
     lr: float = 5e-6
+    """Peak learning rate (AdamW)."""
     weight_decay: float = 0.0
+    """AdamW weight decay."""
     warmup_ratio: float = 0.1
     """Share of the steps with a linear warm-up before the cosine decay."""
     epochs: int = 1
+    """Passes over the records."""
     max_steps: int | None = None
     """Stop after this many optimizer steps (epochs then only bound nothing)."""
     micro_batch_size: int = 4
@@ -80,9 +83,11 @@ class AlignerConfig:
     global_batch_size: int = 32
     """Pairs per optimizer step over all processes; accumulation makes up the difference."""
     max_grad_norm: float = 1.0
-    mixed_precision: str = "auto"
+    """Gradients are clipped to this global norm."""
+    mixed_precision: Literal["auto", "no", "bf16", "fp16"] = "auto"
     """"auto" (bf16 on a GPU that has it, else none), "no", "bf16" or "fp16"."""
     gradient_checkpointing: bool = False
+    """Recompute activations in the backward pass instead of keeping them: less memory, more time."""
     attn_implementation: str | None = None
     """"sdpa", "flash_attention_2" or "eager"; None keeps transformers' choice."""
     logits_chunk: int = 4096
@@ -92,10 +97,13 @@ class AlignerConfig:
     save_every: int = 500
     """Optimizer steps between checkpoints (one is always written at the end)."""
     keep_checkpoints: int = 2
+    """Most step checkpoints kept in ``training_state/`` (older ones are deleted)."""
     log_every: int = 10
+    """Optimizer steps between lines of ``metrics.jsonl`` (the first step is always logged)."""
     eval_records: int = 0
     """When > 0: DPO loss and accuracy on the first records, before and after training."""
     seed: int = 0
+    """Seeds the run: initialisation, the streaming shuffle, the persona sampling."""
 
     def __post_init__(self) -> None:
         if self.method not in ("ica", "pba"):
@@ -279,9 +287,9 @@ class PBATrainer(AlignerTrainer):
 
 
 def train_aligner(method: str, preset: str, data: Sequence[str], out: str, *, resume: bool = False,
-                  progress: bool = True, **overrides: Any) -> dict[str, Any]:
-    """What ``edgealign train ica|pba`` runs: a preset (with overrides), its trainer, the metrics."""
-    cfg = AlignerConfig.preset(preset, method, **{k: v for k, v in overrides.items() if v is not None})
+                  progress: bool = True, config: AlignerConfig | None = None, **overrides: Any) -> dict[str, Any]:
+    """What ``edgealign train ica|pba`` runs: ``config``, else a preset (with overrides), its trainer, the metrics."""
+    cfg = config or AlignerConfig.preset(preset, method, **{k: v for k, v in overrides.items() if v is not None})
     trainer = {"ica": ICATrainer, "pba": PBATrainer}[method](cfg)
     metrics = trainer.fit(data, out, resume=resume, progress=progress)
     last = metrics.get("last_step", {})

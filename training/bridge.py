@@ -52,6 +52,7 @@ class BridgeConfig:
     samples_per_user: int = 8
     """Random item subsets drawn from each user per epoch."""
     batch_size: int = 32
+    """Users (item subsets) per optimizer step."""
     lr: float = 3e-3
     """Peak head learning rate (AdamW); a cosine decays it to ``lr_floor`` times itself by the
     last step, which steadies the last epochs (a constant rate swung held-out accuracy by
@@ -74,6 +75,7 @@ class BridgeConfig:
     val_fraction: float = 0.1
     """Share of users held out for the metrics at each epoch."""
     seed: int = 0
+    """Seeds the split, the item subsets and the head's initialisation."""
     device: str = "cpu"
     """"cpu", "cuda" or "auto"."""
 

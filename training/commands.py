@@ -7,44 +7,49 @@ options, run it). Heavy imports happen inside the run functions.
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any
 
 from edgealign.cli._targets import Targets, add_targets, run_target
 
+_log = logging.getLogger(__name__)
+
+
+def _synth_options():  # noqa: ANN202 - a ConfigOptions; imported late like every config
+    from edgealign.cli._config import ConfigOptions
+
+    from .synth import SynthConfig
+
+    return ConfigOptions(SynthConfig)
+
 
 def synth_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--users", type=int, default=100, help="number of users (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="seed; the same seed gives the same file")
-    parser.add_argument("--records-per-user", type=int, default=4, help="records per user (default 4)")
-    parser.add_argument("--persona-items", type=int, default=None, metavar="K",
-                        help="exactly K persona items per record (default: AlignX's random 0-4 comments and choices)")
-    parser.add_argument("--phrasing", choices=("all", "train", "heldout"), default="all",
-                        help="write with all trait phrasings, or only the train / held-out share")
+    parser.add_argument("--out", required=True, help="output JSONL file (AlignX record format)")
     parser.add_argument("--statements", metavar="DIR", default=None,
-                        help="instead: users of real persona statements from DIR (anthropic-persona layout)")
+                        help="instead: users of real persona statements from DIR (anthropic-persona layout); "
+                             "--users and --seed apply")
     parser.add_argument("--split", choices=("train", "test"), default="test", help="statement split (with --statements)")
     parser.add_argument("--items", type=int, default=4, help="statements per user (with --statements)")
-    parser.add_argument("--out", required=True, help="output JSONL file (AlignX record format)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
+    _synth_options().add_to(parser)
 
 
 def synth(args: argparse.Namespace) -> int:
     from edgealign.cli._output import emit_json
     from edgealign.data import write_records
 
+    cfg = _synth_options().build(args)
     if args.statements:
         from .statements import statement_records
 
-        records = statement_records(args.statements, args.split, args.users, args.items, args.seed)
+        records = statement_records(args.statements, args.split, cfg.users, args.items, cfg.seed)
     else:
-        from .synth import SynthConfig, generate_records
+        from .synth import generate_records
 
-        cfg = SynthConfig(users=args.users, seed=args.seed, records_per_user=args.records_per_user,
-                          phrasing=args.phrasing, persona_items=args.persona_items)
         records = generate_records(cfg)
     n = write_records(records, args.out)
     if args.json:
-        emit_json({"records": n, "seed": args.seed, "out": args.out})
+        emit_json({"records": n, "seed": cfg.seed, "out": args.out})
     else:
         print(f"wrote {n} records to {args.out}")
     return 0
@@ -52,71 +57,69 @@ def synth(args: argparse.Namespace) -> int:
 
 # -- train ----------------------------------------------------------------------------------
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default="default", help="configuration preset: tiny, default or gpu")
-    parser.add_argument("--data", nargs="+", required=True, metavar="FILE", help="AlignX-format record files")
-    parser.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder")
-    parser.add_argument("--seed", type=int, default=None, help="override the preset's seed")
-    parser.add_argument("--epochs", type=int, default=None, help="override the preset's epochs")
+def _bridge_options():  # noqa: ANN202
+    from edgealign.cli._config import ConfigOptions
+
+    from .bridge import BridgeConfig
+
+    presets = {name: getattr(BridgeConfig, name) for name in ("tiny", "default", "gpu")}
+    return ConfigOptions(BridgeConfig, presets=presets, default_preset="default", none_words={"encoder_layers": "all"})
 
 
 def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
-    _common(parser)
-    parser.add_argument("--encoder", default=None, metavar="NAME",
-                        help="sentence encoder: minilm (bundled), tiny, or a local Hugging Face encoder folder")
-    parser.add_argument("--encoder-layers", default=None, type=_layers, metavar="N",
-                        help="keep the encoder's first N layers, or 'all' "
-                             "(default: the preset's: 3 for default, all for tiny and gpu)")
-
-
-def _layers(value: str) -> int | str:
-    if value == "all":
-        return value
-    try:
-        return int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of layers or 'all', got {value!r}") from None
+    parser.add_argument("--data", nargs="+", required=True, metavar="FILE", help="AlignX-format record files")
+    parser.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder")
+    _bridge_options().add_to(parser)
 
 
 def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     """the preference bridge (sentence encoder + anchored head) on persona items"""
     import itertools
 
-    from edgealign.cli._output import step
     from edgealign.data import read_records
 
-    from .bridge import BridgeConfig, BridgeTrainer
+    from .bridge import BridgeTrainer
 
-    overrides = {k: v for k, v in (("seed", args.seed), ("epochs", args.epochs), ("encoder", args.encoder),
-                                   ("encoder_layers", args.encoder_layers)) if v is not None}
-    if overrides.get("encoder_layers") == "all":
-        overrides["encoder_layers"] = None
-    cfg = BridgeConfig.preset(args.preset, **overrides)
-    step(f"training the preference bridge ({args.preset} preset) on {', '.join(args.data)}")
+    cfg = _bridge_options().build(args)
+    _log.info("training the preference bridge (%s preset) on %s", args.preset, ", ".join(args.data))
     records = itertools.chain.from_iterable(read_records(f) for f in args.data)
     metrics = BridgeTrainer(cfg).fit(records, args.out, progress=not args.json)
     return {"out": args.out, "preset": args.preset, **metrics}
 
 
-def _aligner_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--preset", default="smollm2-135m", choices=("tiny", "smollm2-135m", "llama-3.1-8b"),
-                        help="configuration preset (default smollm2-135m)")
+def _aligner_options(method: str):  # noqa: ANN202
+    import functools
+
+    from edgealign.cli._config import ConfigOptions
+
+    from .aligners import PRESETS, AlignerConfig
+
+    presets = {name: functools.partial(AlignerConfig.preset, name) for name in PRESETS}
+    return ConfigOptions(AlignerConfig, presets=presets, default_preset="smollm2-135m", fixed={"method": method})
+
+
+def _aligner_arguments(parser: argparse.ArgumentParser, method: str) -> None:
     parser.add_argument("--data", nargs="+", required=True, metavar="FILE", help="AlignX-format record files")
     parser.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder (Hugging Face layout)")
     parser.add_argument("--resume", action="store_true", help="continue from the last checkpoint in --out")
-    for flag, kind in (("--seed", int), ("--epochs", int), ("--max-steps", int), ("--lr", float)):
-        parser.add_argument(flag, type=kind, default=None, help=f"override the preset's {flag[2:]}")
+    _aligner_options(method).add_to(parser)
 
 
 def _aligner_run(args: argparse.Namespace, method: str) -> dict[str, Any]:
-    from edgealign.cli._output import step
-
     from .aligners import train_aligner
 
-    step(f"training the {method.upper()} aligner ({args.preset} preset) on {', '.join(args.data)}")
-    overrides = {"seed": args.seed, "epochs": args.epochs, "max_steps": args.max_steps, "lr": args.lr}
+    cfg = _aligner_options(method).build(args)
+    _log.info("training the %s aligner (%s preset) on %s", method.upper(), args.preset, ", ".join(args.data))
     return train_aligner(method, args.preset, args.data, args.out, resume=args.resume, progress=not args.json,
-                         **overrides)
+                         config=cfg)
+
+
+def _ica_arguments(parser: argparse.ArgumentParser) -> None:
+    _aligner_arguments(parser, "ica")
+
+
+def _pba_arguments(parser: argparse.ArgumentParser) -> None:
+    _aligner_arguments(parser, "pba")
 
 
 def _ica_run(args: argparse.Namespace) -> dict[str, Any]:
@@ -132,8 +135,8 @@ def _pba_run(args: argparse.Namespace) -> dict[str, Any]:
 #: target -> (add its options, run it).
 TRAIN_TARGETS: Targets = {
     "bridge": (_bridge_arguments, _bridge_run),
-    "ica": (_aligner_arguments, _ica_run),
-    "pba": (_aligner_arguments, _pba_run),
+    "ica": (_ica_arguments, _ica_run),
+    "pba": (_pba_arguments, _pba_run),
 }
 
 

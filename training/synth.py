@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Literal
 
 from edgealign.data import Record
 from edgealign.persona import Choice, Comment, Description, Persona
@@ -78,7 +78,7 @@ class SynthConfig:
     persona_items: int | None = None
     """Exactly this many persona items per record (the description, then comments and choices
     half and half), for evaluating at a fixed history size; None: AlignX's random 0-4 each."""
-    phrasing: str = "all"
+    phrasing: Literal["all", "train", "heldout"] = "all"
     """Which trait phrasings to write with: "all", "train" (the first two thirds of each
     bank) or "heldout" (the rest), so a model can be tested on wording it never saw."""
     dims: tuple[int, ...] | None = None

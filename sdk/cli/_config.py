@@ -1,0 +1,216 @@
+"""Command-line options generated from a frozen config dataclass: the config is the flags.
+
+    BRIDGE = ConfigOptions(BridgeConfig, presets={"tiny": BridgeConfig.tiny, ...}, default_preset="default")
+    BRIDGE.add_to(parser)            # --preset, --config FILE.json, one flag per field
+    cfg = BRIDGE.build(args)         # preset < config file < explicit flags
+
+Every field becomes ``--kebab-case-name``: its type gives the parser (``int``, ``float``,
+``str``; ``bool`` as ``--flag``/``--no-flag``; ``Literal[...]`` as choices; ``tuple[int, ...]``
+as ``1,2,3``; an optional field also takes ``none``), its docstring (the string literal after
+the field, the project's way of documenting fields) gives the help, and the help shows the
+default and where a preset differs. Flags left out keep the preset's value, so the only
+defaults are the dataclass's and the presets'. Torch-free: configs live in modules that
+import their heavy dependencies inside functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import inspect
+import json
+import re
+import textwrap
+import types
+import typing
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..errors import ConfigError, DataError
+
+__all__ = ["ConfigOptions", "field_docs", "flag"]
+
+#: The argparse dest of ``--config`` (the JSON file of field values).
+CONFIG_DEST = "config_file"
+
+
+def flag(name: str) -> str:
+    """The option string of a config field: ``max_items`` -> ``--max-items``."""
+    return "--" + name.replace("_", "-")
+
+
+def field_docs(cls: type) -> dict[str, str]:
+    """Field name -> its docstring (the string literal right after the field), for ``cls`` and
+    the dataclasses it inherits from; fields without one are absent."""
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if not dataclasses.is_dataclass(klass) or klass is object:
+            continue
+        try:
+            source = textwrap.dedent(inspect.getsource(klass))
+        except (OSError, TypeError):  # no source (frozen app, REPL): help falls back to the name
+            continue
+        body = ast.parse(source).body[0].body  # type: ignore[attr-defined]
+        for node, after in zip(body, body[1:]):
+            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+                    and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
+                    and isinstance(after.value.value, str)):
+                docs[node.target.id] = inspect.cleandoc(after.value.value)
+    return docs
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfigOptions:
+    """How one command's options map onto one config dataclass."""
+
+    cls: type
+    """The frozen config dataclass."""
+    presets: Mapping[str, Callable[..., Any]] = dataclasses.field(default_factory=dict)
+    """Preset name -> factory taking field overrides as keywords; empty: the class itself."""
+    default_preset: str | None = None
+    """The preset used when ``--preset`` is not given."""
+    fixed: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    """Fields the command sets itself (e.g. an aligner's method): no flag; passed to the factory."""
+    none_words: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    """Field -> another word for None on the command line (``--encoder-layers all``)."""
+
+    def fields(self) -> list[dataclasses.Field]:
+        """The fields that are flags, in declaration order."""
+        return [f for f in dataclasses.fields(self.cls) if f.init and f.name not in self.fixed]
+
+    def add_to(self, parser: argparse.ArgumentParser) -> None:
+        """Add ``--preset`` (when there are presets), ``--config`` and one option per field."""
+        if self.presets:
+            parser.add_argument("--preset", choices=list(self.presets), default=self.default_preset,
+                                help=f"configuration preset (default {self.default_preset}); "
+                                     "every option below overrides it")
+        parser.add_argument("--config", dest=CONFIG_DEST, metavar="FILE.json", default=None,
+                            help="a JSON object of config field values (a saved run's config works); "
+                                 "options given on the command line win")
+        hints, docs, shown = typing.get_type_hints(self.cls), field_docs(self.cls), self._preset_values()
+        group = parser.add_argument_group(f"{self.cls.__name__} (one option per field)")
+        for f in self.fields():
+            kwargs = _parser_kwargs(f.name, hints[f.name], self.none_words.get(f.name))
+            help_ = _first_sentence(docs.get(f.name, f.name.replace("_", " "))) + " " + self._defaults(f, shown)
+            group.add_argument(flag(f.name), dest=f.name, default=argparse.SUPPRESS,
+                               help=help_.replace("%", "%%"), **kwargs)
+
+    def build(self, args: argparse.Namespace) -> Any:
+        """The config the arguments ask for: the preset, then the ``--config`` file, then the flags."""
+        names = {f.name for f in self.fields()}
+        values = self._file_values(getattr(args, CONFIG_DEST, None))
+        values.update({name: getattr(args, name) for name in names if hasattr(args, name)})
+        return self._factory(getattr(args, "preset", None))(**self.fixed, **values)
+
+    def _factory(self, preset: str | None) -> Callable[..., Any]:
+        if not self.presets:
+            return self.cls
+        if preset not in self.presets:
+            raise ConfigError(f"unknown preset {preset!r}; choose {', '.join(self.presets)}")
+        return self.presets[preset]
+
+    def _file_values(self, path: str | None) -> dict[str, Any]:
+        if path is None:
+            return {}
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a JSON object of {self.cls.__name__} fields")
+        names = {f.name for f in self.fields()}
+        unknown = sorted(set(data) - names - set(self.fixed))
+        if unknown:
+            raise ConfigError(f"{path}: unknown {self.cls.__name__} field(s) {', '.join(unknown)}; "
+                              f"known: {', '.join(sorted(names))}")
+        clash = [k for k, v in self.fixed.items() if k in data and data[k] != v]
+        if clash:
+            raise ConfigError(f"{path}: {', '.join(clash)} is set by the command "
+                              f"({', '.join(f'{k}={self.fixed[k]!r}' for k in clash)}); remove it from the file")
+        hints = typing.get_type_hints(self.cls)
+        return {k: _from_json(v, hints[k]) for k, v in data.items() if k in names}
+
+    def _preset_values(self) -> dict[str, Any]:
+        """Preset name -> its config (the class's defaults when there are no presets)."""
+        if not self.presets:
+            return {}
+        return {name: make(**self.fixed) for name, make in self.presets.items()}
+
+    def _defaults(self, f: dataclasses.Field, shown: Mapping[str, Any]) -> str:
+        if not shown:
+            default = f.default if f.default is not dataclasses.MISSING else None
+            return f"(default {_show(default)})"
+        values = {name: getattr(cfg, f.name) for name, cfg in shown.items()}
+        base = values.get(self.default_preset, next(iter(values.values())))
+        others = [f"{name}: {_show(v)}" for name, v in values.items() if v != base]
+        return f"(default {_show(base)}{'; ' + ', '.join(others) if others else ''})"
+
+
+# -- types ----------------------------------------------------------------------------------
+
+def _parser_kwargs(name: str, hint: Any, none_word: str | None) -> dict[str, Any]:
+    """argparse keywords (type, choices, action, metavar) for a field's type hint."""
+    inner, optional = _unwrap_optional(hint)
+    if inner is bool and not optional:
+        return {"action": argparse.BooleanOptionalAction}
+    if typing.get_origin(inner) is typing.Literal:
+        values, words = list(typing.get_args(inner)), ["none"] if optional else []
+        convert = _named(lambda s: None if s in words else s, "choice")
+        return {"type": convert, "choices": values + ([None] if optional else []),
+                "metavar": "{" + ",".join(map(str, values + words)) + "}"}
+    if typing.get_origin(inner) is tuple:
+        item = typing.get_args(inner)[0]
+        parse = _named(lambda s: tuple(item(p) for p in s.split(",") if p.strip()), f"comma-separated {item.__name__}")
+        metavar = f"{item.__name__.upper()[0]},..."
+    elif inner in (int, float, str):
+        parse, metavar = inner, {int: "N", float: "X", str: "TEXT"}[inner]
+    else:
+        raise TypeError(f"{name}: no command-line form for type {hint!r}")
+    if not optional:
+        return {"type": parse, "metavar": metavar}
+    words = ("none",) + ((none_word,) if none_word else ())
+    convert = _named(lambda s: None if s.lower() in words else parse(s), f"{getattr(parse, '__name__', 'value')} or none")
+    return {"type": convert, "metavar": f"{metavar}|{'|'.join(words)}"}
+
+
+def _unwrap_optional(hint: Any) -> tuple[Any, bool]:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], len(args) < len(typing.get_args(hint))
+    return hint, False
+
+
+def _named(fn: Callable[[str], Any], name: str) -> Callable[[str], Any]:
+    fn.__name__ = name  # argparse says "invalid <name> value"
+    return fn
+
+
+def _from_json(value: Any, hint: Any) -> Any:
+    inner, _ = _unwrap_optional(hint)
+    if isinstance(value, list) and typing.get_origin(inner) is tuple:
+        return tuple(value)
+    return value
+
+
+def _first_sentence(doc: str) -> str:
+    """The help line of a docstring: its first clause, without reST markup."""
+    text = re.sub(r":\w+:`([^`]*)`", r"\1", " ".join(doc.split())).replace("``", "")
+    text = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == ";" and depth == 0:
+            return text[:i]
+    return text
+
+
+def _show(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
