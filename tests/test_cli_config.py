@@ -120,4 +120,4 @@ def test_field_docs_and_the_generic_forms():
     spec.add_to(parser)
     args = parser.parse_args(["--mode", "b", "--ratio", "0.5", "--names", "p,q"])
     assert spec.build(args) == Toy(mode="b", ratio=0.5, names=("p", "q"))
-    assert "How many. (default 3)" in " ".join(parser.format_help().split())
+    assert "How many (default 3)" in " ".join(parser.format_help().split())

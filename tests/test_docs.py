@@ -37,3 +37,25 @@ def test_errors_doc_draws_the_real_tree():
     text = (ROOT / "docs" / "errors.md").read_text()
     for name in errors.__all__:
         assert name in text
+
+
+def test_cli_reference_option_lists_are_generated_from_the_parsers():
+    from edgealign.cli._reference import update
+
+    text = (ROOT / "docs" / "cli.md").read_text()
+    assert update(text) == text, "stale option lists: run python -m edgealign.cli._reference docs/cli.md"
+
+
+def test_every_option_of_every_command_is_in_the_cli_reference():
+    from edgealign.cli._reference import parsers
+
+    import re
+
+    text = (ROOT / "docs" / "cli.md").read_text()
+    sections = {part.split("`", 1)[0]: part for part in text.split("\n## `edgealign ")[1:]}
+    missing = []
+    for name, parser in parsers().items():
+        documented = set(re.findall(r"(?<![\w-])--[a-z][\w-]*", sections.get(name.split()[0], "")))
+        missing += [f"{name} {option}" for action in parser._actions for option in action.option_strings
+                    if option.startswith("--") and option != "--help" and option not in documented]
+    assert not missing, f"options missing from docs/cli.md: {missing}"

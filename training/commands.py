@@ -24,12 +24,12 @@ def _synth_options():  # noqa: ANN202 - a ConfigOptions; imported late like ever
 
 
 def synth_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", required=True, help="output JSONL file (AlignX record format)")
+    parser.add_argument("--out", required=True, metavar="FILE.jsonl", help="output JSONL file (AlignX record format)")
     parser.add_argument("--statements", metavar="DIR", default=None,
                         help="instead: users of real persona statements from DIR (anthropic-persona layout); "
                              "--users and --seed apply")
     parser.add_argument("--split", choices=("train", "test"), default="test", help="statement split (with --statements)")
-    parser.add_argument("--items", type=int, default=4, help="statements per user (with --statements)")
+    parser.add_argument("--items", type=int, default=4, metavar="N", help="statements per user (with --statements)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     _synth_options().add_to(parser)
 

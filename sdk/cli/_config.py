@@ -197,13 +197,13 @@ def _from_json(value: Any, hint: Any) -> Any:
 def _first_sentence(doc: str) -> str:
     """The help line of a docstring: its first clause, without reST markup."""
     text = re.sub(r":\w+:`([^`]*)`", r"\1", " ".join(doc.split())).replace("``", "")
-    text = re.split(r"(?<=\.)\s", text, maxsplit=1)[0]
+    text = re.split(r"(?<!e\.g)(?<!i\.e)\.\s", text, maxsplit=1)[0]
     depth = 0
     for i, ch in enumerate(text):
         depth += {"(": 1, ")": -1}.get(ch, 0)
         if ch == ";" and depth == 0:
             return text[:i]
-    return text
+    return text.rstrip(".")
 
 
 def _show(value: Any) -> str:
