@@ -18,6 +18,7 @@ from . import _records as rec
 from . import migrations
 from ._crypto import MasterKeys, UserCipher
 from ._db import Database
+from ._embeddings import EmbeddingCache
 from ._records import Override, StoredItem
 from ._tokens import TokensMixin
 from .keys import KeySource, RawKey, default_key_source
@@ -62,7 +63,7 @@ def _connect(path: Path, source: KeySource, create: bool) -> tuple[MasterKeys, D
         return keys, database
 
 
-class PersonaStore(TokensMixin):
+class PersonaStore(TokensMixin, EmbeddingCache):
     """Users' persona histories, encrypted at rest, on this device only.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close` (twice is fine).
@@ -213,7 +214,7 @@ class PersonaStore(TokensMixin):
             row = db.execute("SELECT uid FROM users WHERE lookup = ?", [tag]).fetchone()
             if row is None:
                 return False
-            for table in ("items", "overrides", "profiles", "users"):
+            for table in ("embedding_cache", "items", "overrides", "profiles", "users"):
                 db.execute(f"DELETE FROM {table} WHERE uid = ?", row)
             return True
         with self._users_lock:

@@ -61,6 +61,17 @@ def m003_items_by_user_index(db: sqlite_utils.Database) -> None:
     db["items"].create_index(["uid", "created_at", "id"], index_name="items_by_user")
 
 
+@_step
+def m006_embedding_cache(db: sqlite_utils.Database) -> None:
+    """The bridge's sentence embeddings per item, sealed under the user's key (see _embeddings)."""
+    db["embedding_cache"].create(
+        {"item_id": int, "uid": str, "cache_key": str, "payload": bytes},
+        pk="item_id", not_null={"uid", "cache_key", "payload"},
+        foreign_keys=[("uid", "users", "uid"), ("item_id", "items", "id")],
+    )
+    db["embedding_cache"].create_index(["uid", "cache_key"], index_name="embedding_cache_by_user")
+
+
 def applied(db: sqlite_utils.Database) -> list[str]:
     """The names of the steps this database has run, in order."""
     if VERSION_TABLE not in db.table_names():
