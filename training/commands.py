@@ -29,7 +29,11 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
                         help="instead: users of real persona statements from DIR (anthropic-persona layout); "
                              "--users and --seed apply")
     parser.add_argument("--split", choices=("train", "test"), default="test", help="statement split (with --statements)")
-    parser.add_argument("--items", type=int, default=4, metavar="N", help="statements per user (with --statements)")
+    parser.add_argument("--items", type=int, default=4, metavar="N",
+                        help="statements or choices per user (with --statements or --response-users)")
+    parser.add_argument("--response-users", choices=("train", "heldout"), default=None,
+                        help="instead: users whose history is --items response-style choices (two answers to one "
+                             "request, written differently), from the train or heldout prompts and phrasings")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     _synth_options().add_to(parser)
 
@@ -43,6 +47,11 @@ def synth(args: argparse.Namespace) -> int:
         from .statements import statement_records
 
         records = statement_records(args.statements, args.split, cfg.users, args.items, cfg.seed)
+    elif args.response_users:
+        from .response_choices import ResponseChoiceConfig, response_choice_records
+
+        records = response_choice_records(ResponseChoiceConfig(users=cfg.users, seed=cfg.seed, items=args.items,
+                                                               split=args.response_users))
     else:
         from .synth import generate_records
 

@@ -84,6 +84,10 @@ class SynthConfig:
     dims: tuple[int, ...] | None = None
     """Draw traits from these dimensions only (at most ``len(dims)`` per user), e.g. the
     style dimensions a reply's wording shows; None: any, style dimensions favoured."""
+    response_choices: float = 0.0
+    """Share of a user's choices written as AlignX writes them: two answers to one request
+    that differ in how they are written (:mod:`.response_choices`), on the user's traits an
+    answer's style can show; the rest state the traits in sentences. 0 keeps the old data."""
 
     def __post_init__(self) -> None:
         from edgealign.errors import ConfigError
@@ -98,6 +102,8 @@ class SynthConfig:
             raise ConfigError(f"persona_items must be 1..{1 + 2 * self.history} (a description plus the history)")
         if self.phrasing not in ("all", "train", "heldout"):
             raise ConfigError(f"phrasing must be 'all', 'train' or 'heldout', got {self.phrasing!r}")
+        if not 0 <= self.response_choices <= 1:
+            raise ConfigError("response_choices must be a share in [0, 1]")
         if self.dims is not None and (not self.dims or not all(0 <= d < N_DIMS for d in self.dims)):
             raise ConfigError(f"dims must be a non-empty tuple of dimensions in 0..{N_DIMS - 1}")
 
@@ -127,10 +133,12 @@ class SyntheticUser:
 class _Writer:
     """Writes one user's text; all randomness comes from the user's own generator."""
 
-    def __init__(self, rng: random.Random, direction: list[float], phrasing: str = "all") -> None:
+    def __init__(self, rng: random.Random, direction: list[float], phrasing: str = "all",
+                 response_choices: float = 0.0) -> None:
         self.rng = rng
         self.direction = direction
         self.phrasing = phrasing
+        self.response_choices = response_choices
         self._deck: list[int] = []
         self.traits = [i for i, v in enumerate(direction) if v != 0.5]
 
@@ -198,6 +206,13 @@ class _Writer:
 
     def choice(self) -> Choice:
         dims = self.pick(self.rng.randint(1, 3))
+        if self.response_choices and self.rng.random() < self.response_choices:
+            from .response_choices import RESPONSE_DIMS, response_choice
+
+            shown = [d for d in dims if d in RESPONSE_DIMS]
+            if shown:  # held-out phrasing for held-out users, as for the trait sentences
+                split = "heldout" if self.phrasing == "heldout" else "train"
+                return response_choice(self.rng, self.direction, shown, split)
         return Choice(self.post(), self.text(dims), self.text(dims, flip=True), self.item_direction(dims))
 
     def description(self) -> Description:
@@ -233,7 +248,7 @@ def _user(cfg: SynthConfig, i: int) -> tuple[SyntheticUser, _Writer]:
 
 
 def _history(user_id: str, direction: list[float], rng: random.Random, cfg: SynthConfig) -> tuple[SyntheticUser, _Writer]:
-    writer = _Writer(rng, direction, cfg.phrasing)
+    writer = _Writer(rng, direction, cfg.phrasing, cfg.response_choices)
     persona = Persona(
         comments=tuple(writer.comment() for _ in range(cfg.history)),
         choices=tuple(writer.choice() for _ in range(cfg.history)),

@@ -1,0 +1,240 @@
+"""Response-style choices: two answers to one request that differ in how they are written.
+
+In AlignX and in real apps a choice is between two answers to the same request, and the
+preference is in how the chosen one is written (its length, tone, humour, level, register,
+structure, caution, topic), not in a sentence that names it. This module writes such pairs
+from templated building blocks (:mod:`._response_phrases`): content sentences about the
+request's subject, shared by both answers, plus per style pole an opener, a joke, a technical
+sentence or a child-level analogy, a casual or formal rewrite, a numbered or rambling
+rewrite, safety caveats or a bold push, elaborations, a topic slant. A pair differs on the
+dimensions it involves; on the others both answers share a style (identical sentences, or
+the same style in other words), so those cancel.
+
+``split="train"`` writes with two thirds of every bank and of the requests, ``"heldout"``
+with the rest: an evaluation written with ``heldout`` shares no prompt, subject or style
+phrasing with training. Deterministic for a seed.
+
+    records = response_choice_records(ResponseChoiceConfig(users=200, split="heldout", seed=7))
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Iterator
+
+from edgealign.data import Record
+from edgealign.persona import Choice, Persona
+from edgealign.preferences import N_DIMS
+
+from ._response_phrases import CONTENT, PROMPTS, STYLE, SUBJECTS
+from ._synth_phrases import TOPICS
+
+__all__ = ["STYLE_DIMS", "RESPONSE_DIMS", "INTEREST_DIMS", "ResponseChoiceConfig", "answer_pair", "response_choice",
+           "response_choice_records"]
+
+#: Style dimension -> (building block, the block's side that writes the positive pole).
+#: 16 concise (a detailed answer elaborates), 5 agreeable (friendly vs blunt), 73 humour,
+#: 46 complexity (expert vs simple), 14 casual chat (casual vs formal register), 45 coherence
+#: (structured vs rambling), 40 harmlessness (cautious vs direct).
+STYLE_DIMS: dict[int, tuple[str, int]] = {
+    16: ("detailed", 1), 5: ("friendly", 0), 73: ("humour", 0), 46: ("expert", 0),
+    14: ("casual", 0), 45: ("structured", 0), 40: ("cautious", 0),
+}
+#: Every dimension a response pair can express: the style dimensions and the interests.
+RESPONSE_DIMS: tuple[int, ...] = (*STYLE_DIMS, *sorted(set(TOPICS) - set(STYLE_DIMS)))
+#: The interests a pair can slant its answer towards (humour is a style).
+INTEREST_DIMS: tuple[int, ...] = tuple(sorted(set(TOPICS) - set(STYLE_DIMS)))
+_SPLITS = ("train", "heldout")
+
+
+def _part(bank: tuple[str, ...], split: str) -> tuple[str, ...]:
+    """The split's share of a bank: the first two thirds for train, the rest for heldout."""
+    cut = (2 * len(bank)) // 3
+    return bank[:cut] if split == "train" else bank[cut:]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+class _Composer:
+    """Writes one answer; ``shared`` memoises draws that both answers of a pair reuse."""
+
+    def __init__(self, rng: random.Random, split: str, subject: str, shared: dict) -> None:
+        self.rng, self.split, self.subject, self.shared = rng, split, subject, shared
+        self.used: set[str] = set()
+
+    def pick(self, key: str, side: int, slot: int, background: bool) -> str:
+        """A phrase of the bank, not yet used in this answer; with ``background`` the same
+        phrase for the same slot in both answers (it cancels exactly)."""
+        bank = _part(STYLE[key][side], self.split)
+        if not bank:
+            return ""
+        memo = (key, side, slot)
+        if background and memo in self.shared:
+            phrase = self.shared[memo]
+        else:
+            phrase = self.rng.choice([p for p in bank if p not in self.used] or bank)
+            if background:
+                self.shared[memo] = phrase
+        self.used.add(phrase)
+        return phrase
+
+    def fill(self, text: str, topic: str = "") -> str:
+        s = self.subject
+        return text.replace("{S}", s[:1].upper() + s[1:]).replace("{s}", s).replace("{t}", topic)
+
+
+def _answer(comp: _Composer, content: list[str], style: dict[int, int], background: set[int]) -> str:
+    """One answer written in ``style`` (dim -> pole 0/1); ``background`` dims are shared."""
+    def side(dim: int) -> int:  # the bank side that writes this pole
+        key, positive_side = STYLE_DIMS[dim]
+        return positive_side if style[dim] == 1 else 1 - positive_side
+
+    def block(dim: int, slot: int = 0) -> str:
+        key = STYLE_DIMS[dim][0]
+        return comp.fill(comp.pick(key, side(dim), slot, dim in background))
+
+    rng = comp.rng
+    detailed = 16 in style and style[16] == 0
+    concise = 16 in style and style[16] == 1
+    n = rng.randint(1, 2) if concise else rng.randint(3, 4) if detailed else rng.randint(2, 3)
+    body = [comp.fill(c) for c in content[:n]]
+    if 14 in style:  # register rewrites every content sentence
+        body = [_put(block(14, i), c) for i, c in enumerate(body)]
+    if 45 in style:
+        body = _structure(comp, body, style[45], 45 in background)
+    extra: list[str] = []
+    if 46 in style:
+        extra.append(block(46))
+    if 40 in style:
+        extra.append(block(40))
+    if detailed:
+        extra += [block(16, i) for i in range(2)]
+    for dim in style:
+        if dim in TOPICS and dim not in STYLE_DIMS and style[dim] == 1:
+            topics = _part(TOPICS[dim], comp.split)
+            extra.append(comp.fill(comp.pick("slant", 0, dim, dim in background), rng.choice(topics)))
+    if 73 in style:
+        extra.append(block(73))
+    sentences = [*body[:1], *extra, *body[1:]] if rng.random() < 0.5 else [*body, *extra]
+    if 5 in style:
+        sentences.insert(0, block(5))
+        if rng.random() < 0.5:
+            sentences.append(block(5, 1))
+    sentences = [s for s in sentences if s]
+    return ("\n" if 45 in style and style[45] == 1 else " ").join(sentences)
+
+
+_ORDINALS = ("First", "Second", "Third", "Fourth", "Fifth")
+_WORDS = ("one", "two", "three", "four", "five")
+
+
+def _put(template: str, content: str) -> str:
+    """``content`` in the template's ``{c}``, lower-cased unless it starts the sentence."""
+    head = template.split("{c}")[0]
+    keep = not head or head.rstrip().endswith((":", ")"))
+    return template.replace("{c}", content if keep else _lower_first(content))
+
+
+def _structure(comp: _Composer, body: list[str], pole: int, background: bool) -> list[str]:
+    """Numbered (one family of labels, in order) or rambling (asides between the points)."""
+    if pole:
+        bank = _part(STYLE["structured"][0], comp.split)
+        family = comp.shared.setdefault(("family",), comp.rng.choice(bank)) if background else comp.rng.choice(bank)
+        return [_put(family.replace("{n}", str(i + 1)).replace("{w}", _WORDS[i]).replace("{o}", _ORDINALS[i]), c)
+                for i, c in enumerate(body)]
+    return [body[0], *(_put(comp.pick("structured", 1, 100 + i, background), c) for i, c in enumerate(body[1:], 1))]
+
+
+def answer_pair(rng: random.Random, dims: dict[int, int], split: str = "train",
+                background_share: float = 0.5) -> tuple[str, str, str]:
+    """(prompt, chosen, rejected): the chosen answer writes each of ``dims`` (dim -> pole 0/1)
+    as given, the rejected one the opposite pole; other style dimensions are shared."""
+    if split not in _SPLITS:
+        from edgealign.errors import ConfigError
+
+        raise ConfigError(f"split must be 'train' or 'heldout', got {split!r}")
+    subject = rng.choice(_part(SUBJECTS, split))
+    prompt = rng.choice(_part(PROMPTS, split)).replace("{s}", subject)
+    content = rng.sample(_part(CONTENT, split), 4)
+    background = {d: rng.randint(0, 1) for d in STYLE_DIMS if d not in dims and rng.random() < background_share}
+    shared: dict = {}
+    same = set(background) if rng.random() < 0.5 else set()
+    answers = []
+    for flip in (0, 1):
+        style = {**background, **{d: p if not flip else 1 - p for d, p in dims.items()}}
+        answers.append(_answer(_Composer(rng, split, subject, shared), content, style, same))
+    return prompt, answers[0], answers[1]
+
+
+def response_choice(rng: random.Random, direction: tuple[float, ...] | list[float], dims: list[int],
+                    split: str = "train") -> Choice:
+    """A choice that honours the user's ``direction`` on ``dims`` (response dimensions), with
+    those dimensions as its own direction."""
+    poles = {d: int(direction[d] == 1.0) for d in dims}
+    prompt, chosen, rejected = answer_pair(rng, poles, split)
+    item = tuple(direction[i] if i in poles else 0.5 for i in range(N_DIMS))
+    return Choice(prompt, chosen, rejected, item)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResponseChoiceConfig:
+    """Users whose history is response-style choices only."""
+
+    users: int = 200
+    seed: int = 0
+    items: int = 4
+    """Choices per user."""
+    max_dims: int = 3
+    """Most dimensions a user prefers (1..max_dims); each choice involves 1-2 of them."""
+    interest_share: float = 0.3
+    """Chance that one of a user's dimensions is an interest (topic slant) rather than a style."""
+    split: str = "train"
+    """"train" or "heldout" prompts and phrasings."""
+    neutral_share: float = 0.0
+    """Chance that a choice is between two answers written alike (no dimension involved, its
+    direction all neutral): what the bridge must leave neutral."""
+
+    def __post_init__(self) -> None:
+        from edgealign.errors import ConfigError
+
+        if self.users < 0 or self.items < 1 or not 1 <= self.max_dims <= len(STYLE_DIMS):
+            raise ConfigError(f"users >= 0, items >= 1 and 1 <= max_dims <= {len(STYLE_DIMS)} are required")
+        if self.split not in _SPLITS:
+            raise ConfigError(f"split must be 'train' or 'heldout', got {self.split!r}")
+
+
+def _user_dims(rng: random.Random, cfg: ResponseChoiceConfig) -> list[int]:
+    k = rng.randint(1, cfg.max_dims)
+    dims = rng.sample(sorted(STYLE_DIMS), k)
+    if rng.random() < cfg.interest_share:
+        dims[-1] = rng.choice(INTEREST_DIMS)
+    return dims
+
+
+def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
+    """One record per user: ``items`` choices covering the user's dimensions, and a task
+    whose chosen answer honours all of them (the rejected one the opposite)."""
+    for u in range(cfg.users):
+        rng = random.Random(f"edgealign-response-choices:{cfg.seed}:{cfg.split}:{u}")
+        dims = _user_dims(rng, cfg)
+        direction = [0.5] * N_DIMS
+        for d in dims:
+            direction[d] = float(rng.randint(0, 1))
+        deck: list[int] = []
+        choices = []
+        for _ in range(cfg.items):
+            if not deck:
+                deck = rng.sample(dims, len(dims))
+            if cfg.neutral_share and rng.random() < cfg.neutral_share:
+                choices.append(response_choice(rng, direction, [], cfg.split))
+                continue
+            involved = [deck.pop()]
+            if deck and rng.random() < 0.3:
+                involved.append(deck.pop())
+            choices.append(response_choice(rng, direction, involved, cfg.split))
+        prompt, chosen, rejected = answer_pair(rng, {d: int(direction[d]) for d in dims}, cfg.split)
+        yield Record(prompt=prompt, chosen=chosen, rejected=rejected, persona=Persona(choices=tuple(choices)),
+                     direction=tuple(direction), user_id=f"response-{cfg.split}-{cfg.seed}-{u}")
