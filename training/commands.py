@@ -34,6 +34,8 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--response-users", choices=("train", "heldout"), default=None,
                         help="instead: users whose history is --items response-style choices (two answers to one "
                              "request, written differently), from the train or heldout prompts and phrasings")
+    parser.add_argument("--neutral-share", type=float, default=0.0, metavar="P",
+                        help="with --response-users: chance that a choice's two answers are written alike (default 0)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     _synth_options().add_to(parser)
 
@@ -51,7 +53,7 @@ def synth(args: argparse.Namespace) -> int:
         from .response_choices import ResponseChoiceConfig, response_choice_records
 
         records = response_choice_records(ResponseChoiceConfig(users=cfg.users, seed=cfg.seed, items=args.items,
-                                                               split=args.response_users))
+                                                               split=args.response_users, neutral_share=args.neutral_share))
     else:
         from .synth import generate_records
 
