@@ -62,6 +62,17 @@ def m003_items_by_user_index(db: sqlite_utils.Database) -> None:
 
 
 @_step
+def m005_app_tokens(db: sqlite_utils.Database) -> None:
+    # Tokens for `edgealign serve`: the SHA-256 of each (never the token), the users it reaches
+    # by id (a JSON list; names are never stored in clear), or all_users = 1.
+    db["app_tokens"].create(
+        {"app": str, "token_hash": bytes, "all_users": int, "uids": str, "created_at": float},
+        pk="app", not_null={"token_hash", "all_users", "uids", "created_at"},
+    )
+    db["app_tokens"].create_index(["token_hash"], index_name="app_tokens_by_hash", unique=True)
+
+
+@_step
 def m006_embedding_cache(db: sqlite_utils.Database) -> None:
     """The bridge's sentence embeddings per item, sealed under the user's key (see _embeddings)."""
     db["embedding_cache"].create(
