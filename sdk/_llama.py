@@ -28,7 +28,7 @@ def load_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int, logi
     try:
         import llama_cpp
     except ImportError:
-        raise MissingDependencyError("llama-cpp-python", "all") from None
+        raise MissingDependencyError("llama-cpp-python", install="pip install llama-cpp-python (a core dependency; make install builds it)") from None
     batch = {"n_batch": min(n_ctx, _SCORING_BATCH), "n_ubatch": min(n_ctx, _SCORING_BATCH)} if logits_all else {}
     try:
         return llama_cpp.Llama(

@@ -163,14 +163,29 @@ class Personalizer:
 
     # -- profiles -------------------------------------------------------------------------------
     def infer(self, user: str) -> PreferenceProfile:
-        """Run the bridge on the newest items, keep the result with its evidence, return it
-        with overrides and locks applied."""
+        """Run the bridge on the user's history, keep the result with its evidence, return it
+        with overrides and locks applied. The bridge reads every item back to its horizon,
+        newest weighted most (see :mod:`edgealign.bridge`); the sentence embeddings of
+        stored items are cached, encrypted, in the store, so only new items are encoded."""
         with self._lock:
-            stored = self.store.items(user, limit=self.bridge.max_items)
-            inferred = self.bridge.infer([s.item for s in stored])
+            bridge = self.bridge
+            stored = self.store.items(user, limit=bridge.horizon)
+            embeddings = self._embeddings(user, bridge, stored) if bridge.reads_history else None
+            inferred = bridge.infer([s.item for s in stored], embeddings)
             ids = [s.id for s in stored]
             self.store.save_profile(user, inferred, {"item_ids": ids, "latest": max(ids, default=0)})
             return self._apply(user, inferred)
+
+    def _embeddings(self, user: str, bridge: Any, stored: list[Any]) -> list[Any]:
+        """Per stored item, its sentence embeddings: cached ones, the rest encoded and cached."""
+        key = bridge.cache_key
+        cached = self.store.cached_embeddings(user, key, [s.id for s in stored])
+        missing = [s for s in stored if s.id not in cached]
+        if missing:
+            fresh = dict(zip((s.id for s in missing), bridge.encode([s.item for s in missing])))
+            self.store.cache_embeddings(user, key, fresh)
+            cached.update(fresh)
+        return [cached[s.id] for s in stored]
 
     def profile(self, user: str) -> PreferenceProfile:
         """The current profile: the stored one if no history arrived since, else re-inferred."""

