@@ -1,0 +1,78 @@
+"""Running the server: bind, say where, serve until SIGTERM or Ctrl-C, shut down cleanly.
+
+The socket is bound before uvicorn starts, so ``port=0`` works (the chosen port is reported)
+and a client that connects at once waits in the backlog instead of being refused. On SIGTERM
+uvicorn stops accepting connections and gives open requests ``shutdown_s`` to finish; then
+the app's shutdown lets the worker finish or cuts it, and closes the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .auth import Auth
+from .config import ServerConfig
+
+__all__ = ["serve", "Started"]
+
+log = logging.getLogger("edgealign.server")
+
+
+@dataclass(frozen=True)
+class Started:
+    """Where the server listens, and the one-time sign-in URL when asked for one."""
+
+    url: str
+    sign_in_url: str | None
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (IPv6 when the host is one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        from ..errors import ConfigError
+
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port") from exc
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(personalizer: Any, config: ServerConfig, *, on_start: Callable[[Started], None] | None = None) -> None:
+    """Serve ``personalizer`` until SIGTERM or Ctrl-C; it is closed on the way out."""
+    try:
+        import uvicorn
+    except ImportError as exc:
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError("uvicorn", "server") from exc
+    from .app import create_app
+
+    auth = Auth(personalizer.store)
+    try:
+        app = create_app(personalizer, config, auth=auth)
+        sock = bind(config.host, config.port)
+    except BaseException:
+        personalizer.close()
+        raise
+    host, port = sock.getsockname()[:2]
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+    sign_in = f"{url}/#code={auth.new_sign_in_code()}" if config.sign_in else None
+    if on_start is not None:
+        on_start(Started(url, sign_in))
+    server = uvicorn.Server(uvicorn.Config(
+        app, log_config=None, access_log=False, lifespan="on", server_header=False,
+        timeout_graceful_shutdown=max(1, int(config.shutdown_s) + 1), timeout_keep_alive=5))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        personalizer.close()  # already closed by the app's shutdown unless start-up failed
