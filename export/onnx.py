@@ -1,4 +1,5 @@
-"""The preference bridge to ONNX: one graph (encoder + head + aggregation), parity-checked.
+"""The preference bridge to ONNX: one graph (encoder + head + aggregation) and the head
+alone, parity-checked.
 
 ``export_bridge(checkpoint, out)`` writes ``bridge.onnx`` (fp32) and, with ``int8``,
 ``bridge.int8.onnx`` (dynamic int8 quantization of the MatMul weights, per channel since
@@ -11,6 +12,11 @@ together 1.6x faster on one CPU thread than the stock trace. Before the manifest
 written, every graph is run with onnxruntime on held-out synthetic users and compared with
 the torch model (the stock encoder); past the tolerance the export fails with
 :class:`ParityError` and no manifest exists, so the SDK never loads it.
+
+For whole histories (see :mod:`edgealign.bridge`) the single graph also returns its sentence
+embeddings, and ``head.onnx`` (fp32, see :mod:`~edgealign.export._bridge_graphs`) maps
+embeddings to the same outputs. The chain, each single graph's embeddings through the head,
+is parity-checked against torch with the same tolerances as the single graph.
 """
 
 from __future__ import annotations
@@ -23,10 +29,11 @@ from typing import Any
 import numpy as np
 
 from edgealign.artifacts import BRIDGE_INPUTS, BRIDGE_OUTPUTS, Manifest
+from edgealign.bridge import EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS
 from edgealign.errors import ParityError
 from edgealign.featurize import MAX_SENTENCES, bridge_units, configure, tokenize
 
-__all__ = ["export_bridge", "parity_inputs", "FP32", "INT8"]
+__all__ = ["export_bridge", "parity_inputs", "head_feed", "FP32", "INT8"]
 
 FP32, INT8 = "bridge.onnx", "bridge.int8.onnx"
 #: Max |user logit| difference allowed for fp32, and the least argmax agreement for int8.
@@ -56,18 +63,42 @@ def _torch_outputs(model: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
         return model(*args)[1].numpy()  # user logits (90, 3)
 
 
+def head_feed(feed: dict[str, np.ndarray], embeddings: np.ndarray) -> dict[str, np.ndarray]:
+    """The head graph's feed for a single-graph ``feed`` and its embeddings (weights all 1)."""
+    units = feed["combine"].shape[0]
+    return {"embeddings": embeddings, "text": feed["combine"].argmax(1).astype(np.int64), "sign": feed["sign"],
+            "kind": feed["kind"], "weight": np.ones(units, dtype=np.float32)}
+
+
 def _export_graph(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
     import torch
 
+    from ._bridge_graphs import WithEmbeddings
     from ._packed_bert import packed_encoder
 
     dynamic = {"input_ids": {0: "texts", 1: "tokens"}, "attention_mask": {0: "texts", 1: "tokens"},
                "combine": {0: "units", 1: "texts"}, "sign": {0: "units"}, "kind": {0: "units"},
-               "unit_logits": {0: "units"}, "evidence": {0: "units"}}
+               "unit_logits": {0: "units"}, "evidence": {0: "units"}, EMBEDDINGS: {0: "texts"}}
     args = tuple(torch.from_numpy(feed[name]) for name in BRIDGE_INPUTS)
     with packed_encoder(model):  # the graph skips padding; the torch reference does not
-        torch.onnx.export(model, args, str(path), input_names=list(BRIDGE_INPUTS), output_names=list(BRIDGE_OUTPUTS),
-                          dynamic_axes=dynamic, opset_version=17, dynamo=False)
+        torch.onnx.export(WithEmbeddings(model).eval(), args, str(path), input_names=list(BRIDGE_INPUTS),
+                          output_names=[*BRIDGE_OUTPUTS, EMBEDDINGS], dynamic_axes=dynamic, opset_version=17,
+                          dynamo=False)
+
+
+def _export_head(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
+    import torch
+
+    from ._bridge_graphs import HeadGraph
+
+    with torch.no_grad():
+        embeddings = model.embed(torch.from_numpy(feed["input_ids"]), torch.from_numpy(feed["attention_mask"]))
+    example = head_feed(feed, embeddings.numpy())
+    dynamic = {"embeddings": {0: "texts"}, "text": {0: "units"}, "sign": {0: "units"}, "kind": {0: "units"},
+               "weight": {0: "units"}, "unit_logits": {0: "units"}, "evidence": {0: "units"}}
+    args = tuple(torch.from_numpy(example[name]) for name in HEAD_INPUTS)
+    torch.onnx.export(HeadGraph(model.head).eval(), args, str(path), input_names=list(HEAD_INPUTS),
+                      output_names=list(HEAD_OUTPUTS), dynamic_axes=dynamic, opset_version=17, dynamo=False)
 
 
 def _quantize(src: Path, dst: Path) -> None:
@@ -76,23 +107,33 @@ def _quantize(src: Path, dst: Path) -> None:
     quantize_dynamic(str(src), str(dst), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"])
 
 
-def _parity(model: Any, path: Path, feeds: list[dict[str, np.ndarray]]) -> dict[str, float]:
+def _parity(model: Any, path: Path, head: Path, feeds: list[dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:
+    """The graph at ``path`` against torch, alone and through the head (its embeddings in)."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    diffs, agree = [], []
+    head_session = ort.InferenceSession(str(head), providers=["CPUExecutionProvider"])
+    alone: list[tuple[np.ndarray, np.ndarray]] = []
+    chained: list[tuple[np.ndarray, np.ndarray]] = []
     for feed in feeds:
         ref = _torch_outputs(model, feed)
-        got = session.run(["user_logits"], feed)[0]
-        diffs.append(float(np.abs(ref - got).max()))
-        agree.append(float((ref.argmax(-1) == got.argmax(-1)).mean()))
+        got, embeddings = session.run(["user_logits", EMBEDDINGS], feed)
+        alone.append((ref, got))
+        chained.append((ref, head_session.run(["user_logits"], head_feed(feed, embeddings))[0]))
+    return {"alone": _figures(alone), "with_head": _figures(chained)}
+
+
+def _figures(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
+    diffs = [float(np.abs(ref - got).max()) for ref, got in pairs]
+    agree = [float((ref.argmax(-1) == got.argmax(-1)).mean()) for ref, got in pairs]
     return {"max_abs_diff": max(diffs), "argmax_agreement": float(np.mean(agree))}
 
 
 def _check(name: str, figures: dict[str, float], tolerance: float, min_agreement: float) -> None:
-    if name == FP32 and figures["max_abs_diff"] > tolerance:
+    graph = name.split("<-")[-1]  # "head.onnx<-bridge.onnx": the head on that graph's embeddings
+    if graph == FP32 and figures["max_abs_diff"] > tolerance:
         raise ParityError(f"{name}: user logits differ from torch by {figures['max_abs_diff']:.2e} > {tolerance:.0e}")
-    if name == INT8 and figures["argmax_agreement"] < min_agreement:
+    if graph == INT8 and figures["argmax_agreement"] < min_agreement:
         raise ParityError(
             f"{name}: per-dimension argmax agrees with torch on {figures['argmax_agreement']:.3f} < {min_agreement}; "
             "export without --int8 or retrain"
@@ -109,14 +150,19 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     (out / "manifest.json").unlink(missing_ok=True)  # an old manifest must not vouch for new files
     model, tokenizer, cfg = load_bridge(checkpoint)
     feeds = parity_inputs(configure(tokenizer, cfg.max_length))
-    _export_graph(model, max(feeds, key=lambda f: f["combine"].shape[0]), out / FP32)
+    largest = max(feeds, key=lambda f: f["combine"].shape[0])
+    _export_graph(model, largest, out / FP32)
+    _export_head(model, largest, out / HEAD)
     files, parity = [FP32], {}
     if int8:
         _quantize(out / FP32, out / INT8)
         files.append(INT8)
-    for name in files:
-        parity[name] = _parity(model, out / name, feeds)
+    for name in list(files):
+        figures = _parity(model, out / name, out / HEAD, feeds)
+        parity[name], parity[f"{HEAD}<-{name}"] = figures["alone"], figures["with_head"]
         _check(name, parity[name], tolerance, min_agreement)
+        _check(f"{HEAD}<-{name}", parity[f"{HEAD}<-{name}"], tolerance, min_agreement)
+    files.append(HEAD)
     shutil.copy(Path(checkpoint) / "encoder" / "tokenizer.json", out / "tokenizer.json")
     metrics_file = Path(checkpoint) / "metrics.json"
     trained = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
@@ -124,7 +170,9 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
         out, "bridge", [*files, "tokenizer.json"],
         details={"encoder": cfg.encoder, "encoder_layers": model.encoder.config.num_hidden_layers,
                  "max_length": cfg.max_length, "max_items": cfg.max_items, "max_sentences": MAX_SENTENCES,
-                 "inputs": list(BRIDGE_INPUTS), "outputs": list(BRIDGE_OUTPUTS),
+                 "inputs": list(BRIDGE_INPUTS), "outputs": [*BRIDGE_OUTPUTS, EMBEDDINGS],
+                 "head": {"file": HEAD, "inputs": list(HEAD_INPUTS), "outputs": list(HEAD_OUTPUTS),
+                          "dim": int(model.head.anchors.shape[-1])},
                  "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}},
         metrics={"parity": parity,
                  "training": {k: v for k, v in trained.items() if k not in ("per_group", "per_dimension")}},

@@ -5,11 +5,21 @@ artifact; no torch. The manifest and file hashes are checked before onnxruntime 
 graph. Execution providers: an NPU or GPU provider when one is present (QNN, OpenVINO,
 CoreML, CUDA, DirectML), else the CPU; if the preferred one fails to start, the CPU takes
 over, and a log line says which ran.
+
+Whole histories: an artifact exported by this version also holds ``head.onnx``, the head
+alone on sentence embeddings, and its single graph returns the embeddings it computed. Then
+:meth:`PreferenceBridge.infer` reads every item it is given (newest first): it encodes the
+items in chunks (or takes their cached embeddings, see :meth:`PreferenceBridge.encode`), and
+one head call sums the evidence of every sentence, each item weighted by
+:func:`recency_weights`: the newest ``max_items`` in full, older ones halving every
+``half_life`` items.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,11 +28,12 @@ import numpy as np
 
 from .artifacts import BRIDGE_INPUTS, Manifest
 from .errors import ArtifactError, ConfigError
-from .featurize import bridge_units, configure, tokenize
+from .featurize import Units, bridge_units, configure, tokenize
 from .persona import PersonaItem
 from .preferences import N_DIMS, Evidence, PreferenceProfile
 
-__all__ = ["PreferenceBridge", "PREFERRED_PROVIDERS", "default_bridge_path"]
+__all__ = ["PreferenceBridge", "PREFERRED_PROVIDERS", "default_bridge_path", "recency_weights",
+           "HEAD", "HEAD_INPUTS", "HEAD_OUTPUTS", "EMBEDDINGS", "HALF_LIFE"]
 
 log = logging.getLogger("edgealign.bridge")
 
@@ -37,6 +48,30 @@ PREFERRED_PROVIDERS = (
 )
 #: Evidence smaller than this is not reported (it moved nothing).
 _MIN_EVIDENCE = 0.05
+#: The head graph of an artifact that reads whole histories, and its IO. embeddings: float32
+#: (T, D) sentence embeddings; text: int64 (U,) the row each unit reads; sign, kind: as the
+#: single graph's; weight: float32 (U,) the unit's share of the user's sums (1: in full).
+#: Outputs as the single graph's; evidence is per unit and unweighted.
+HEAD = "head.onnx"
+HEAD_INPUTS = ("embeddings", "text", "sign", "kind", "weight")
+HEAD_OUTPUTS = ("unit_logits", "user_logits", "evidence")
+#: The single graph's extra output in such an artifact: (T, D) sentence embeddings.
+EMBEDDINGS = "embeddings"
+#: Items past the newest ``max_items`` lose half their weight every HALF_LIFE items.
+HALF_LIFE = 32.0
+#: Sentences encoded per call when a history is encoded in chunks.
+_CHUNK_TEXTS = 64
+#: Items whose weight falls below this are not read at all.
+_MIN_WEIGHT = 1e-3
+
+
+def recency_weights(n: int, window: int, half_life: float | None) -> np.ndarray:
+    """Weights of ``n`` items, newest first: 1 for the newest ``window``, then halving every
+    ``half_life`` items (``None``: every item counts in full)."""
+    age = np.maximum(np.arange(n) - window + 1, 0)
+    if half_life is None:
+        return np.ones(n)
+    return 0.5 ** (age / half_life)
 
 
 def default_bridge_path() -> Path:
@@ -53,12 +88,18 @@ class PreferenceBridge:
     ``precision`` picks the graph: "int8" (default when present) or "fp32".
     """
 
-    def __init__(self, session: Any, tokenizer: Any, manifest: Manifest, folder: Path) -> None:
+    def __init__(self, session: Any, tokenizer: Any, manifest: Manifest, folder: Path,
+                 head: Any = None, graph: str = "") -> None:
         self._session = session
+        self._head = head
         self._tokenizer = tokenizer
         self.manifest = manifest
         self.folder = folder
         self.max_items: int = int(manifest.details.get("max_items", 8))
+        #: Items past the newest ``max_items`` halve their weight every ``half_life`` items
+        #: (None: all count in full). See :func:`recency_weights`.
+        self.half_life: float | None = HALF_LIFE
+        self._graph = graph
 
     @classmethod
     def load(
@@ -84,32 +125,108 @@ class PreferenceBridge:
             raise ArtifactError(f"{folder}: tokenizer.json does not load ({exc})") from None
         configure(tokenizer, int(manifest.details.get("max_length", 64)))
         session = _session(folder / graph, providers, threads)
-        return cls(session, tokenizer, manifest, folder)
+        head = None
+        if manifest.details.get("head", {}).get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files:
+            head = _session(folder / HEAD, ["CPUExecutionProvider"], threads)
+        return cls(session, tokenizer, manifest, folder, head, graph)
 
     @property
     def providers(self) -> list[str]:
         """The execution providers the session runs on, in priority order."""
         return list(self._session.get_providers())
 
-    def infer(self, items: Sequence[PersonaItem]) -> PreferenceProfile:
-        """The profile the first ``max_items`` items suggest, with per-item evidence.
+    @property
+    def reads_history(self) -> bool:
+        """Whether this artifact reads whole histories (else only the first ``max_items`` items)."""
+        return self._head is not None
 
-        No items give a neutral profile with zero confidence.
+    @property
+    def horizon(self) -> int | None:
+        """How many items (newest first) :meth:`infer` reads: past it an item's weight is
+        below 1e-3. ``max_items`` for an artifact without a head; None: no limit."""
+        if not self.reads_history:
+            return self.max_items
+        if self.half_life is None:
+            return None
+        return self.max_items + math.ceil(self.half_life * math.log2(1 / _MIN_WEIGHT))
+
+    @property
+    def cache_key(self) -> str:
+        """What cached embeddings depend on: the hashes of the graph and tokenizer in use."""
+        files = self.manifest.files
+        joined = f"{files.get(self._graph, '')}:{files.get('tokenizer.json', '')}"
+        return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+    def infer(self, items: Sequence[PersonaItem],
+              embeddings: Sequence[np.ndarray | None] | None = None) -> PreferenceProfile:
+        """The profile ``items`` (newest first) suggest, with per-item evidence.
+
+        An artifact with a head reads up to :attr:`horizon` items, weighted by
+        :func:`recency_weights`; ``embeddings`` (per item, from :meth:`encode`; None where
+        not cached) spares encoding them again. Without a head, or for at most ``max_items``
+        items and nothing cached, it is one call of the single graph (older artifacts: the
+        first ``max_items`` items only). No items give a neutral profile with zero confidence.
         """
-        items = list(items)[: self.max_items]
+        items = list(items)
+        if self.reads_history and (embeddings is not None or len(items) > self.max_items):
+            return self._infer_history(items[: self.horizon], embeddings)
+        units = bridge_units(items[: self.max_items])
+        if not units.texts:
+            return _neutral()
+        user_logits, evidence = self._session.run(["user_logits", "evidence"], self._feed(units))
+        return PreferenceProfile(_softmax(user_logits), evidence=_item_evidence(evidence, units.item))
+
+    def encode(self, items: Sequence[PersonaItem]) -> list[np.ndarray]:
+        """Per item, float32 (sentences, D) embeddings of its distinct sentences, in the order
+        :func:`~edgealign.featurize.bridge_units` gives for that item alone: what a cache
+        keeps (valid while :attr:`cache_key` is unchanged). Encoded in chunks of sentences."""
+        if not self.reads_history:
+            raise ArtifactError(f"{self.folder}: this bridge artifact has no head graph; re-export it "
+                                "with `edgealign export bridge` to read whole histories")
+        units = bridge_units(items)
+        rows = _rows_per_item(units, len(items))
+        table = np.zeros((len(units.texts), self._dim()), dtype=np.float32)
+        for chunk in range(0, len(units.texts), _CHUNK_TEXTS):
+            table[chunk:chunk + _CHUNK_TEXTS] = self._embed(units.texts[chunk:chunk + _CHUNK_TEXTS])
+        return [table[r] for r in rows]
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """(T, D) embeddings of ``texts`` from the single graph (each text one comment unit)."""
+        ids, mask = tokenize(self._tokenizer, texts)
+        feed = {"input_ids": ids, "attention_mask": mask, "combine": np.eye(len(texts), dtype=np.float32),
+                "sign": np.ones(len(texts), dtype=np.float32), "kind": np.zeros(len(texts), dtype=np.int64)}
+        return self._session.run([EMBEDDINGS], feed)[0]
+
+    def _infer_history(self, items: list[PersonaItem], cached: Sequence[np.ndarray | None] | None) -> PreferenceProfile:
+        cached = list(cached or [])[: len(items)]
+        cached += [None] * (len(items) - len(cached))
+        missing = [n for n, e in enumerate(cached) if e is None]
+        for n, e in zip(missing, self.encode([items[n] for n in missing]) if missing else []):
+            cached[n] = e
         units = bridge_units(items)
         if not units.texts:
-            dist = np.tile([0.0, 1.0, 0.0], (N_DIMS, 1))
-            return PreferenceProfile(dist, confidence=np.zeros(N_DIMS))
+            return _neutral()
+        table = np.zeros((len(units.texts), self._dim()), dtype=np.float32)
+        for r, emb in zip(_rows_per_item(units, len(items)), cached):
+            if emb is None or emb.shape != (len(r), table.shape[1]):
+                raise ArtifactError("cached sentence embeddings do not fit their item; clear the cache")
+            table[r] = emb
+        weight = recency_weights(len(items), self.max_items, self.half_life)[units.item].astype(np.float32)
+        feed = {"embeddings": table, "text": units.text, "sign": units.sign, "kind": units.kind, "weight": weight}
+        user_logits, evidence = self._head.run(["user_logits", "evidence"], feed)
+        return PreferenceProfile(_softmax(user_logits), evidence=_item_evidence(evidence * weight[:, None], units.item))
+
+    def _feed(self, units: Units) -> dict[str, np.ndarray]:
         ids, mask = tokenize(self._tokenizer, units.texts)
-        feed = {"input_ids": ids, "attention_mask": mask, "combine": units.combine,
+        return {"input_ids": ids, "attention_mask": mask, "combine": units.combine,
                 "sign": units.sign, "kind": units.kind}
-        user_logits, evidence = self._session.run(["user_logits", "evidence"], feed)
-        return PreferenceProfile(_softmax(user_logits), evidence=_item_evidence(evidence, units.item))
+
+    def _dim(self) -> int:
+        return int(self.manifest.details.get("head", {}).get("dim", 0))
 
     def close(self) -> None:
         """Release the ONNX session (safe to call twice)."""
-        self._session = None
+        self._session = self._head = None
 
     def __enter__(self) -> "PreferenceBridge":
         return self
@@ -145,6 +262,22 @@ def _session(path: Path, providers: Sequence[str] | None, threads: int | None) -
         return _session(path, ["CPUExecutionProvider"], threads)
     log.info("bridge: running on %s", session.get_providers()[0])
     return session
+
+
+def _rows_per_item(units: Units, n_items: int) -> list[list[int]]:
+    """Per item, the text rows its units read, each once, in first-use order: the order of
+    ``bridge_units([item]).texts``."""
+    rows: list[list[int]] = [[] for _ in range(n_items)]
+    seen: list[set[int]] = [set() for _ in range(n_items)]
+    for t, n in zip(units.text.tolist(), units.item.tolist()):
+        if t not in seen[n]:
+            seen[n].add(t)
+            rows[n].append(t)
+    return rows
+
+
+def _neutral() -> PreferenceProfile:
+    return PreferenceProfile(np.tile([0.0, 1.0, 0.0], (N_DIMS, 1)), confidence=np.zeros(N_DIMS))
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -45,6 +45,7 @@ class Units:
     sign: np.ndarray     # (U,) float32: +1, or -1 for a rejected reply's sentence
     kind: np.ndarray     # (U,) int64: KIND_*
     item: np.ndarray     # (U,) int64: which input item the unit came from
+    text: np.ndarray     # (U,) int64: which text unit u reads (combine's one column per row)
 
 
 def bridge_units(items: Sequence[PersonaItem]) -> Units:
@@ -73,14 +74,16 @@ def bridge_units(items: Sequence[PersonaItem]) -> Units:
             add(split_sentences(it.text), 1.0, KIND_DESCRIPTION, n)
         else:
             raise TypeError(f"not a persona item: {type(it).__name__}")
+    text = np.asarray([r[0] for r in rows], dtype=np.int64)
     combine = np.zeros((len(rows), len(texts)), dtype=np.float32)
-    combine[np.arange(len(rows)), [r[0] for r in rows]] = 1.0
+    combine[np.arange(len(rows)), text] = 1.0
     return Units(
         texts,
         combine,
         np.asarray([r[1] for r in rows], dtype=np.float32),
         np.asarray([r[2] for r in rows], dtype=np.int64),
         np.asarray([r[3] for r in rows], dtype=np.int64),
+        text,
     )
 
 

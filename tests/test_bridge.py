@@ -90,10 +90,12 @@ def test_fine_tuning_features_match_the_frozen_lookup_and_the_encoder_learns(tmp
 
 def test_export_writes_a_verified_manifest(artifact):
     manifest = Manifest.read(artifact, "bridge")
-    assert set(manifest.files) == {"bridge.onnx", "bridge.int8.onnx", "tokenizer.json"}
+    assert set(manifest.files) == {"bridge.onnx", "bridge.int8.onnx", "head.onnx", "tokenizer.json"}
     parity = manifest.metrics["parity"]
-    assert parity["bridge.onnx"]["max_abs_diff"] < 2e-3
-    assert parity["bridge.int8.onnx"]["argmax_agreement"] >= 0.9
+    for graph in ("bridge.onnx", "head.onnx<-bridge.onnx"):
+        assert parity[graph]["max_abs_diff"] < 2e-3
+    for graph in ("bridge.int8.onnx", "head.onnx<-bridge.int8.onnx"):
+        assert parity[graph]["argmax_agreement"] >= 0.9
 
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
