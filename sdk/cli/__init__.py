@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "lock": ("edgealign.cli.profiles", "set one of a user's dimensions for good (inference never changes it)"),
     "clear": ("edgealign.cli.profiles", "remove an override or lock from one of a user's dimensions"),
     "chat": ("edgealign.cli.chat", "chat with the local model personalized for a user (streamed)"),
+    "serve": ("edgealign.cli.serve", "serve personalized answers over an OpenAI-compatible API, with a local web page"),
+    "token": ("edgealign.cli.tokens", "create, list or revoke the tokens apps use to reach `edgealign serve`"),
     "forget": ("edgealign.cli.users", "erase a user and everything about them"),
     "doctor": ("edgealign.cli.doctor", "check what is installed, which models are where, and what to fix"),
     # For ML teams: data, training, export, evaluation, speed.
