@@ -100,6 +100,7 @@ def _answer(comp: _Composer, content: list[str], style: dict[int, int], backgrou
     detailed = 16 in style and style[16] == 0
     concise = 16 in style and style[16] == 1
     n = rng.randint(1, 2) if concise else rng.randint(3, 4) if detailed else rng.randint(2, 3)
+    n = max(n, 2) if 45 in style else n  # a structure needs two points to show
     body = [comp.fill(c) for c in content[:n]]
     if 14 in style:  # register rewrites every content sentence
         body = [_put(block(14, i), c) for i, c in enumerate(body)]
