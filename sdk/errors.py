@@ -54,15 +54,27 @@ class ConfigError(EdgeAlignError, ValueError):
 
 
 class MissingDependencyError(EdgeAlignError, ImportError):
-    """An optional dependency is missing; the message names what to install."""
+    """A dependency is missing; the message names the one line that installs it: the extra
+    that brings it (``pip install 'edgealign[train]'``), else ``install``."""
 
-    def __init__(self, module: str, extra: str) -> None:
-        super().__init__(
-            f"{module} is not installed; it comes with the '{extra}' extra: "
-            f"pip install 'edgealign[{extra}]'"
-        )
+    def __init__(self, module: str, extra: str | None = None, *, install: str | None = None) -> None:
+        if install is None:
+            install = f"pip install 'edgealign[{extra}]'" if extra else f"pip install {module}"
+        source = f"it comes with the '{extra}' extra" if extra else "install it"
+        super().__init__(f"{module} is not installed; {source}: {install}")
         self.module = module
         self.extra = extra
+        self.install = install
+
+    @classmethod
+    def for_module(cls, name: str, prefer: str | None = None) -> "MissingDependencyError":
+        """The error for an import of ``name`` that failed: the extra of edgealign's that
+        lists its distribution (``prefer`` when several do, e.g. the command's name), read
+        from the installed package's metadata."""
+        from ._extras import extra_for
+
+        dist, extra, install = extra_for(name.split(".")[0], prefer)
+        return cls(dist, extra, install=install)
 
 
 class PreferenceError(EdgeAlignError, ValueError):

@@ -82,6 +82,17 @@ def _show_progress() -> None:
     log.setLevel(logging.INFO)
 
 
+def _missing(exc: ModuleNotFoundError, command: str, debug: bool) -> int:
+    """A command that needs an extra that is not installed: one line naming the pip install
+    (the extra named like the command when several bring the module). Exit code 1."""
+    from ..errors import MissingDependencyError
+
+    if debug or not exc.name or exc.name.split(".")[0] == "edgealign":
+        raise exc
+    print(f"edgealign: error: {MissingDependencyError.for_module(exc.name, prefer=command)}", file=sys.stderr)
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -90,7 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Its arguments are added before parsing, so that `edgealign CMD --help` lists them.
     command = next((a for a in argv if not a.startswith("-")), None)
     if command in COMMANDS:
-        _function(command, "_arguments")(subparsers[command])
+        try:
+            _function(command, "_arguments")(subparsers[command])
+        except ModuleNotFoundError as exc:
+            return _missing(exc, command, debug="--debug" in argv)
     args = parser.parse_args(argv)
     _show_progress()
     if args.command is None:
@@ -107,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # one line for the user; the traceback only with --debug
         from ..errors import ConfigError, DataError, EdgeAlignError, PreferenceError, PromptError, UnknownUserError
 
+        if isinstance(exc, ModuleNotFoundError):
+            return _missing(exc, args.command, debug=args.debug)
         if args.debug or not isinstance(exc, (EdgeAlignError, OSError)):
             raise
         print(f"edgealign: error: {exc}", file=sys.stderr)
