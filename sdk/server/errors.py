@@ -103,6 +103,8 @@ def _describe(errors: Any) -> str:
 
 def _param(errors: Any) -> str | None:
     for e in errors:
+        if e.get("type") == "json_invalid":
+            return None
         loc = [str(x) for x in e.get("loc", ()) if x != "body"]
         if loc:
             return ".".join(loc)

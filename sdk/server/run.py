@@ -8,10 +8,13 @@ the app's shutdown lets the worker finish or cuts it, and closes the store.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import socket
+import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from .auth import Auth
 from .config import ServerConfig
@@ -72,7 +75,22 @@ def serve(personalizer: Any, config: ServerConfig, *, on_start: Callable[[Starte
         app, log_config=None, access_log=False, lifespan="on", server_header=False,
         timeout_graceful_shutdown=max(1, int(config.shutdown_s) + 1), timeout_keep_alive=5))
     try:
-        server.run(sockets=[sock])
+        with _sigterm_is_a_clean_stop():
+            server.run(sockets=[sock])
     finally:
         sock.close()
         personalizer.close()  # already closed by the app's shutdown unless start-up failed
+
+
+@contextlib.contextmanager
+def _sigterm_is_a_clean_stop() -> Iterator[None]:
+    """uvicorn shuts down on SIGTERM, then raises the signal again for the handler it found;
+    with this one installed the process then returns normally (exit 0: a requested stop)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

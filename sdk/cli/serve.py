@@ -1,0 +1,76 @@
+"""``edgealign serve``: the personalized OpenAI-compatible server (see docs/server.md)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ._output import step
+
+
+def serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    parser.add_argument("--port", type=int, default=8088, help="TCP port (default 8088; 0 picks a free one)")
+    parser.add_argument("--allow-remote", action="store_true",
+                        help="allow a --host other than loopback (anyone who reaches it with a token reads that "
+                             "token's users, over plain HTTP)")
+    parser.add_argument("--model", metavar="GGUF", help="the local model (default: the bundled SmolLM2)")
+    parser.add_argument("--bridge", metavar="DIR", help="bridge artifact (default: $EDGEALIGN_HOME/artifacts/bridge)")
+    parser.add_argument("--steering", metavar="DIR", help="steering basis for the model (default: none)")
+    parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for the model (default: llama.cpp's)")
+    parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                        help="let pages from ORIGIN (e.g. http://localhost:3000) call the API; repeatable; "
+                             "default none")
+    parser.add_argument("--max-body", type=int, default=1 << 20, metavar="BYTES",
+                        help="largest request body; larger ones get 413 (default 1 MiB)")
+    parser.add_argument("--queue", type=int, default=32, metavar="N",
+                        help="chat requests that may wait for the model; more get 429 (default 32)")
+    parser.add_argument("--shutdown-deadline", type=float, default=10.0, metavar="S",
+                        help="on SIGTERM, seconds in-flight requests get to finish (default 10)")
+    parser.add_argument("--open", action="store_true", help="print a one-time sign-in URL for the local web page")
+
+
+def config_from(args: argparse.Namespace, model_id: str) -> Any:
+    """The ServerConfig the arguments describe."""
+    from ..server import ServerConfig
+
+    return ServerConfig(host=args.host, port=args.port, allow_remote=args.allow_remote,
+                        cors_origins=tuple(args.cors_origin), max_body_bytes=args.max_body, queue_size=args.queue,
+                        shutdown_s=args.shutdown_deadline, model_id=model_id, sign_in=args.open)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..llm import default_model_path
+    from ..personalizer import Personalizer
+
+    model = Path(args.model) if args.model else default_model_path()
+    config = config_from(args, model.name.removesuffix(".gguf"))  # checks --host before anything opens
+    extra = {"steering": args.steering} if args.steering else {}
+    p = Personalizer.open(llm=model, bridge=args.bridge, n_threads=args.threads, **extra)
+    try:
+        step(f"loading {model.name} and the preference bridge")
+        p.llm, p.bridge  # noqa: B018 -- load now: a missing model fails here, not on the first request
+    except BaseException:
+        p.close()
+        raise
+    run_server(p, config)
+    return 0
+
+
+def run_server(p: Any, config: Any) -> None:
+    """Serve the open Personalizer ``p`` (closed on the way out), announcing where."""
+    from ..server import is_loopback, serve as run
+
+    if not is_loopback(config.host):
+        step(f"WARNING: listening on {config.host}, not loopback (--allow-remote): anyone who can reach this port "
+             "and holds a token reads and changes that token's users, over unencrypted HTTP")
+    run(p, config, on_start=_announce)
+
+
+def _announce(started: Any) -> None:
+    print(f"listening on {started.url}", flush=True)
+    if started.sign_in_url:
+        print(f"sign in (one-time link, this machine only): {started.sign_in_url}", flush=True)
+    step("every API request needs a token (`edgealign token create APP`); Ctrl-C or SIGTERM stops")
