@@ -11,6 +11,7 @@ import numpy as np
 from edgealign.data import Record
 from edgealign.featurize import bridge_units, configure, tokenize
 from edgealign.persona import PersonaItem
+from edgealign.preferences import N_DIMS
 
 __all__ = ["Example", "examples_from_records", "Featurizer", "pole_classes"]
 
@@ -52,9 +53,16 @@ def _observed(item_targets: tuple[np.ndarray | None, ...], fallback: np.ndarray)
     return out
 
 
-def examples_from_records(records: Iterable[Record]) -> list[Example]:
+def examples_from_records(records: Iterable[Record], holdout: Sequence[int] = ()) -> list[Example]:
     """One example per user: records sharing a ``user_id`` pool their items (deduplicated);
-    a record without one is its own user. Records without a direction are skipped."""
+    a record without one is its own user. Records without a direction are skipped.
+
+    ``holdout`` dimensions' data is dropped: every item whose own direction expresses one,
+    and a user without item directions whose direction does; they are neutral in what is
+    left, as if nobody had ever said anything about them.
+    """
+    held = np.zeros(N_DIMS, dtype=bool)
+    held[list(holdout)] = True
     pools: dict[str, tuple[dict[PersonaItem, None], tuple[float, ...]]] = {}
     for n, record in enumerate(records):
         if record.direction is None:
@@ -64,11 +72,39 @@ def examples_from_records(records: Iterable[Record]) -> list[Example]:
         items.update(dict.fromkeys(record.persona.items()))
     out = []
     for items, direction in pools.values():
-        if items:
-            its = tuple(items)
-            targets = tuple(None if i.direction is None else pole_classes(i.direction) for i in its)
-            out.append(Example(its, pole_classes(direction), targets))
+        target = pole_classes(direction)
+        its = tuple(i for i in items if i.direction is None or not (pole_classes(i.direction)[held] != 1).any())
+        if not its or (any(i.direction is None for i in its) and (target[held] != 1).any()):
+            continue
+        targets = tuple(None if i.direction is None else pole_classes(i.direction) for i in its)
+        out.append(Example(its, np.where(held, 1, target), targets))
     return out
+
+
+def _cache_file(cfg: Any):  # -> Path | None
+    from pathlib import Path
+
+    if not cfg.feature_cache:
+        return None
+    name = Path(cfg.encoder).name if cfg.encoder not in ("minilm", "tiny") else cfg.encoder
+    seed = f"-seed{cfg.seed}" if cfg.encoder == "tiny" else ""
+    return Path(cfg.feature_cache) / f"{name}{seed}-layers{cfg.encoder_layers or 'all'}-len{cfg.max_length}.npz"
+
+
+def _load_cache(cfg: Any) -> dict[str, np.ndarray]:
+    path = _cache_file(cfg)
+    if path is None or not path.is_file():
+        return {}
+    with np.load(path) as data:
+        return dict(zip(data["texts"].tolist(), data["vectors"]))
+
+
+def _save_cache(cfg: Any, table: dict[str, np.ndarray]) -> None:
+    path = _cache_file(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, texts=np.asarray(list(table)), vectors=np.stack(list(table.values())).astype(np.float32))
+    tmp.replace(path)
 
 
 class Featurizer:
@@ -95,19 +131,27 @@ class Featurizer:
         import torch
         from tqdm import tqdm
 
+        stored = _load_cache(self.cfg)
+        todo = [t for t in texts if t not in stored]
         chunks = []
         with torch.no_grad():
-            for i in tqdm(range(0, len(texts), 256), desc="embedding sentences", disable=not progress, leave=False):
-                chunks.append(self._embed(texts[i: i + 256]))
-        self.table = torch.cat(chunks) if chunks else None
+            for i in tqdm(range(0, len(todo), 256), desc="embedding sentences", disable=not progress, leave=False):
+                chunks.append(self._embed(todo[i: i + 256]))
+        fresh = torch.cat(chunks).cpu().numpy() if chunks else np.zeros((0, 0), dtype=np.float32)
+        if self.cfg.feature_cache and todo:
+            _save_cache(self.cfg, {**stored, **dict(zip(todo, fresh))})
+        new = dict(zip(todo, range(len(todo))))
+        rows = [fresh[new[t]] if t in new else stored[t] for t in texts]
+        self.table = torch.from_numpy(np.stack(rows)).to(self.device) if rows else None
         self.cache = {t: i for i, t in enumerate(texts)}
 
     def _item_units(self, item: PersonaItem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(cache rows, signs, kinds) of one item's units, computed once per item."""
         hit = self._per_item.get(item)
         if hit is None:
-            units = bridge_units([item])
-            rows = np.asarray([self.cache[units.texts[t]] for t in units.combine.argmax(1)], dtype=np.int64)
+            units = bridge_units([item])  # none when a choice's two replies are the same
+            rows = np.asarray([self.cache[units.texts[t]] for t in units.combine.argmax(1)] if units.texts else [],
+                              dtype=np.int64)
             hit = self._per_item[item] = (rows, units.sign, units.kind)
         return hit
 

@@ -74,12 +74,28 @@ class BridgeConfig:
     """Class weight of neutral targets; most dimensions are neutral for most users."""
     val_fraction: float = 0.1
     """Share of users held out for the metrics at each epoch."""
+    anchor_text: str = "label+description"
+    """What the head's pole anchors start from: "label" (the label's embedding) or
+    "label+description" (the mean of the label's and the pole's richer description from
+    edgealign.poles), which gives a dimension without training data more words to match."""
+    dim_dropout: float = 0.2
+    """Share of dimensions scored, in each batch, as a dimension without training data is:
+    anchors at their start and biases shared by all dimensions. It trains the shared part of
+    the head to recognise a dimension from its anchor text alone; dimensions no training
+    item expresses are given those shared values in the checkpoint."""
+    holdout_dims: tuple[int, ...] = ()
+    """Dimensions whose data is dropped (every item that expresses one), to measure how the
+    bridge does on dimensions it never saw."""
+    feature_cache: str | None = None
+    """Folder where a frozen encoder's sentence embeddings are kept and reused by later runs
+    with the same encoder, depth and max_length (None: embed every run)."""
     seed: int = 0
     """Seeds the split, the item subsets and the head's initialisation."""
     device: str = "cpu"
     """"cpu", "cuda" or "auto"."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "holdout_dims", tuple(self.holdout_dims))  # JSON gives a list
         if self.max_length < 8 or self.max_items < 1 or self.epochs < 1 or self.batch_size < 1:
             raise ConfigError("max_length >= 8, max_items, epochs and batch_size >= 1 are required")
         if self.encoder_layers is not None and self.encoder_layers < 1:
@@ -88,6 +104,12 @@ class BridgeConfig:
             raise ConfigError("lr_floor must be in [0, 1]")
         if not 0 <= self.val_fraction < 1:
             raise ConfigError("val_fraction must be in [0, 1)")
+        if not 0 <= self.dim_dropout < 1:
+            raise ConfigError("dim_dropout must be in [0, 1)")
+        if self.anchor_text not in ("label", "label+description"):
+            raise ConfigError(f"anchor_text must be 'label' or 'label+description', got {self.anchor_text!r}")
+        if not all(isinstance(d, int) and 0 <= d < 90 for d in self.holdout_dims):
+            raise ConfigError("holdout_dims must be dimension indices in 0..89")
 
     @classmethod
     def tiny(cls, **kw: Any) -> "BridgeConfig":
@@ -138,7 +160,7 @@ class BridgeTrainer:
         cfg = self.config
         torch.manual_seed(cfg.seed)
         rng = random.Random(cfg.seed)
-        examples = examples_from_records(records)
+        examples = examples_from_records(records, holdout=cfg.holdout_dims)
         if len(examples) < 2:
             raise DataError("the bridge needs records of at least 2 users (or persona-labelled records)")
         rng.shuffle(examples)
@@ -149,14 +171,17 @@ class BridgeTrainer:
         opt = _optimizer(model, cfg)
         per_epoch = -(-len(train) * cfg.samples_per_user // cfg.batch_size)
         sched = _cosine(opt, cfg.epochs * per_epoch, cfg.lr_floor)
+        unseen = torch.from_numpy(~_seen(train)).to(next(model.parameters()).device)
         metrics: dict[str, Any] = {}
         for epoch in range(cfg.epochs):
-            loss = self._epoch(model, feats, train, (opt, sched), rng, epoch, progress)
-            metrics = {"epoch": epoch + 1, "train_loss": loss, **(evaluate_examples(model, feats, val) if val else {})}
+            loss = self._epoch(model, feats, train, (opt, sched), rng, epoch, progress, unseen)
+            model.head.reset_unseen(unseen)
+            metrics = {"epoch": epoch + 1, "train_loss": loss, "unseen_dims": int(unseen.sum()),
+                       **(evaluate_examples(model, feats, val) if val else {})}
             save_checkpoint(model, tokenizer, cfg, metrics, out)
         return metrics
 
-    def _epoch(self, model, feats, train, optim, rng, epoch, progress) -> float:  # noqa: ANN001
+    def _epoch(self, model, feats, train, optim, rng, epoch, progress, unseen) -> float:  # noqa: ANN001
         import torch
         from tqdm import tqdm
 
@@ -169,7 +194,8 @@ class BridgeTrainer:
         bar = tqdm(batches, desc=f"bridge epoch {epoch + 1}/{cfg.epochs}", disable=not progress, leave=False)
         for batch in bar:
             subsets = [ex.sample(rng, cfg.max_items) for ex in batch]
-            loss = _loss(model, feats.batch(subsets), cfg)
+            dropped = unseen | (torch.rand(unseen.shape, device=unseen.device) < cfg.dim_dropout)
+            loss = _loss(model, feats.batch(subsets), cfg, dropped)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -187,7 +213,7 @@ def _build(cfg: BridgeConfig):  # -> (BridgeModel, tokenizer)
     from .encoders import load_encoder
 
     encoder, tokenizer = load_encoder(cfg.encoder, cfg.seed, cfg.encoder_layers)
-    neg, pos = label_anchors(encoder, tokenizer, cfg.max_length)
+    neg, pos = label_anchors(encoder, tokenizer, cfg.max_length, cfg.anchor_text)
     model = BridgeModel(encoder, BridgeHead(neg, pos))
     device = "cuda" if cfg.device == "auto" and torch.cuda.is_available() else cfg.device.replace("auto", "cpu")
     if cfg.freeze_encoder:
@@ -218,11 +244,22 @@ def _cosine(opt, steps: int, floor: float):  # noqa: ANN001
     return torch.optim.lr_scheduler.LambdaLR(opt, factor)
 
 
-def _loss(model, batch: dict, cfg: BridgeConfig):  # noqa: ANN001
+def _seen(examples: list[Example]) -> np.ndarray:
+    """(90,) bool: dimensions some training user or item is non-neutral on."""
+    seen = np.zeros(90, dtype=bool)
+    for ex in examples:
+        seen |= ex.target != 1
+        for t in ex.item_targets:
+            if t is not None:
+                seen |= t != 1
+    return seen
+
+
+def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None):  # noqa: ANN001
     import torch.nn.functional as F
 
-    units = model.head.item_logits(batch["x"], batch["kind"])               # (B, U, 90, 3)
-    user, _ = model.head.aggregate(units, batch["sign"])                     # (B, 90, 3)
+    units = model.head.item_logits(batch["x"], batch["kind"], dropped)      # (B, U, 90, 3)
+    user, _ = model.head.aggregate(units, batch["sign"], dropped)            # (B, 90, 3)
     weight = user.new_tensor([1.0, cfg.neutral_weight, 1.0])
     loss = F.cross_entropy(user.reshape(-1, 3), batch["target"].reshape(-1), weight=weight)
     return loss + cfg.drift_weight * model.head.drift()
@@ -277,5 +314,8 @@ def load_bridge(folder: str | Path):  # -> (BridgeModel, tokenizer, BridgeConfig
     state = load_file(folder / "head.safetensors")
     n_dims, dim = state["anchors"].shape[1:]
     head = BridgeHead(torch.zeros(n_dims, dim), torch.zeros(n_dims, dim))
-    head.load_state_dict(state)
+    result = head.load_state_dict(state, strict=False)  # checkpoints before dimension dropout lack shared_*
+    if result.unexpected_keys or any(not k.startswith("shared_") for k in result.missing_keys):
+        raise DataError(f"{folder}/head.safetensors does not match the bridge head: missing "
+                        f"{result.missing_keys}, unexpected {result.unexpected_keys}")
     return BridgeModel(encoder, head).eval(), tokenizer, cfg

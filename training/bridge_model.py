@@ -27,17 +27,36 @@ from .encoders import mean_pool
 __all__ = ["BridgeHead", "BridgeModel", "label_anchors"]
 
 
-def label_anchors(encoder: Any, tokenizer: Any, max_length: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Normalised embeddings of every negative and positive label, each (90, D)."""
+def pole_texts(sign: int, text: str = "label+description") -> list[str] | list[tuple[str, str]]:
+    """Per dimension, what a pole's anchor embeds: its label, or its label and its richer
+    description (:mod:`edgealign.poles`)."""
+    attr = "positive_label" if sign > 0 else "negative_label"
+    if text == "label":
+        return [getattr(d, attr) for d in SPACE]
+    from edgealign.poles import description
+
+    return [(getattr(d, attr), description(d.index, sign)) for d in SPACE]
+
+
+def label_anchors(encoder: Any, tokenizer: Any, max_length: int,
+                  text: str = "label") -> tuple[torch.Tensor, torch.Tensor]:
+    """Normalised anchor embeddings of every negative and positive pole, each (90, D): the
+    label's, or (``text="label+description"``) the mean of the label's and the description's,
+    which gives a dimension no training data has touched more words to be recognised by."""
     from edgealign.featurize import configure, tokenize
 
     configure(tokenizer, max_length)
     out = []
-    for attr in ("negative_label", "positive_label"):
-        ids, mask = tokenize(tokenizer, [getattr(d, attr) for d in SPACE])
-        with torch.no_grad():
-            hidden = encoder(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))[0]
-        out.append(mean_pool(hidden, torch.from_numpy(mask)))
+    for sign in (-1, 1):
+        rows = pole_texts(sign, text)
+        parts = [rows] if text == "label" else [[r[0] for r in rows], [r[1] for r in rows]]
+        embs = []
+        for texts in parts:
+            ids, mask = tokenize(tokenizer, texts)
+            with torch.no_grad():
+                hidden = encoder(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask))[0]
+            embs.append(mean_pool(hidden, torch.from_numpy(mask)))
+        out.append(torch.nn.functional.normalize(torch.stack(embs).mean(0), dim=-1))
     return out[0], out[1]
 
 
@@ -58,28 +77,53 @@ class BridgeHead(nn.Module):
             self.bias[:, 1] = 2.0  # start neutral: most dimensions say nothing about an item
         self.agg = nn.Parameter(torch.tensor([0.0, 0.0]))                   # softplus -> a, b
         self.agg_bias = nn.Parameter(torch.full((len(SPACE),), 1.0))
+        # What a dimension without its own training uses: the anchors' start and biases
+        # shared by all dimensions (trained on dimensions dropped from a batch).
+        self.shared_bias = nn.Parameter(self.bias[:, :, :1].detach().clone())  # (kind, pole, 1)
+        self.shared_agg_bias = nn.Parameter(torch.tensor(1.0))
 
-    def item_logits(self, x: torch.Tensor, kind: torch.Tensor) -> torch.Tensor:
-        """x (..., D), kind (...) -> logits (..., 90, 3) ordered (negative, neutral, positive)."""
+    def unseen(self, dropped: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(anchors, bias, agg_bias) with ``dropped`` (90,) bool dimensions as an unseen
+        dimension sees them: anchors at their start, the shared biases."""
+        anchors = torch.where(dropped[None, :, None], self.anchors0, self.anchors)
+        bias = torch.where(dropped[None, None, :], self.shared_bias, self.bias)
+        agg_bias = torch.where(dropped, self.shared_agg_bias, self.agg_bias)
+        return anchors, bias, agg_bias
+
+    @torch.no_grad()
+    def reset_unseen(self, unseen: torch.Tensor) -> None:
+        """Give dimensions no training data touched (``unseen`` (90,) bool) the shared values,
+        so the exported head treats them as dimension dropout trained it to."""
+        anchors, bias, agg_bias = self.unseen(unseen)
+        self.anchors.copy_(anchors)
+        self.bias.copy_(bias)
+        self.agg_bias.copy_(agg_bias)
+
+    def item_logits(self, x: torch.Tensor, kind: torch.Tensor, dropped: torch.Tensor | None = None) -> torch.Tensor:
+        """x (..., D), kind (...) -> logits (..., 90, 3) ordered (negative, neutral, positive);
+        ``dropped`` (90,) bool: score those dimensions as unseen ones (training only)."""
+        anchors, bias = (self.anchors, self.bias) if dropped is None else self.unseen(dropped)[:2]
         # Every projection for every unit, then pick: gathering a (D, D) matrix per unit
         # would cost U * D^2 memory.
         h = x @ self.proj[0].T
         for k in range(1, self.N_KINDS):
             h = torch.where((kind == k).unsqueeze(-1), x @ self.proj[k].T, h)
-        s = self.scale * torch.einsum("...d,pkd->...pk", h, self.anchors)   # (..., 2, 90)
-        b = self.bias[kind]                                                # (..., 3, 90)
+        s = self.scale * torch.einsum("...d,pkd->...pk", h, anchors)        # (..., 2, 90)
+        b = bias[kind]                                                     # (..., 3, 90)
         neutral = b[..., 1, :]
         return torch.stack([s[..., 0, :] + b[..., 0, :], neutral, s[..., 1, :] + b[..., 2, :]], dim=-1)
 
-    def aggregate(self, logits: torch.Tensor, sign: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def aggregate(self, logits: torch.Tensor, sign: torch.Tensor,
+                  dropped: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """logits (..., U, 90, 3), sign (..., U) in {-1, 0, +1} (0 masks a padding unit)
         -> user logits (..., 90, 3), signed evidence (..., U, 90)."""
+        agg_bias = self.agg_bias if dropped is None else self.unseen(dropped)[2]
         logp = torch.log_softmax(logits, dim=-1)
         relevance = (1 - logp[..., 1].exp()) * sign.abs().unsqueeze(-1)
         evidence = relevance * (logp[..., 2] - logp[..., 0]).clamp(-12, 12) * sign.unsqueeze(-1)
         a, b = nn.functional.softplus(self.agg).unbind()
         z, m = evidence.sum(-2), relevance.sum(-2)
-        user = torch.stack([-a * z, self.agg_bias - b * m, a * z], dim=-1)
+        user = torch.stack([-a * z, agg_bias - b * m, a * z], dim=-1)
         return user, evidence
 
     def drift(self) -> torch.Tensor:

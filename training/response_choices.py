@@ -176,6 +176,8 @@ def response_choice(rng: random.Random, direction: tuple[float, ...] | list[floa
     those dimensions as its own direction."""
     poles = {d: int(direction[d] == 1.0) for d in dims}
     prompt, chosen, rejected = answer_pair(rng, poles, split)
+    while chosen == rejected:  # answers written alike can come out the same: no choice at all
+        prompt, chosen, rejected = answer_pair(rng, poles, split)
     item = tuple(direction[i] if i in poles else 0.5 for i in range(N_DIMS))
     return Choice(prompt, chosen, rejected, item)
 

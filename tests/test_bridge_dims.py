@@ -1,0 +1,88 @@
+"""Bridge training on dimensions without data, and what it says about items that say nothing."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from edgealign import Comment
+from edgealign.featurize import bridge_units, configure, tokenize
+
+torch = pytest.importorskip("torch")
+
+from edgealign.training._bridge_data import examples_from_records  # noqa: E402
+from edgealign.training.bridge import BridgeConfig, BridgeTrainer, load_bridge  # noqa: E402
+from edgealign.training.response_choices import ResponseChoiceConfig, answer_pair, response_choice_records  # noqa: E402
+from edgealign.training.synth import SynthConfig, generate_records  # noqa: E402
+
+HELD = (16, 73)
+
+
+def _records():
+    yield from generate_records(SynthConfig(users=30, seed=5, response_choices=0.5))
+    yield from response_choice_records(ResponseChoiceConfig(users=30, seed=5, neutral_share=0.2))
+
+
+def test_holding_dimensions_out_drops_every_item_that_expresses_them():
+    full = examples_from_records(_records())
+    held = examples_from_records(_records(), holdout=HELD)
+    assert any((ex.target[list(HELD)] != 1).any() for ex in full)
+    assert held and len(held) <= len(full)
+    for ex in held:
+        assert (ex.target[list(HELD)] == 1).all()
+        assert all(t is None or (t[list(HELD)] == 1).all() for t in ex.item_targets)
+    assert sum(len(ex.items) for ex in held) < sum(len(ex.items) for ex in full)
+
+
+@pytest.fixture(scope="module")
+def held_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bridge-held") / "ckpt"
+    cfg = BridgeConfig.tiny(holdout_dims=HELD, dim_dropout=0.5)
+    metrics = BridgeTrainer(cfg).fit(_records(), out, progress=False)
+    return out, metrics
+
+
+def test_dimensions_without_data_get_the_head_that_dimension_dropout_trained(held_out):
+    out, metrics = held_out
+    model, _, cfg = load_bridge(out)
+    head = model.head
+    assert cfg.holdout_dims == HELD and metrics["unseen_dims"] >= len(HELD)
+    for d in HELD:
+        assert torch.equal(head.anchors[:, d], head.anchors0[:, d])
+        assert torch.equal(head.bias[:, :, d], head.shared_bias[:, :, 0])
+        assert head.agg_bias[d] == head.shared_agg_bias
+    trained = [d for d in (5, 14, 45, 46) if not torch.equal(head.bias[:, :, d], head.shared_bias[:, :, 0])]
+    assert trained, "dimensions with data keep their own biases"
+    # the shared values moved: dropped dimensions trained them
+    assert not torch.equal(head.shared_bias[:, :, 0], torch.tensor([[0.0, 2.0, 0.0]] * 3))
+    assert json.loads((out / "config.json").read_text())["holdout_dims"] == list(HELD)
+
+
+def test_anchors_start_from_labels_and_descriptions():
+    from edgealign.training.bridge_model import pole_texts
+
+    rows = pole_texts(1)
+    assert len(rows) == 90 and all(label and len(text) > len(label) for label, text in rows)
+    assert pole_texts(-1, "label")[16] == "Detailed communication style"
+
+
+def _profile_values(model, tokenizer, items):
+    units = bridge_units(items)
+    ids, mask = tokenize(configure(tokenizer, 32), units.texts)
+    with torch.no_grad():
+        _, user, _ = model(torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(units.combine),
+                           torch.from_numpy(units.sign), torch.from_numpy(units.kind))
+    return user.argmax(-1).numpy()
+
+
+def test_items_that_say_nothing_leave_dimensions_neutral(held_out):
+    model, tokenizer, _ = load_bridge(held_out[0])
+    filler = [Comment("Any plans?", "We talked about this at dinner the other night. Anyway, that is my two cents.")]
+    assert np.mean(_profile_values(model, tokenizer, filler) == 1) >= 0.95
+    rng = random.Random(0)
+    alike = [answer_pair(rng, {}) for _ in range(4)]  # two answers written alike: no preference shown
+    from edgealign.persona import Choice
+
+    choices = [Choice(p, c, r) for p, c, r in alike]
+    assert np.mean(_profile_values(model, tokenizer, choices) == 1) >= 0.95
