@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import DataError, MissingDependencyError, PreferenceError, RecordError
-from .persona import Choice, Comment, Description, Persona
+from .persona import Choice, Comment, Description, Persona, PersonaItem, item_from_dict
 from .preferences import SPACE
 
-__all__ = ["Record", "read_records", "write_records", "UGC", "PAIR", "DEMO", "DIRECTION"]
+__all__ = ["Record", "read_records", "write_records", "read_history", "history_format", "UGC", "PAIR", "DEMO", "DIRECTION"]
 
 UGC = "User-Generated Content"
 PAIR = "Pair-wise Comparative Feedback"
@@ -214,3 +214,48 @@ def write_records(records: Iterable[Record], path: str | os.PathLike[str]) -> in
             f.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
             n += 1
     return n
+
+
+# -- history files --------------------------------------------------------------------------
+
+def history_format(path: str | os.PathLike[str]) -> str:
+    """"history" when the first non-blank line of ``path`` is a JSON object with a "type" (a
+    history JSONL), else "alignx" (AlignX records: .jsonl, .json or .parquet)."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return "alignx"
+    with open(path, encoding="utf-8") as f:
+        first = next((line for line in f if line.strip()), "")
+    try:
+        return "history" if isinstance(obj := json.loads(first), dict) and "type" in obj else "alignx"
+    except ValueError:
+        return "alignx"
+
+
+def read_history(path: str | os.PathLike[str]) -> list[PersonaItem]:
+    """Every persona item of a history file, all validated before the caller stores any: a
+    history JSONL (one item a line: ``{"type": "comment", "prompt": ..., "comment": ...}``,
+    ``{"type": "choice", "prompt": ..., "chosen": ..., "rejected": ...}``, ``{"type":
+    "description", "text": ...}``) or AlignX records (their persona items, deduplicated, in
+    order). A DataError names the file and the line or record."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    if history_format(path) == "history":
+        return list(_history_lines(path))
+    items: dict[PersonaItem, None] = {}
+    for record in read_records(path):
+        items.update(dict.fromkeys(record.persona.items()))
+    return list(items)
+
+
+def _history_lines(path: Path) -> Iterator[PersonaItem]:
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                yield item_from_dict(json.loads(line))
+            except ValueError as exc:  # JSONDecodeError and DataError are both ValueErrors
+                problem = f"not valid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+                raise DataError(f"{path}:{lineno}: {problem}") from None

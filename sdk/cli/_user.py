@@ -1,14 +1,12 @@
 """Helpers shared by the per-user commands: opening the Personalizer, naming users and
-dimensions, reading history files, and a profile as rows for a table or JSON."""
+dimensions, and a profile as rows for a table or JSON."""
 
 from __future__ import annotations
 
 import contextlib
-import json
-from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import ConfigError, DataError, UnknownUserError
+from ..errors import ConfigError, UnknownUserError
 
 
 @contextlib.contextmanager
@@ -74,49 +72,6 @@ def locations() -> dict[str, Any]:
         model = None
     return {"home": str(home_dir()), "store": str(home_dir() / "persona.db"),
             "bridge": str(bridge), "bridge_present": (bridge / "manifest.json").is_file(), "model": model}
-
-
-# -- history files -------------------------------------------------------------------------
-
-def read_history(path: str | Path) -> tuple[str, list[Any]]:
-    """The format ("history" or "alignx") and every persona item of ``path``, all validated
-    before anything is written: a history JSONL (its first non-blank line has a "type") or
-    AlignX records (their persona items, deduplicated, in order). Errors name the file and
-    the line or record."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    if path.suffix != ".parquet" and _is_history(path):
-        return "history", list(_history_lines(path))
-    from ..data import read_records
-
-    items: dict[Any, None] = {}
-    for record in read_records(path):
-        items.update(dict.fromkeys(record.persona.items()))
-    return "alignx", list(items)
-
-
-def _is_history(path: Path) -> bool:
-    with open(path, encoding="utf-8") as f:
-        first = next((line for line in f if line.strip()), "")
-    try:
-        return isinstance(obj := json.loads(first), dict) and "type" in obj
-    except ValueError:
-        return False
-
-
-def _history_lines(path: Path) -> Iterator[Any]:
-    from ..persona import item_from_dict
-
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                yield item_from_dict(json.loads(line))
-            except ValueError as exc:  # JSONDecodeError and DataError are both ValueErrors
-                problem = f"not valid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
-                raise DataError(f"{path}:{lineno}: {problem}") from None
 
 
 # -- profiles ------------------------------------------------------------------------------

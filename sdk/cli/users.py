@@ -12,7 +12,8 @@ from typing import Any
 
 from ..errors import ConfigError, DataError
 from ._output import emit_json, step
-from ._user import describe_key_source, locations, opened, read_history, require_user
+from ..data import history_format, read_history
+from ._user import describe_key_source, locations, opened, require_user
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -116,7 +117,8 @@ def ingest_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def ingest(args: argparse.Namespace) -> int:
-    kind, items = read_history(args.file)  # everything is validated before the store opens
+    items = read_history(args.file)  # everything is validated before the store opens
+    kind = history_format(args.file)
     with opened() as p:
         added = len(p.record(require_user(p, args.user), items))
     if args.json:
