@@ -12,7 +12,8 @@
 
 The head's per-kind projection and its anchors are folded into one (3 x 2 x 90, D) matrix
 at export: score = scale * (x P_k^T) . a = x . (scale * a P_k), a third of the stock
-head's multiply-adds for a history of hundreds of sentences.
+head's multiply-adds for a history of hundreds of sentences, and computed once per distinct
+sentence rather than per unit.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ class HeadGraph(nn.Module):
         self.eval()
 
     def forward(self, embeddings, text, sign, kind, weight):  # noqa: ANN001 - ONNX signature
-        x = embeddings[text]                                                 # (U, D)
-        every = (x @ self.folded.T).reshape(-1, self.kinds, 2 * self.dims)   # (U, kinds, 2*90)
+        scores = embeddings @ self.folded.T                                  # (T, kinds*2*90), once per text
+        every = scores[text].reshape(-1, self.kinds, 2 * self.dims)          # (U, kinds, 2*90)
         pick = kind.reshape(-1, 1, 1).expand(-1, 1, 2 * self.dims)
         s = torch.gather(every, 1, pick).reshape(-1, 2, self.dims)           # (U, 2, 90)
         b = self.bias[kind]                                                  # (U, 3, 90)

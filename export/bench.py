@@ -3,11 +3,21 @@
 Same users, same machine, same run, one thread each: the median time to infer one profile
 from 8 items through torch, ONNX fp32 and ONNX int8, how often int8 picks the same pole as
 torch per dimension, and the size of what a device downloads (int8 graph + tokenizer).
+
+With a head graph (whole histories, see :mod:`edgealign.bridge`) it also times a profile
+update the way an app sees it: ``Personalizer.profile`` on a 200-item history just after
+one new item (store reads, the embedding cache, one encode, the head, the profile write),
+``update_ms_200``, its bridge share alone (``update_bridge_ms_200``: one encode and the head
+on 199 cached items), and the first profile of that history, every item encoded
+(``cold_ms_200``).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -70,4 +80,44 @@ def bench_bridge(checkpoint: str | Path, artifact: str | Path, *, users: int = 4
     folder = Path(artifact)
     result["artifact_mb"] = sum((folder / f).stat().st_size for f in ("bridge.int8.onnx", "tokenizer.json")) / 1e6
     result["fp32_graph_mb"] = (folder / "bridge.onnx").stat().st_size / 1e6
+    bridge = PreferenceBridge.load(artifact, threads=threads)
+    if bridge.reads_history:
+        result.update(bench_update(bridge))
     return result
+
+
+def bench_update(bridge: Any, n_items: int = 200, repeat: int = 10, directory: str | None = None) -> dict[str, Any]:
+    """Profile updates on an ``n_items`` history through a Personalizer and its encrypted
+    store in a temporary folder (``directory``: where; default the system's temp dir)."""
+    from edgealign.personalizer import Personalizer
+    from edgealign.store import PersonaStore
+    from edgealign.training.synth import SynthConfig, generate_users
+
+    user = next(generate_users(SynthConfig(users=1, seed=4242, history=n_items)))
+    # n comments, n choices, a description; without the synthetic labels, as an app's items
+    pool = [dataclasses.replace(item, direction=None) for item in user.persona.items()]
+    history, fresh = pool[:n_items], pool[n_items:n_items + repeat]
+    horizon = bridge.horizon
+    with tempfile.TemporaryDirectory(dir=directory) as tmp:
+        store = PersonaStore.open(os.path.join(tmp, "persona.db"), os.urandom(32))
+        with Personalizer(store, bridge=bridge) as p:
+            p.add_user("bench")
+            p.record("bench", history[::-1])  # oldest first, so the pool's first item is the newest
+            t = time.perf_counter()
+            p.profile("bench")
+            cold = (time.perf_counter() - t) * 1000
+            times = []
+            for item in fresh:
+                p.record("bench", [item])
+                t = time.perf_counter()
+                p.profile("bench")
+                times.append((time.perf_counter() - t) * 1000)
+            items = [*fresh[-1:], *history][:n_items]
+            cached = [None, *bridge.encode(items[1:])]
+            bridge_times = []
+            for _ in range(repeat):
+                t = time.perf_counter()
+                bridge.infer(items, cached)
+                bridge_times.append((time.perf_counter() - t) * 1000)
+    return {f"update_ms_{n_items}": statistics.median(times), f"update_bridge_ms_{n_items}": statistics.median(bridge_times),
+            f"cold_ms_{n_items}": cold, "history_horizon": horizon}

@@ -48,6 +48,9 @@ PREFERRED_PROVIDERS = (
 )
 #: Evidence smaller than this is not reported (it moved nothing).
 _MIN_EVIDENCE = 0.05
+#: Per dimension, a profile reports the evidence of at most this many items, the strongest
+#: (a long history would otherwise list hundreds of faint ones; explanations show three).
+_EVIDENCE_PER_DIM = 8
 #: The head graph of an artifact that reads whole histories, and its IO. embeddings: float32
 #: (T, D) sentence embeddings; text: int64 (U,) the row each unit reads; sign, kind: as the
 #: single graph's; weight: float32 (U,) the unit's share of the user's sums (1: in full).
@@ -59,19 +62,24 @@ HEAD_OUTPUTS = ("unit_logits", "user_logits", "evidence")
 EMBEDDINGS = "embeddings"
 #: Items past the newest ``max_items`` lose half their weight every HALF_LIFE items.
 HALF_LIFE = 32.0
+#: A history's weights sum to at most MAX_MASS items (None: no cap).
+MAX_MASS: float | None = None
 #: Sentences encoded per call when a history is encoded in chunks.
 _CHUNK_TEXTS = 64
 #: Items whose weight falls below this are not read at all.
 _MIN_WEIGHT = 1e-3
 
 
-def recency_weights(n: int, window: int, half_life: float | None) -> np.ndarray:
+def recency_weights(n: int, window: int, half_life: float | None, max_mass: float | None = None) -> np.ndarray:
     """Weights of ``n`` items, newest first: 1 for the newest ``window``, then halving every
-    ``half_life`` items (``None``: every item counts in full)."""
+    ``half_life`` items (``None``: every item counts in full); scaled down, all alike, so
+    that they sum to at most ``max_mass`` items (``None``: no limit)."""
     age = np.maximum(np.arange(n) - window + 1, 0)
-    if half_life is None:
-        return np.ones(n)
-    return 0.5 ** (age / half_life)
+    weights = np.ones(n) if half_life is None else 0.5 ** (age / half_life)
+    total = float(weights.sum())
+    if max_mass is not None and total > max_mass:
+        weights *= max_mass / total
+    return weights
 
 
 def default_bridge_path() -> Path:
@@ -99,6 +107,8 @@ class PreferenceBridge:
         #: Items past the newest ``max_items`` halve their weight every ``half_life`` items
         #: (None: all count in full). See :func:`recency_weights`.
         self.half_life: float | None = HALF_LIFE
+        #: The weights' sum is capped at this many items (None: no cap). See :func:`recency_weights`.
+        self.max_mass: float | None = MAX_MASS
         self._graph = graph
 
     @classmethod
@@ -211,7 +221,8 @@ class PreferenceBridge:
             if emb is None or emb.shape != (len(r), table.shape[1]):
                 raise ArtifactError("cached sentence embeddings do not fit their item; clear the cache")
             table[r] = emb
-        weight = recency_weights(len(items), self.max_items, self.half_life)[units.item].astype(np.float32)
+        weight = recency_weights(len(items), self.max_items, self.half_life, self.max_mass)
+        weight = weight[units.item].astype(np.float32)
         feed = {"embeddings": table, "text": units.text, "sign": units.sign, "kind": units.kind, "weight": weight}
         user_logits, evidence = self._head.run(["user_logits", "evidence"], feed)
         return PreferenceProfile(_softmax(user_logits), evidence=_item_evidence(evidence * weight[:, None], units.item))
@@ -286,8 +297,19 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def _item_evidence(unit_evidence: np.ndarray, unit_item: np.ndarray) -> list[Evidence]:
-    """Sum each item's sentence evidence per dimension; keep what moved something."""
+    """Sum each item's sentence evidence per dimension; keep what moved something, and per
+    dimension the :data:`_EVIDENCE_PER_DIM` items that moved it most (all of a short history)."""
     per_item = np.zeros((int(unit_item.max()) + 1, unit_evidence.shape[1]))
-    np.add.at(per_item, unit_item, unit_evidence)  # (items, 90)
-    items, dims = np.nonzero(np.abs(per_item) >= _MIN_EVIDENCE)
-    return [Evidence(int(d), int(i), float(per_item[i, d])) for i, d in zip(items, dims)]
+    if np.all(unit_item[1:] >= unit_item[:-1]):  # bridge_units goes item by item: sum runs
+        starts = np.flatnonzero(np.r_[True, unit_item[1:] != unit_item[:-1]])
+        per_item[unit_item[starts]] = np.add.reduceat(unit_evidence, starts, axis=0)
+    else:
+        np.add.at(per_item, unit_item, unit_evidence)  # (items, 90)
+    keep = np.abs(per_item) >= _MIN_EVIDENCE
+    if len(per_item) > _EVIDENCE_PER_DIM:
+        top = np.argpartition(-np.abs(per_item), _EVIDENCE_PER_DIM - 1, axis=0)[:_EVIDENCE_PER_DIM]
+        strongest = np.zeros_like(keep)
+        np.put_along_axis(strongest, top, True, axis=0)
+        keep &= strongest
+    items, dims = np.nonzero(keep)
+    return [Evidence(int(d), int(i), float(per_item[i, d])) for i, d in zip(items.tolist(), dims.tolist())]
