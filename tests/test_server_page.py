@@ -1,0 +1,97 @@
+"""The local web page in a real headless browser: Debian's chromium driven by selenium.
+
+Sign in with the one-time link ``edgealign serve --open`` prints, send a message and watch the
+streamed answer arrive, lock a dimension and see the profile change. ``make test`` installs
+chromium and chromedriver where it can (root and apt-get); elsewhere this test skips and says
+why. EDGEALIGN_SCREENSHOT=PATH saves a picture of the page (docs/server-page.png is one).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (it is in the [dev] extra)")
+
+from _server_helpers import fake_server, open_personalizer  # noqa: E402
+
+CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+DRIVER = shutil.which("chromedriver")
+needs_browser = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="no chromium/chromedriver on PATH: `make test` installs them as root with apt-get "
+           "(apt-get install -y chromium chromium-driver); elsewhere install them to run this test")
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1280,900"):
+        options.add_argument(flag)
+    os.environ["SE_OFFLINE"] = "true"  # selenium-manager must never download a driver
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=DRIVER))
+    driver.set_page_load_timeout(60)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@needs_browser
+@pytest.mark.slow
+def test_the_page_signs_in_chats_streaming_and_locks_a_dimension(tmp_path, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    home = tmp_path / "home"
+    with open_personalizer(home) as p:
+        p.add_user("ada")
+        p.record_comment("ada", "How should answers be?", "Keep it short, I read on my phone.")
+        p.add_user("ben")
+    server = fake_server(home, tmp_path / "server.log", "--open", "--fake-delay", "0.05")
+    try:
+        wait = WebDriverWait(browser, 30)
+        browser.get(server.sign_in)
+        wait.until(lambda d: d.find_element(By.ID, "app").is_displayed())
+        assert "code=" not in browser.current_url  # the one-time code is dropped from the address
+        assert [o.text for o in Select(browser.find_element(By.ID, "user-select")).options] == ["ada", "ben"]
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#profile tbody tr"))
+        assert "Concise communication style" in browser.find_element(By.ID, "profile-text").text
+        evidence = browser.find_element(By.CSS_SELECTOR, "#profile tbody tr details")
+        evidence.click()
+        assert "Keep it short" in evidence.text
+
+        Select(browser.find_element(By.ID, "conditioning")).select_by_value("pba")
+        browser.execute_script(  # count the updates of the answer as it arrives
+            "window.updates = 0; new MutationObserver(() => window.updates++)"
+            ".observe(document.getElementById('messages'), {subtree: true, childList: true, characterData: true});")
+        browser.find_element(By.ID, "chat-input").send_keys("What should I cook tonight?")
+        browser.find_element(By.ID, "send").click()
+        answer = lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.assistant")[-1]
+        wait.until(lambda d: answer(d).get_attribute("data-state") != "streaming")
+        assert answer(browser).get_attribute("data-state") == "done"
+        assert "[pba] Concise communication style | What should I cook tonight?" in answer(browser).text
+        assert browser.execute_script("return window.updates") > 5  # the answer grew chunk by chunk
+
+        Select(browser.find_element(By.ID, "dim-select")).select_by_value("5")
+        Select(browser.find_element(By.ID, "dim-value")).select_by_value("1")
+        browser.find_element(By.ID, "lock").click()
+        locked = '#profile tbody tr[data-index="5"][data-source="locked"]'
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, locked))
+        with open_personalizer(home) as p:
+            assert p.store.overrides("ada")[5].locked
+        if os.environ.get("EDGEALIGN_SCREENSHOT"):
+            browser.save_screenshot(os.environ["EDGEALIGN_SCREENSHOT"])
+        assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    finally:
+        assert server.stop() == 0
