@@ -10,7 +10,8 @@
 One Personalizer is opened when the app starts and closed when it stops; a request is a few
 lines from JSON in to a personalized answer out (see ``answer`` below). The server listens
 on 127.0.0.1 only: the store holds personal history, so it is not put on the network.
-``--serve-once N`` handles N requests and exits (for CI).
+``--serve-once N`` handles N requests and exits (for CI); ``--history USER FILE`` first adds a
+history file (``edgealign.data.read_history``: a history JSONL or AlignX records) to a user.
 
     POST /answer   {"user": ..., "question": ..., "mode": "pba"|"ica"|"none"}
                    -> {"user", "answer", "mode", "profile": [top labels]}
@@ -30,6 +31,7 @@ from typing import Any, Callable
 
 from edgealign import EdgeAlignError, Personalizer
 from edgealign.errors import ConfigError, DataError, PreferenceError, UnknownUserError
+from edgealign.data import read_history
 from edgealign.persona import item_from_dict
 from edgealign.bridge import default_bridge_path
 from edgealign.store import PassphraseKey
@@ -132,6 +134,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-tokens", type=int, default=128, help="longest answer in tokens (default 128)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for the models (default 1)")
     parser.add_argument("--serve-once", type=int, default=None, metavar="N", help="handle N requests, then exit")
+    parser.add_argument("--history", nargs=2, action="append", default=[], metavar=("USER", "FILE"),
+                        help="before serving, add a history JSONL or AlignX records file to USER's history")
     parser.add_argument("--passphrase-env", default="EDGEALIGN_PASSPHRASE", metavar="VAR",
                         help="environment variable holding the passphrase (default EDGEALIGN_PASSPHRASE)")
     return parser.parse_args(argv)
@@ -149,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         # Opened once for the life of the app, closed on the way out (even on Ctrl-C).
         with Personalizer.open(args.home, key, bridge=args.bridge or default_bridge_path(),
                                llm=args.model, n_threads=args.threads) as p:
+            for user, file in args.history:  # a file an app was handed: validated whole, then stored
+                p.add_user(user)
+                p.record(user, read_history(file))
             serve(make_handler(p, routes), args.port, args.serve_once)
     except EdgeAlignError as exc:  # e.g. the wrong passphrase for an existing store
         print(f"app_handler: {exc}", file=sys.stderr)
