@@ -233,15 +233,11 @@ def _optimizer(model, cfg: BridgeConfig):  # noqa: ANN001
 
 
 def _cosine(opt, steps: int, floor: float):  # noqa: ANN001
-    """Cosine decay from each group's lr to ``floor`` times it over ``steps`` steps."""
-    import math
+    """Cosine decay from each group's lr to ``floor`` times it over ``steps`` steps (transformers'
+    schedule, no warm-up)."""
+    from transformers import get_cosine_with_min_lr_schedule_with_warmup
 
-    import torch
-
-    def factor(step: int) -> float:
-        return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(1.0, step / max(1, steps))))
-
-    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
+    return get_cosine_with_min_lr_schedule_with_warmup(opt, 0, max(1, steps), min_lr_rate=floor)
 
 
 def _seen(examples: list[Example]) -> np.ndarray:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, Sequence
 
 import torch
+from transformers import get_cosine_schedule_with_warmup
 
 from edgealign.errors import ConfigError
 
@@ -76,8 +77,7 @@ def pretrain_lm(model: Any, tokenizer: Any, documents: Sequence[Sequence[str]],
     rng, start = random.Random(f"{settings.seed}:pretrain"), time.perf_counter()
     optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=0.0)
     warmup = math.ceil(0.1 * steps)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * s / steps)))
+    schedule = get_cosine_schedule_with_warmup(optimizer, warmup, steps)  # linear warm-up, cosine to 0
     model.train()
     losses = []
     for ids in itertools.islice(_batches(docs, settings, rng), steps):
