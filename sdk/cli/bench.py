@@ -11,6 +11,7 @@ from typing import Any
 
 from ._output import step
 from ._targets import Targets, add_targets, run_target
+from .serve import bench_serve_arguments, bench_serve_run
 
 
 def _store_arguments(parser: argparse.ArgumentParser) -> None:
@@ -75,6 +76,7 @@ def _llm_run(args: argparse.Namespace) -> dict[str, Any]:
 TARGETS: Targets = {
     "store": (_store_arguments, _store_run),
     "llm": (_llm_arguments, _llm_run),
+    "serve": (bench_serve_arguments, bench_serve_run),
     "bridge": (_bridge_arguments, _bridge_run),
 }
 

@@ -74,3 +74,29 @@ def _announce(started: Any) -> None:
     if started.sign_in_url:
         print(f"sign in (one-time link, this machine only): {started.sign_in_url}", flush=True)
     step("every API request needs a token (`edgealign token create APP`); Ctrl-C or SIGTERM stops")
+
+
+# -- `edgealign bench serve` (registered in cli/bench.py's TARGETS) --------------------------------
+
+def bench_serve_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, metavar="GGUF", help="the model (default: the bundled SmolLM2)")
+    parser.add_argument("--bridge", default=None, metavar="DIR",
+                        help="bridge artifact (default: $EDGEALIGN_HOME/artifacts/bridge, as `make demo` builds)")
+    parser.add_argument("--threads", type=int, default=1, metavar="N", help="llama.cpp threads (default 1)")
+    parser.add_argument("--clients", type=int, default=8, metavar="N", help="concurrent chat clients (default 8)")
+    parser.add_argument("--requests", type=int, default=10, metavar="N", help="chat requests per client (default 10)")
+    parser.add_argument("--writes", type=int, default=125, metavar="N",
+                        help="persona writes per client, 8 clients at once (default 125)")
+
+
+def bench_serve_run(args: argparse.Namespace) -> dict[str, Any]:
+    """the server against the Personalizer called directly: latency, throughput ratio, lost writes"""
+    from ..bench.serve import bench_serve
+    from ..errors import ConfigError
+
+    if min(args.clients, args.requests, args.writes) < 1:
+        raise ConfigError("--clients, --requests and --writes must be at least 1")
+    step(f"benchmarking edgealign serve: {args.clients} clients x {args.requests} chats, then the same calls "
+         f"directly; {args.writes} persona writes x 8 clients")
+    return bench_serve(args.model, bridge=args.bridge, n_threads=args.threads, clients=args.clients,
+                       requests=args.requests, writes=args.writes)
