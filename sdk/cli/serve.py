@@ -16,7 +16,8 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
                              "token's users, over plain HTTP)")
     parser.add_argument("--model", metavar="GGUF", help="the local model (default: the bundled SmolLM2)")
     parser.add_argument("--bridge", metavar="DIR", help="bridge artifact (default: $EDGEALIGN_HOME/artifacts/bridge)")
-    parser.add_argument("--steering", metavar="DIR", help="steering basis for the model (default: none)")
+    parser.add_argument("--steering", metavar="DIR",
+                        help="steering basis for the model (default: $EDGEALIGN_HOME/artifacts/steering when it exists)")
     parser.add_argument("--threads", type=int, metavar="N", help="CPU threads for the model (default: llama.cpp's)")
     parser.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                         help="let pages from ORIGIN (e.g. http://localhost:3000) call the API; repeatable; "
