@@ -12,14 +12,26 @@ export CMAKE_ARGS := -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test install clean
+.PHONY: demo test install clean browser
 
 # The demo keeps what it builds (the bridge) in the clone, not in the user's data folder.
 demo: $(VENV)/.installed
 	EDGEALIGN_HOME=$(CURDIR)/.edgealign $(BIN)/edgealign demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(BIN)/python -m pytest
+
+# The server's web page is tested in a real headless chromium. As root with apt-get (CI), install
+# Debian's chromium and chromedriver; elsewhere say what to install (that test then skips, saying why).
+browser:
+	@if command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "Installing chromium and chromedriver with apt-get, for the web page's test..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+	  || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } \
+	  || echo "make: apt-get could not install chromium; the web page's test will skip"; \
+	else echo "make: no chromium and chromedriver on PATH (e.g. apt-get install chromium chromium-driver); the web page's test will skip"; fi
 
 install: $(VENV)/.installed
 
