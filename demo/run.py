@@ -85,15 +85,18 @@ def _show_profiles(p: Any, truth: dict[str, list[float]]) -> dict[str, Any]:
 
 
 def _answers(p: Any, max_tokens: int, live: bool) -> dict[str, str]:
-    runs = [("none", "ada", "without personalization"), ("pba", "ada", "for ada (PBA)"), ("pba", "ben", "for ben (PBA)")]
+    default = p.default_conditioning
+    runs = [(c, name, f"for {name} ({c}{', the default' if c == default else ''})")
+            for name in ("ada", "ben") for c in dict.fromkeys(("none", "pba", default))]
     out = {}
-    for mode, name, title in runs:
+    for conditioning, name, title in runs:
         if live:
             print(f"\n--- {title}:", flush=True)
         chunks = []
-        # Sampled, not greedy: a 135M model loops under greedy decoding. The model's seed is
-        # fixed, so a run is reproducible.
-        for chunk in p.chat(name, QUESTION, mode=mode, stream=True, max_tokens=max_tokens, temperature=0.7):
+        # Sampled, not greedy: a 135M model loops under greedy decoding. The seed is fixed per
+        # answer, so a run is reproducible and each conditioning starts from the same dice.
+        for chunk in p.chat(name, QUESTION, conditioning=conditioning, stream=True, max_tokens=max_tokens,
+                            temperature=0.7, seed=0):
             chunks.append(chunk)
             if live:
                 print(chunk, end="", flush=True)
@@ -119,7 +122,7 @@ def demo(args: argparse.Namespace) -> int:
         truth = _record(p)
         step("Inferring each user's profile from their raw history with the bridge (no labels are used)")
         profiles = _show_profiles(p, truth) if not args.json else {n: {"profile": p.profile(n).to_text()} for n in truth}
-        step(f"Asking the local model the same question three ways: \"{QUESTION}\"")
+        step(f"Asking the local model the same question for each user: plain (none), as labels (pba) and the default ({p.default_conditioning}): \"{QUESTION}\"")
         answers = _answers(p, args.max_tokens, live=not args.json)
         db = p.store.path
     where = {"home": str(home), "bridge": str(bridge), "model": str(default_model_path()), "store": str(db)}

@@ -13,8 +13,8 @@ on 127.0.0.1 only: the store holds personal history, so it is not put on the net
 ``--serve-once N`` handles N requests and exits (for CI); ``--history USER FILE`` first adds a
 history file (``edgealign.data.read_history``: a history JSONL or AlignX records) to a user.
 
-    POST /answer   {"user": ..., "question": ..., "mode": "pba"|"ica"|"none"}
-                   -> {"user", "answer", "mode", "profile": [top labels]}
+    POST /answer   {"user": ..., "question": ..., "conditioning": "instruct"|"pba"|"ica"|"none"|...}
+                   -> {"user", "answer", "conditioning", "profile": [top labels]}
     POST /history  {"user": ..., "type": "comment"|"choice"|"description", ...the item's fields}
                    -> {"user", "id", "items"}   (the user is created on first use)
 """
@@ -54,10 +54,10 @@ def field(body: dict[str, Any], name: str) -> str:
 def answer(p: Personalizer, body: dict[str, Any], max_tokens: int = 128) -> dict[str, Any]:
     """POST /answer: the user's question answered under their profile."""
     user, question = field(body, "user"), field(body, "question")
-    mode = body.get("mode", "pba")
-    reply = p.chat(user, question, mode=mode, max_tokens=max_tokens)
+    conditioning = body.get("conditioning") or p.default_conditioning
+    reply = p.chat(user, question, conditioning=conditioning, max_tokens=max_tokens)
     top = [e.label for e in p.explain(user, top=3)]
-    return {"user": user, "answer": reply, "mode": mode, "profile": top}
+    return {"user": user, "answer": str(reply), "conditioning": conditioning, "profile": top}
 
 
 def history(p: Personalizer, body: dict[str, Any]) -> dict[str, Any]:

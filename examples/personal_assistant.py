@@ -115,13 +115,16 @@ def answer_turn(p: Personalizer, args: argparse.Namespace, question: str, ask: A
     gen = {"max_tokens": args.max_tokens, "temperature": args.temperature}
     before = p.profile(args.user)
     print("assistant> ", end="", flush=True)
-    answer = "".join(_echo(p.chat(args.user, question, mode=args.mode, stream=True, **gen)))
+    answer = "".join(_echo(p.chat(args.user, question, conditioning=args.conditioning, stream=True, **gen)))
     verdict = ask_verdict(ask)
     if verdict is None:
         return False
     # The other candidate: the same question, not personalized. The pair says which way this
-    # user leans relative to the model's default, which is what the bridge learns from.
-    plain = p.chat(args.user, question, mode="none", **gen)
+    # user leans relative to the model's default, which is what the bridge learns from. While
+    # the profile is still empty the two prompts are the same: sample another answer then.
+    plain = p.chat(args.user, question, conditioning="none", **gen)
+    if plain == answer:
+        plain = p.chat(args.user, question, conditioning="none", **{**gen, "temperature": 0.9, "seed": 1})
     chosen, rejected = (answer, plain) if verdict else (plain, answer)
     p.record_choice(args.user, question, chosen, rejected)
     print(f"recorded: {'accepted' if verdict else 'rejected'} (paired with an unpersonalized answer)")
@@ -178,7 +181,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--bridge", type=Path, default=None,
                         help="bridge artifact (default: the one `make demo` built in $EDGEALIGN_HOME/artifacts/bridge)")
     parser.add_argument("--model", type=Path, default=None, help="GGUF model (default the bundled SmolLM2)")
-    parser.add_argument("--mode", choices=("pba", "ica"), default="pba", help="personalize by profile or raw history")
+    parser.add_argument("--conditioning", default=None,
+                        help="how answers are personalized: instruct, steer, pba, ica, ... (default: the SDK's choice)")
     parser.add_argument("--max-tokens", type=int, default=128, help="longest answer in tokens (default 128)")
     parser.add_argument("--temperature", type=float, default=0.7, help="0 is greedy (default 0.7)")
     parser.add_argument("--threads", type=int, default=1, help="CPU threads for the models (default 1)")

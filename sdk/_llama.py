@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import codecs
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -22,9 +22,11 @@ __all__ = ["load_llama", "stream_text", "Scorer"]
 _SCORING_BATCH = 128
 
 
-def load_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int, logits_all: bool = False) -> Any:
-    """A ``llama_cpp.Llama`` over a file already checked by ``check_gguf``; ModelError if
-    llama.cpp still refuses it."""
+def load_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int, logits_all: bool = False,
+               verbose: bool = False) -> Any:
+    """A ``llama_cpp.Llama`` over a file already checked by ``check_gguf`` (and, unless
+    trusted, probed in a child process by :func:`edgealign._probe.validate_model`);
+    ModelError if llama.cpp still refuses it. ``verbose`` lets llama.cpp log to stderr."""
     try:
         import llama_cpp
     except ImportError:
@@ -33,7 +35,7 @@ def load_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int, logi
     try:
         return llama_cpp.Llama(
             model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
-            seed=seed, logits_all=logits_all, verbose=False, **batch,
+            seed=seed, logits_all=logits_all, verbose=verbose, **batch,
         )
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc
@@ -49,7 +51,8 @@ def _end_test(llama: Any):
 
 
 def stream_text(
-    llama: Any, ids: Sequence[int], *, max_tokens: int, temperature: float, top_p: float = 0.95, top_k: int = 40
+    llama: Any, ids: Sequence[int], *, max_tokens: int, temperature: float, top_p: float = 0.95, top_k: int = 40,
+    on_token: Callable[[int], None] = lambda token: None,
 ) -> Iterator[str]:
     """Sample up to ``max_tokens`` after ``ids``, yielding text as soon as it is valid UTF-8.
 
@@ -63,6 +66,7 @@ def stream_text(
     for token in llama.generate(list(ids), temp=temperature, top_p=top_p, top_k=top_k, repeat_penalty=1.0):
         if is_end(token):
             break
+        on_token(token)
         text = decoder.decode(llama.detokenize([token]))
         if text:
             yield text
@@ -93,6 +97,12 @@ class Scorer:
         self._args = dict(n_ctx=n_ctx, n_threads=n_threads, seed=seed)
         self._path = path
         self._llama: Any = None
+        self._vector: tuple[Any, ...] = (None, None)  # (key, apply) of the control vector set
+
+    def steer(self, key: Any, apply: Callable[[Any], None]) -> None:
+        """Use the control vector named ``key`` (``apply(llama)`` sets it) from the next call;
+        logits computed under another vector are not reused."""
+        self._vector = (key, apply)
 
     def logprob(self, prompt_ids: Sequence[int], response_ids: Sequence[int]) -> float:
         """Sum of log p(response_ids[j] | prompt_ids + response_ids[:j])."""
@@ -112,6 +122,10 @@ class Scorer:
         if self._llama is None:
             self._llama = load_llama(self._path, logits_all=True, **self._args)
         llama = self._llama
+        if getattr(llama, "_edgealign_vector", None) != self._vector[0]:
+            self._vector[1](llama)
+            llama._edgealign_vector = self._vector[0]
+            llama.n_tokens = 0  # nothing evaluated under the old vector may serve this one
         keep = 0
         for a, b in zip(llama.input_ids[: llama.n_tokens], ids):
             if a != b:

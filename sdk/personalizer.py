@@ -11,26 +11,34 @@
             print(chunk, end="")
 
 History lives in the encrypted :class:`~edgealign.store.PersonaStore`; the bridge infers the
-profile from the newest items and the store keeps it with its evidence; overrides and locks
-are applied on top (a lock survives every re-inference, an override lasts until new history
-arrives); the local LLM answers conditioned on the profile (PBA) or the raw history (ICA).
-The bridge and the LLM load on first use. One lock serialises calls: llama.cpp contexts are
-not thread-safe, and a personal assistant answers one request at a time anyway.
+profile from the history and the store keeps it with its evidence; overrides and locks are
+applied on top (a lock survives every re-inference, an override lasts until new history
+arrives); the local LLM answers under any registered conditioning (:mod:`edgealign.conditioning`):
+the profile as instructions, as a steering vector, as labels (PBA), or the raw history (ICA).
+The bridge and the LLM load on first use. A lock serialises the store and profile work; the
+model itself answers one request at a time (a streamed reply holds it until read or closed).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import ArtifactError, ConfigError
 from .persona import Choice, Comment, Description, PersonaItem
 from .preferences import SPACE, Dimension, PreferenceProfile
+from ._turns import TaskLike
+from .protocols import Bridge, ChatModel
+
+_log = logging.getLogger(__name__)
+#: How many of the newest history items ICA puts in the prompt.
+ICA_ITEMS = 8
 
 __all__ = ["Personalizer", "Explanation"]
 
@@ -46,6 +54,9 @@ class Explanation:
     """"inferred", "override" or "locked"."""
     items: tuple[tuple[PersonaItem, float], ...]
     """(item, evidence weight), strongest first; weight > 0 pushed towards the positive pole."""
+    steer: float | None = None
+    """How hard this dimension steers the model (signed weight, > 0 towards the positive pole;
+    the user's strength included), or None when it does not steer (no basis, or none for it)."""
 
     @property
     def label(self) -> str:
@@ -56,32 +67,49 @@ class Personalizer:
     """Per-user personalization on this device. Open with :meth:`open`; close (or use
     ``with``) to release the database, the bridge and the model."""
 
-    def __init__(self, store: Any, *, bridge: Any = None, llm: Any = None,
-                 bridge_path: Path | None = None, llm_path: Path | None = None, n_threads: int | None = None) -> None:
+    def __init__(self, store: Any, *, bridge: Bridge | None = None, llm: ChatModel | None = None,
+                 bridge_path: Path | None = None, llm_path: Path | None = None,
+                 steering: Any = None, n_threads: int | None = None) -> None:
+        """Prefer :meth:`open`. ``store`` is a PersonaStore; ``bridge`` / ``llm`` loaded
+        objects (e.g. :mod:`edgealign.testing`'s fakes) or None to load from the paths on first
+        use; ``steering`` a steering basis folder (or None) for the model at ``llm_path``."""
         self.store = store
         self._bridge, self._llm = bridge, llm
         self._bridge_path, self._llm_path = bridge_path, llm_path
+        self._steering = steering
+        self._steering_defaulted = False  # set by open() when the home's basis was taken unasked
         self._n_threads = n_threads
         self._lock = threading.RLock()
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, key: Any = None, *,
-             bridge: Any = None, llm: Any = None, n_threads: int | None = None) -> "Personalizer":
+             bridge: Any = None, llm: Any = None, steering: Any = None,
+             n_threads: int | None = None) -> "Personalizer":
         """Open (or create) the store in ``home`` (default ``$EDGEALIGN_HOME``) with ``key``
         (32 bytes or a key source; default: passphrase from the environment, else keyring).
+
         ``bridge`` / ``llm``: a loaded PreferenceBridge / LocalLLM or a path to one; default
-        the bridge in ``home/artifacts/bridge`` and the bundled SmolLM2."""
-        from .home import home_dir
+        the bridge in ``home/artifacts/bridge`` and the bundled SmolLM2. ``steering``: a
+        steering basis folder built for that model; default ``home/artifacts/steering`` when it
+        exists and was built for the model (else answers are not steered); ``False`` for none.
+        A bridge or model given as a path is checked here, before the store is opened
+        (ArtifactError naming the file), not at the first answer."""
+        from .home import Home
         from .store import PersonaStore
 
-        root = Path(home) if home is not None else home_dir()
-        root.mkdir(parents=True, exist_ok=True)
-        store = PersonaStore.open(root / "persona.db", key)
-        bridge_path = Path(bridge) if isinstance(bridge, (str, os.PathLike)) else root / "artifacts" / "bridge"
-        llm_path = Path(llm) if isinstance(llm, (str, os.PathLike)) else None
-        return cls(store, bridge=None if isinstance(bridge, (str, os.PathLike)) else bridge,
-                   llm=None if isinstance(llm, (str, os.PathLike)) else llm,
-                   bridge_path=bridge_path, llm_path=llm_path, n_threads=n_threads)
+        where = Home(home)
+        paths = {name: Path(v).expanduser() for name, v in (("bridge", bridge), ("llm", llm), ("steering", steering))
+                 if isinstance(v, (str, os.PathLike))}
+        _check_given(paths)
+        store = PersonaStore.open(where.create().store, key)
+        defaulted = steering is None and where.steering.is_dir()
+        if defaulted:
+            paths["steering"] = where.steering
+        out = cls(store, bridge=None if "bridge" in paths else bridge, llm=None if "llm" in paths else llm,
+                  bridge_path=paths.get("bridge", where.bridge), llm_path=paths.get("llm"),
+                  steering=paths.get("steering", steering or None), n_threads=n_threads)
+        out._steering_defaulted = defaulted
+        return out
 
     # -- lifecycle ----------------------------------------------------------------------------
     def close(self) -> None:
@@ -116,8 +144,25 @@ class Personalizer:
             if self._llm is None:
                 from .llm import LocalLLM
 
-                self._llm = LocalLLM.open(self._llm_path, n_threads=self._n_threads)
+                llm = LocalLLM.open(self._llm_path, n_threads=self._n_threads)
+                llm.steering = self._basis_for(llm.path)
+                self._llm = llm
             return self._llm
+
+    def _basis_for(self, model: Path) -> Any:
+        """The steering basis for ``model``: refused loudly when one was named for another model,
+        skipped with a warning when only the home's default does not fit it."""
+        from .steering import SteeringBasis
+
+        if self._steering is None or not isinstance(self._steering, (str, os.PathLike)):
+            return self._steering
+        try:
+            return SteeringBasis.load(self._steering, model=model)
+        except ArtifactError as exc:
+            if not self._steering_defaulted:
+                raise
+            _log.warning("not steering: %s", exc)
+            return None
 
     # -- users and history ----------------------------------------------------------------------
     def add_user(self, name: str) -> bool:
@@ -130,14 +175,10 @@ class Personalizer:
             return self.store.users()
 
     def record(self, user: str, items: Sequence[PersonaItem]) -> list[int]:
-        """Add history items (in one transaction); the profile is re-inferred on next use, and
-        plain overrides end here (new history lets inference decide again; locks stay)."""
+        """Add history items; the profile is re-inferred on next use, and plain overrides end
+        here (new history lets inference decide again; locks stay), in the same transaction."""
         with self._lock:
-            ids = self.store.add_items(user, items)
-            for dim, o in self.store.overrides(user).items():
-                if not o.locked:
-                    self.store.clear_override(user, dim)
-            return ids
+            return self.store.add_items(user, items, end_overrides=True)
 
     def record_comment(self, user: str, prompt: str, comment: str) -> int:
         """Something ``user`` wrote in reply to ``prompt``."""
@@ -227,13 +268,16 @@ class Personalizer:
             self.store.set_override(user, index, val, locked=locked)
 
     def explain(self, user: str, top: int = 5) -> list[Explanation]:
-        """The ``top`` non-neutral dimensions by confidence, each with what moved it."""
+        """The ``top`` non-neutral dimensions by confidence, each with what moved it and how
+        hard it steers the model (when a steering basis is in use)."""
         with self._lock:
             profile = self.profile(user)
             overrides = self.store.overrides(user)
             saved = self.store.profile(user)
             ids = (saved[1] or {}).get("item_ids", []) if saved else []
             by_id = {s.id: s.item for s in self.store.items(user, limit=max(len(ids), 1))}
+            basis = self.steering_basis()
+            steer = basis.weights(profile, self.store.strength(user)) if basis is not None else {}
         items = [by_id.get(i) for i in ids]
         ranked = sorted(profile.non_neutral(), key=lambda dv: -profile.confidence[dv[0].index])[:top]
         out = []
@@ -242,28 +286,87 @@ class Personalizer:
             source = "inferred" if o is None else ("locked" if o.locked else "override")
             moved = tuple((items[e.item], e.weight) for e in profile.evidence_for(dim.index)
                           if e.item < len(items) and items[e.item] is not None)
-            out.append(Explanation(dim, value, float(profile.confidence[dim.index]), source, moved[:3]))
+            out.append(Explanation(dim, value, float(profile.confidence[dim.index]), source, moved[:3],
+                                   steer.get(dim.index)))
         return out
 
-    # -- answers ---------------------------------------------------------------------------------
-    def chat(self, user: str, task: str, *, mode: str = "pba", stream: bool = False,
-             max_tokens: int = 256, temperature: float = 0.7) -> str | Iterator[str]:
-        """Answer ``task`` for ``user``: ``mode`` "pba" (their profile), "ica" (their newest
-        history) or "none" (no personalization)."""
-        if mode not in ("pba", "ica", "none"):
-            raise ConfigError(f"mode must be 'pba', 'ica' or 'none', got {mode!r}")
+    # -- steering --------------------------------------------------------------------------------
+    def steering_basis(self) -> Any:
+        """The steering basis answers use (None without one); loads the model if needed."""
+        if self._steering is None and self._llm is None:
+            return None
+        return getattr(self.llm, "steering", None)
+
+    def strength(self, user: str) -> float:
+        """How hard ``user``'s profile steers the model: 0 (off) to 2; 1 until set."""
         with self._lock:
+            return self.store.strength(user)
+
+    def set_strength(self, user: str, strength: float) -> None:
+        """Set ``user``'s steering strength (0 to 2; ConfigError outside)."""
+        with self._lock:
+            self.store.set_strength(user, strength)
+
+    @property
+    def default_conditioning(self) -> str:
+        """What :meth:`chat` uses when not told: a trained aligner's own (``pba`` or ``ica``,
+        from its manifest); for an untuned model ``instruct+steer`` with a steering basis,
+        else ``instruct`` (docs/steering.md has the measurements behind the choice)."""
+        method = _aligner_method(self._llm_path)
+        if method:
+            return method
+        return UNTUNED_STEERED if self.steering_basis() is not None else UNTUNED_PROMPT
+
+    # -- answers ---------------------------------------------------------------------------------
+    def chat(self, user: str, task: TaskLike, *, conditioning: str | None = None, stream: bool = False,
+             max_tokens: int = 256, temperature: float = 0.7, top_p: float = 0.95,
+             stop: Sequence[str] | None = None, seed: int | None = None, take_over: bool = False) -> Any:
+        """Answer ``task`` (a request, or an OpenAI-style message list) for ``user`` under
+        ``conditioning`` (any name in :func:`edgealign.conditioning.names`; default
+        :attr:`default_conditioning`). Returns a Reply (a str with token counts) or, with
+        ``stream``, a ChatStream of text chunks (see :meth:`edgealign.LocalLLM.chat`)."""
+        from .conditioning import get
+
+        c = get(conditioning or self.default_conditioning)
+        with self._lock:
+            if not self.store.has_user(user):
+                raise self.store._unknown(user)
             kw: dict[str, Any] = {}
-            if mode == "pba":
+            if "profile" in c.needs:
                 kw["profile"] = self.profile(user)
-            elif mode == "ica":
-                kw["persona"] = list(reversed(self.history(user, limit=8)))
-            reply = self.llm.chat(task, conditioning=mode, max_tokens=max_tokens, temperature=temperature,
-                                  stream=stream, **kw)
-            return _locked_stream(reply, self._lock) if stream else reply
+            if "persona" in c.needs:
+                kw["persona"] = list(reversed(self.history(user, limit=ICA_ITEMS)))
+            if c.steers:
+                kw["strength"] = self.store.strength(user)
+            llm = self.llm
+        return llm.chat(task, conditioning=c.name, stream=stream, max_tokens=max_tokens, temperature=temperature,
+                        top_p=top_p, stop=stop, seed=seed, take_over=take_over, **kw)
 
 
-def _locked_stream(chunks: Iterator[str], lock: threading.RLock) -> Iterator[str]:
-    """Hold the lock while a streamed reply is consumed: the model is busy until it ends."""
-    with lock:
-        yield from chunks
+#: The default conditionings for an untuned model, with and without a steering basis.
+UNTUNED_STEERED, UNTUNED_PROMPT = "instruct+steer", "instruct"
+
+
+def _aligner_method(llm_path: Path | None) -> str | None:
+    """"pba" or "ica" when the model is an exported aligner whose manifest says so."""
+    if llm_path is None or not Path(llm_path).is_dir():
+        return None
+    from .artifacts import Manifest
+
+    method = Manifest.read(llm_path, kind="llm", verify=False).details.get("method")
+    return method if method in ("pba", "ica") else None
+
+
+def _check_given(paths: dict[str, Path]) -> None:
+    """Check a bridge, model or steering basis named by path before anything is opened."""
+    from .artifacts import Manifest
+
+    if "bridge" in paths:
+        Manifest.read(paths["bridge"], kind="bridge")
+    if "steering" in paths:
+        Manifest.read(paths["steering"], kind="steering")
+    if "llm" in paths:
+        from ._gguf_check import check_gguf
+        from .llm import _resolve
+
+        check_gguf(_resolve(paths["llm"]))

@@ -108,7 +108,7 @@ def test_each_prompt_response_pair_is_scored_once(model):
 def test_base_mode_needs_two_models(model):
     with pytest.raises(ConfigError, match="separate reference"):
         alignment_accuracy(RECORDS, model, mode="base")
-    with pytest.raises(ConfigError, match="mode must be"):
+    with pytest.raises(ConfigError, match="unknown conditioning"):
         alignment_accuracy(RECORDS, model, mode="rlhf")
 
 

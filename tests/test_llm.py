@@ -223,6 +223,6 @@ def test_bench_llm_reports_every_figure(stories_path):
     out = bench_llm(stories_path, n_ctx=2048, rounds=1, max_tokens=8)
     for key in ("load_ms", "sdk_decode_tok_s", "raw_decode_tok_s", "decode_ratio", "peak_rss_mb"):
         assert out[key] is not None and out[key] >= 0, key
-    assert set(out["prompt_tokens"]) == set(out["ttft_ms"]) == {"none", "pba", "ica"}
+    assert set(out["prompt_tokens"]) == set(out["ttft_ms"]) == {"none", "pba", "ica", "instruct"}
     assert out["prompt_tokens"]["none"] < out["prompt_tokens"]["pba"] < out["prompt_tokens"]["ica"]
     assert out["decode_same_text"] and len(out["goals"]) == 3

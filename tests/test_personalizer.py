@@ -53,18 +53,18 @@ def test_bad_dimensions_and_modes_are_clear_errors(p):
         p.lock("ada", "Likes jazz")
     with pytest.raises(PreferenceError, match="0..89"):
         p.override("ada", 90, 1.0)
-    with pytest.raises(ConfigError, match="mode"):
-        p.chat("ada", "hi", mode="fancy")
+    with pytest.raises(ConfigError, match="unknown conditioning 'fancy'"):
+        p.chat("ada", "hi", conditioning="fancy")
     with pytest.raises(UnknownUserError):
         p.profile("nobody")
 
 
 def test_chat_streams_under_each_conditioning(p):
-    for mode in ("none", "pba", "ica"):
-        chunks = list(p.chat("ada", "Say hello.", mode=mode, stream=True, max_tokens=4, temperature=0))
+    for conditioning in ("none", "pba", "ica", "instruct"):
+        chunks = list(p.chat("ada", "Say hello.", conditioning=conditioning, stream=True, max_tokens=4, temperature=0))
         assert chunks and all(isinstance(c, str) for c in chunks)
-    assert p.chat("ada", "Say hello.", mode="pba", max_tokens=4, temperature=0) == "".join(
-        p.chat("ada", "Say hello.", mode="pba", stream=True, max_tokens=4, temperature=0))
+    assert p.chat("ada", "Say hello.", conditioning="pba", max_tokens=4, temperature=0) == "".join(
+        p.chat("ada", "Say hello.", conditioning="pba", stream=True, max_tokens=4, temperature=0))
 
 
 def test_threads_share_one_personalizer(p):

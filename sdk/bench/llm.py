@@ -75,10 +75,26 @@ BENCH_PERSONA = Persona(
 )
 
 
-def _conditionings(persona: Persona) -> dict[str, dict[str, Any]]:
+def _conditionings(persona: Persona, steered: bool) -> dict[str, dict[str, Any]]:
     profile = PreferenceProfile.aggregate(persona.labelled_directions())
-    return {"none": {}, "pba": {"conditioning": "pba", "profile": profile},
-            "ica": {"conditioning": "ica", "persona": persona}}
+    kws = {"none": {}, "pba": {"conditioning": "pba", "profile": profile},
+           "ica": {"conditioning": "ica", "persona": persona},
+           "instruct": {"conditioning": "instruct", "profile": profile}}
+    if steered:
+        kws["steer"] = {"conditioning": "steer", "profile": profile}
+    return kws
+
+
+def _steer_decode(llm: Any, kws: dict[str, dict[str, Any]], pairs: int, max_tokens: int) -> dict[str, Any]:
+    """Decode speed with the control vector set against none, alternating, same prompt text."""
+    rates: dict[str, list[float]] = {"steer": [], "none": []}
+    for i in range(pairs):
+        for name in (("steer", "none") if i % 2 == 0 else ("none", "steer")):
+            stamps, _ = _sdk_decode(llm, kws[name], max_tokens)
+            rates[name].append(_rate(stamps, len(stamps)))
+    best = {name: max(r) for name, r in rates.items()}
+    return {"steer_decode_tok_s": round(best["steer"], 1), "none_decode_tok_s": round(best["none"], 1),
+            "decode_ratio_steer": round(best["steer"] / best["none"], 3) if best["none"] else None}
 
 
 def _ttft_ms(llm: Any, kws: dict[str, dict[str, Any]], rounds: int, max_tokens: int) -> dict[str, float]:
@@ -207,6 +223,7 @@ def bench_llm(
     model: str | os.PathLike[str] | None = None,
     *,
     bridge: str | os.PathLike[str] | None = None,
+    steering: str | os.PathLike[str] | None = None,
     n_threads: int | None = 1,
     n_ctx: int = 2048,
     max_tokens: int = 64,
@@ -214,15 +231,23 @@ def bench_llm(
 ) -> dict[str, Any]:
     """Measure the local LLM (default: the bundled SmolLM2) and return one JSON-ready dict
     with ``load_ms``, ``prompt_tokens`` and ``ttft_ms`` per conditioning, ``sdk_decode_tok_s``,
-    ``raw_decode_tok_s``, ``decode_ratio``, ``peak_rss_mb`` and whether each goal is met."""
+    ``raw_decode_tok_s``, ``decode_ratio``, ``peak_rss_mb`` and whether each goal is met.
+    With a ``steering`` basis folder for the model, ``steer`` joins the conditionings and
+    ``decode_ratio_steer`` compares decoding with the control vector set against none."""
     llm, raw, loads = _load_both(model, n_ctx, n_threads)
     try:
-        kws = _conditionings(BENCH_PERSONA)
+        if steering is not None:
+            from ..steering import SteeringBasis
+
+            llm.steering = SteeringBasis.load(steering, model=llm.path)
+        kws = _conditionings(BENCH_PERSONA, llm.steering is not None)
         render = lambda kw: llm.render(BENCH_TASK, reply_tokens=max_tokens, **kw)
         tokens = {name: llm.count_tokens(render(kw)) for name, kw in kws.items()}
         result = {"model": llm.path.name, "n_threads": n_threads, "n_ctx": n_ctx, "persona_items": len(BENCH_PERSONA),
                   **loads, "prompt_tokens": tokens, "ttft_ms": _ttft_ms(llm, kws, rounds, max_tokens)}
         result.update(_decode(llm, raw, kws["pba"], 2 * rounds, max_tokens))
+        if "steer" in kws:
+            result.update(_steer_decode(llm, kws, 2 * rounds, max_tokens))
     finally:
         raw.close()
         llm.close()
@@ -258,5 +283,9 @@ def _with_goals(result: dict[str, Any]) -> dict[str, Any]:
         "pba prompt <= 25% of ica": share <= 0.25,
         "peak_rss_mb <= 500": result["peak_rss_mb"] <= 500,
     }
+    if "steer" in result["prompt_tokens"]:
+        result["goals"]["prompt_tokens.steer == prompt_tokens.none"] = \
+            result["prompt_tokens"]["steer"] == result["prompt_tokens"]["none"]
+        result["goals"]["decode_ratio_steer >= 0.97"] = (result["decode_ratio_steer"] or 0) >= 0.97
     result["machine"] = {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)}
     return result

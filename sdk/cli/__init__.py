@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("edgealign.cli.chat", "chat with the local model personalized for a user (streamed)"),
     "serve": ("edgealign.cli.serve", "serve personalized answers over an OpenAI-compatible API, with a local web page"),
     "token": ("edgealign.cli.tokens", "create, list or revoke the tokens apps use to reach `edgealign serve`"),
+    "steer": ("edgealign.cli.steer", "show or set how hard a user's profile steers the local model (0 to 2)"),
     "forget": ("edgealign.cli.users", "erase a user and everything about them"),
     "doctor": ("edgealign.cli.doctor", "check what is installed, which models are where, and what to fix"),
     # For ML teams: data, training, export, evaluation, speed.

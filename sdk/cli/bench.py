@@ -60,6 +60,9 @@ def _llm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, metavar="GGUF", help="the model (default: the bundled SmolLM2)")
     parser.add_argument("--bridge", default=None, metavar="DIR",
                         help="bridge artifact to hold in memory too (default: the demo's, if built)")
+    parser.add_argument("--steering", default=None, metavar="DIR",
+                        help="steering basis for the model: adds the steer conditioning and decode_ratio_steer "
+                             "(default: $EDGEALIGN_HOME/artifacts/steering when it exists)")
     parser.add_argument("--threads", type=int, default=1, metavar="N", help="llama.cpp threads (default 1)")
     parser.add_argument("--rounds", type=int, default=3, metavar="N", help="repeats per figure (default 3)")
 
@@ -69,7 +72,10 @@ def _llm_run(args: argparse.Namespace) -> dict[str, Any]:
     from ..bench.llm import bench_llm
 
     step(f"benchmarking {args.model or 'the bundled model'} with {args.threads} thread(s)")
-    return bench_llm(args.model, bridge=args.bridge, n_threads=args.threads, rounds=args.rounds)
+    from ..home import Home
+
+    steering = args.steering or (Home().steering if Home().steering.is_dir() else None)
+    return bench_llm(args.model, bridge=args.bridge, steering=steering, n_threads=args.threads, rounds=args.rounds)
 
 
 #: target name -> (add its arguments, run it).

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any
 
+from ..conditioning import names
 from ._output import emit_json, step
 from ._user import opened, require_user
 
@@ -14,8 +15,13 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME")
     parser.add_argument("--prompt", metavar="TEXT", help="answer TEXT and exit (default: read lines from stdin "
                                                          "until EOF or /quit)")
-    parser.add_argument("--mode", choices=("pba", "ica", "none"), default="pba",
-                        help="condition on the profile (pba, default), the newest history (ica) or nothing")
+    parser.add_argument("--conditioning", "--mode", dest="conditioning", default=None, type=_conditioning,
+                        metavar="NAME", help=f"how the answer is personalized: {', '.join(names())} (default: "
+                        "instruct+steer with a steering basis, else instruct; an exported aligner's own pba or ica)")
+    parser.add_argument("--steering", default=None, metavar="DIR",
+                        help="steering basis built for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
+    parser.add_argument("--top-p", type=float, default=0.95, metavar="P", help="nucleus sampling (default 0.95)")
+    parser.add_argument("--seed", type=int, default=None, metavar="N", help="sampling seed, for repeatable answers")
     parser.add_argument("--max-tokens", type=int, default=256, metavar="N", help="longest reply (default 256)")
     parser.add_argument("--temperature", type=float, default=0.7, metavar="T", help="0 is greedy (default 0.7)")
     parser.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads for the model")
@@ -23,16 +29,17 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def chat(args: argparse.Namespace) -> int:
-    with opened(n_threads=args.threads) as p:
+    with opened(n_threads=args.threads, steering=args.steering) as p:
         require_user(p, args.name)
         if args.prompt is not None:
             reply = _answer(p, args, args.prompt, echo=not args.json)
             if args.json:
-                emit_json({"user": args.name, "mode": args.mode, "prompt": args.prompt, "reply": reply})
+                emit_json({"user": args.name, "conditioning": args.conditioning or p.default_conditioning,
+                           "prompt": args.prompt, "reply": reply})
             return 0
         interactive = sys.stdin.isatty()
         if interactive:
-            step(f"chatting as {args.name} ({args.mode}); /quit or Ctrl-D ends")
+            step(f"chatting as {args.name} ({args.conditioning or p.default_conditioning}); /quit or Ctrl-D ends")
         while (line := _read(interactive)) is not None:
             if line.strip() == "/quit":
                 break
@@ -51,8 +58,8 @@ def _read(interactive: bool) -> str | None:
 
 def _answer(p: Any, args: argparse.Namespace, task: str, *, echo: bool) -> str:
     """Stream the reply to stdout as it is generated (with ``echo``) and return it whole."""
-    chunks = p.chat(args.name, task, mode=args.mode, stream=True, max_tokens=args.max_tokens,
-                    temperature=args.temperature)
+    chunks = p.chat(args.name, task, conditioning=args.conditioning, stream=True, max_tokens=args.max_tokens,
+                    temperature=args.temperature, top_p=args.top_p, seed=args.seed)
     reply = []
     for chunk in chunks:
         reply.append(chunk)
@@ -61,3 +68,13 @@ def _answer(p: Any, args: argparse.Namespace, task: str, *, echo: bool) -> str:
     if echo:
         print(flush=True)
     return "".join(reply)
+
+
+def _conditioning(text: str) -> str:
+    from ..conditioning import get
+    from ..errors import ConfigError
+
+    try:
+        return get(text).name
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

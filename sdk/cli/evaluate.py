@@ -1,17 +1,38 @@
-"""``edgealign eval``: alignment accuracy of a local GGUF model on AlignX records (SPEC 6)."""
+"""``edgealign eval``: alignment accuracy of a local GGUF model on AlignX records (docs/method.md §6)."""
 
 from __future__ import annotations
 
 import argparse
 from contextlib import ExitStack
 
+from ..conditioning import get, names
 from ._output import emit_json, step
+
+
+def _conditioning(text: str) -> str:
+    from ..errors import ConfigError
+
+    try:
+        return get(text).name
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _steering(folder: str | None, model):  # noqa: ANN001, ANN202
+    """The basis named by --steering, else the home's default (refused if built for another model)."""
+    from ..home import Home
+    from ..steering import SteeringBasis
+
+    return SteeringBasis.load(folder or Home().steering, model=model)
 
 
 def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--data", required=True, metavar="FILE", help="AlignX records (.json, .jsonl or .parquet)")
-    add("--mode", required=True, choices=("base", "pba", "ica"), help="what the policy's prompt carries")
+    add("--mode", required=True, type=_conditioning, metavar="CONDITIONING",
+        help=f"how the policy is conditioned: {', '.join(names())} ('base' is an old name of 'none')")
+    add("--steering", default=None, metavar="DIR",
+        help="steering basis for the policy (default: $EDGEALIGN_HOME/artifacts/steering when it was built for it)")
     add("--model", default=None, metavar="GGUF", help="the policy (default: the bundled SmolLM2)")
     add("--ref", default=None, metavar="GGUF",
         help="the reference (default: the policy itself, scored without the persona)")
@@ -35,6 +56,7 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
         opened = lambda path: stack.enter_context(LocalLLM.open(path, n_ctx=args.n_ctx, n_threads=args.threads))
         step(f"loading {args.model or 'the bundled model'}")
         policy = opened(args.model)
+        policy.steering = _steering(args.steering, policy.path) if get(args.mode).steers else None
         reference = policy if args.ref is None or args.ref == args.model else opened(args.ref)
         bridge = load_bridge(args.bridge) if args.bridge else None
         step(f"scoring {args.data} in mode {args.mode}")

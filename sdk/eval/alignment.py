@@ -5,8 +5,10 @@ For a record with task x, chosen y+ and rejected y-, the implicit DPO reward is:
     r(y) = beta * (log pi_policy(y | x_c) - log pi_ref(y | x_ref))
 
 summed over the response's tokens plus EOS, where x_c is the task under the evaluated
-conditioning (``base``: the task alone, ``pba``: the verbalised profile, ``ica``: the raw
-persona). The record is correct when r(y+) > r(y-), strictly: a tie is wrong.
+conditioning (any registered one, :mod:`edgealign.conditioning`: ``none`` the task alone
+(``base`` is its old name here), ``pba`` the verbalised profile, ``ica`` the raw persona,
+``instruct`` the profile as instructions, ``steer`` the profile as a control vector, and
+combinations). The record is correct when r(y+) > r(y-), strictly: a tie is wrong.
 
 The reference reads the same prompt as the policy when it is another model (SPEC 6: a tuned
 aligner against its untuned base). When the policy *is* the reference (one model, the
@@ -19,12 +21,12 @@ Beside ``accuracy`` the result carries:
 - ``length_baseline_accuracy``: "the longer response wins" (characters, strict). Some
   benchmarks reward length alone (SPEC 6's P-Soups caveat), so read accuracy beside it.
 - ``no_persona_accuracy``: the same rewards with the persona emptied (the ICA template with
-  no items, the PBA template with an empty profile); ``base`` has no persona, so it equals
-  ``accuracy`` there.
+  no items, a profile conditioning with an empty profile); ``none`` has no persona, so it
+  equals ``accuracy`` there.
 - ``sweep``: accuracy with the first 0, 1, 2 and 4 persona items (description first, then
-  comments, then choices; records with fewer items are left out of that point). For PBA the
-  profile is rebuilt from those items' directions, else by the bridge.
-- ``controllability`` (PBA only): the profile is flipped on the dimensions on which chosen and
+  comments, then choices; records with fewer items are left out of that point). For a
+  profile conditioning the profile is rebuilt from those items' directions, else by the bridge.
+- ``controllability`` (profile conditionings only): the profile is flipped on the dimensions on which chosen and
   rejected differ. AlignX does not annotate responses, so those are the dimensions where the
   record's own direction is non-neutral (the chosen reply honours the user's poles there and
   the rejected one the opposite poles), or the profile's non-neutral dimensions when the
@@ -45,14 +47,14 @@ from itertools import islice
 from typing import Any, Iterable, Protocol, Sequence
 
 from ..data import Record
+from ..conditioning import get
 from ..errors import ConfigError, DataError, PreferenceError
 from ..llm import LocalLLM
 from ..persona import PersonaItem
 from ..preferences import PreferenceProfile
 
-__all__ = ["alignment_accuracy", "load_bridge", "MODES", "PROFILE_SOURCES", "SWEEP"]
+__all__ = ["alignment_accuracy", "load_bridge", "PROFILE_SOURCES", "SWEEP"]
 
-MODES = ("base", "pba", "ica")
 PROFILE_SOURCES = ("given", "directions", "bridge")
 SWEEP = (0, 1, 2, 4)
 _CHAINS = {"given": ("given", "directions", "bridge"), "directions": ("directions", "bridge"), "bridge": ("bridge",)}
@@ -147,27 +149,31 @@ class _Profiles:
 
 
 def _check(mode: str, profile_source: str, bridge: Bridge | None, same: bool, beta: float) -> None:
-    if mode not in MODES:
-        raise ConfigError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     if profile_source not in PROFILE_SOURCES:
         raise ConfigError(f"profile source must be one of {', '.join(PROFILE_SOURCES)}, got {profile_source!r}")
     if profile_source == "bridge" and bridge is None:
         raise ConfigError("profile source 'bridge' needs a bridge (--bridge DIR)")
-    if mode == "base" and same:
+    if mode == "none" and same:
         raise ConfigError(
-            "mode 'base' scores a policy against a separate reference model; with one model every "
-            "reward is 0. Give --model (the tuned GGUF) and --ref, or use --mode pba|ica"
+            "mode 'none' (or 'base') scores a policy against a separate reference model; with one model "
+            "every reward is 0. Give --model (the tuned GGUF) and --ref, or another --mode"
         )
     if beta <= 0:
         raise ConfigError(f"beta must be positive, got {beta}")
 
 
 def _kw(mode: str, profile: PreferenceProfile | str | None, items: list[PersonaItem] | None) -> dict[str, Any]:
-    if mode == "pba":
-        return {"conditioning": "pba", "profile": profile if profile is not None else ""}
-    if mode == "ica":
-        return {"conditioning": "ica", "persona": items or []}
-    return {"conditioning": "none"}
+    needs = get(mode).needs
+    kw: dict[str, Any] = {"conditioning": mode}
+    if "profile" in needs:
+        kw["profile"] = profile if profile is not None else ""
+    if "persona" in needs:
+        kw["persona"] = items or []
+    return kw
+
+
+def _profiled(mode: str) -> bool:
+    return "profile" in get(mode).needs
 
 
 def _flipped(record: Record, profile: PreferenceProfile | str) -> PreferenceProfile | None:
@@ -204,7 +210,8 @@ def alignment_accuracy(
     """Alignment accuracy of ``policy`` against ``reference`` (None or the policy itself: the
     zero-shot conditioning gain, see the module docstring) on AlignX ``records``.
 
-    ``mode`` is base, pba or ica; ``profile_source`` where PBA profiles start (given: the
+    ``mode`` is any registered conditioning (``base`` = ``none``); ``profile_source`` where
+    profiles start (given: the
     record's ``profile`` text, else directions, else ``bridge``; directions: persona items'
     directions aggregated as SPEC 4, else the record's own direction, else the bridge;
     bridge: ``bridge.infer(items)``). ``items`` caps the persona items per record and
@@ -212,12 +219,13 @@ def alignment_accuracy(
     ``length_baseline_accuracy``, ``no_persona_accuracy``, ``sweep`` and ``controllability``.
     """
     reference = policy if reference is None else reference
+    mode = get(mode).name
     _check(mode, profile_source, bridge, policy is reference, beta)
     run = _Run(_Rewards(policy, reference, beta), mode, _Profiles(_CHAINS[profile_source], bridge), items, tuple(sweep))
     started = time.perf_counter()
     chosen = islice(records, limit) if limit is not None else records
     for record in _progress(chosen, progress, limit):
-        run.add(record, controllability and mode == "pba")
+        run.add(record, controllability and _profiled(mode))
     return run.result(profile_source, time.perf_counter() - started)
 
 
@@ -250,14 +258,14 @@ class _Run:
     def add(self, record: Record, control: bool) -> None:
         persona = list(record.persona.items())
         used = persona if self.items is None else persona[: self.items]
-        profile = self.profiles.main(record, used) if self.mode == "pba" else None
+        profile = self.profiles.main(record, used) if _profiled(self.mode) else None
         ok, margin = self.rewards.prefers_chosen(record, _kw(self.mode, profile, used))
         self.main.add(ok)
         self.ties += margin == 0
         self.margin_sum += margin
         self.length.add(len(record.chosen) > len(record.rejected))
-        self.empty.add(ok if self.mode == "base" else self._ok(record, _kw(self.mode, None, [])))
-        if self.mode != "base":
+        self.empty.add(ok if self.mode == "none" else self._ok(record, _kw(self.mode, None, [])))
+        if self.mode != "none":
             self._sweep(record, persona)
         if control and profile is not None:
             self._control(record, profile, margin)
@@ -270,8 +278,8 @@ class _Run:
             if k > len(persona):
                 continue  # this record cannot show k items
             first = persona[:k]
-            profile = (self.profiles.from_items(record, first) if k else "") if self.mode == "pba" else None
-            if self.mode == "pba" and profile is None:
+            profile = (self.profiles.from_items(record, first) if k else "") if _profiled(self.mode) else None
+            if _profiled(self.mode) and profile is None:
                 continue  # no directions and no bridge: no profile from these items
             self.points.setdefault(k, _Tally()).add(self._ok(record, _kw(self.mode, profile, first)))
 
@@ -279,7 +287,7 @@ class _Run:
         flipped = _flipped(record, profile)
         if flipped is None:
             return
-        ok, flipped_margin = self.rewards.prefers_chosen(record, _kw("pba", flipped, None))
+        ok, flipped_margin = self.rewards.prefers_chosen(record, _kw(self.mode, flipped, []))
         self.flipped.add(ok)
         self.reversed.add(flipped_margin * margin < 0)
 
@@ -299,12 +307,12 @@ class _Run:
             "reference": _SAME if same else "separate model, same prompt",
             "policy_model": self.rewards.policy.path.name,
             "reference_model": self.rewards.reference.path.name,
-            "profile_source": profile_source if self.mode == "pba" else None,
+            "profile_source": profile_source if _profiled(self.mode) else None,
             "profile_sources_used": dict(self.profiles.used),
             "seconds": round(seconds, 2),
         }
 
     def _control_result(self) -> dict[str, Any] | None:
-        if self.mode != "pba":
+        if not _profiled(self.mode):
             return None
         return {"n": self.flipped.n, "flipped_accuracy": self.flipped.share(), "flip_rate": self.reversed.share()}

@@ -62,6 +62,15 @@ def m003_items_by_user_index(db: sqlite_utils.Database) -> None:
 
 
 @_step
+def m004_user_settings(db: sqlite_utils.Database) -> None:
+    """Per-user settings (the steering strength), sealed under the user's key (see _settings)."""
+    db["user_settings"].create(
+        {"uid": str, "updated_at": float, "payload": bytes},
+        pk="uid", not_null={"updated_at", "payload"}, foreign_keys=[("uid", "users", "uid")],
+    )
+
+
+@_step
 def m005_app_tokens(db: sqlite_utils.Database) -> None:
     # Tokens for `edgealign serve`: the SHA-256 of each (never the token), the users it reaches
     # by id (a JSON list; names are never stored in clear), or all_users = 1.

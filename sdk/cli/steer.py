@@ -1,0 +1,41 @@
+"""``edgealign steer``: how hard a user's profile steers the local model."""
+
+from __future__ import annotations
+
+import argparse
+
+from ._output import emit_json
+from ._user import opened, require_user
+
+
+def steer_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME")
+    parser.add_argument("--strength", type=float, default=None, metavar="X",
+                        help="0 (off) to 2 (double); 1 is the default. Without it: show the strength and what steers")
+    parser.add_argument("--steering", default=None, metavar="DIR",
+                        help="steering basis built for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def steer(args: argparse.Namespace) -> int:
+    with opened(steering=args.steering) as p:
+        require_user(p, args.name)
+        if args.strength is not None:
+            p.set_strength(args.name, args.strength)
+        strength = p.strength(args.name)
+        rows = [(e.label, e.steer) for e in p.explain(args.name, top=len(p.profile(args.name).non_neutral()))
+                if e.steer is not None]
+        has_basis = p.steering_basis() is not None
+    if args.json:
+        emit_json({"user": args.name, "strength": strength, "basis": has_basis,
+                   "steers": [{"label": label, "weight": round(w, 4)} for label, w in rows]})
+        return 0
+    print(f"{args.name}: steering strength {strength:g}")
+    if not has_basis:
+        print("no steering basis for this model: answers are not steered (build one with "
+              "`edgealign train steering` and `edgealign export steering`)")
+    for label, weight in rows:
+        print(f"  {weight:+.2f}  {label}")
+    if has_basis and not rows:
+        print("  nothing in the profile is steerable yet: answers are not steered")
+    return 0
