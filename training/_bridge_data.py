@@ -100,9 +100,11 @@ def _load_cache(cfg: Any) -> dict[str, np.ndarray]:
 
 
 def _save_cache(cfg: Any, table: dict[str, np.ndarray]) -> None:
+    import os
+
     path = _cache_file(cfg)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # runs sharing the cache write in turn
     np.savez(tmp, texts=np.asarray(list(table)), vectors=np.stack(list(table.values())).astype(np.float32))
     tmp.replace(path)
 
