@@ -10,7 +10,11 @@ Two families, as llama.cpp knows them:
   merge rank and a Unigram piece keeps its log-probability.
 
 Everything is read from the fast tokenizer's own JSON, the same object the parity check
-tokenizes with, so there is one source of truth.
+tokenizes with, so there is one source of truth. The merges come through ``gguf``'s own
+reader (``gguf.vocab.SpecialVocab``, which writes a space inside a piece as llama.cpp's
+converter does); special-token ids and whether BOS/EOS are added are taken from the loaded
+tokenizer instead, the second observed by encoding, since config flags can disagree with
+what the tokenizer does and the parity check compares what it does.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from edgealign.errors import ArtifactError, ConfigError
@@ -47,8 +52,9 @@ class TokenizerMeta:
     chat_template: str | None
 
 
-def describe_tokenizer(tokenizer: Any, n_vocab: int, pre: str | None = None) -> TokenizerMeta:
-    """Describe a transformers fast tokenizer for a model whose embedding has ``n_vocab`` rows."""
+def describe_tokenizer(tokenizer: Any, folder: str | Path, n_vocab: int, pre: str | None = None) -> TokenizerMeta:
+    """Describe a transformers fast tokenizer, loaded from the checkpoint ``folder``, for a model
+    whose embedding has ``n_vocab`` rows."""
     if not getattr(tokenizer, "is_fast", False):
         raise ConfigError("the checkpoint's tokenizer has no tokenizer.json; save a fast tokenizer with it")
     spec = json.loads(tokenizer.backend_tokenizer.to_str())
@@ -69,7 +75,7 @@ def describe_tokenizer(tokenizer: Any, n_vocab: int, pre: str | None = None) -> 
         tokens=tokens,
         types=types,
         scores=None if byte_level else scores,
-        merges=_merges(model) if byte_level else [],
+        merges=_merges(folder) if byte_level else [],
         special_ids=_special_ids(tokenizer),
         add_bos=add_bos,
         add_eos=add_eos,
@@ -136,12 +142,11 @@ def _merge_pair(merge: str | list[str]) -> tuple[str, str]:
     return merge[0], merge[1]
 
 
-def _merges(model: dict[str, Any]) -> list[str]:
-    # GGUF stores "left right"; a space inside a piece is written as U+0120 like GPT-2 does.
-    def piece(p: str) -> str:
-        return p.replace(" ", chr(ord(" ") + 256))
+def _merges(folder: str | Path) -> list[str]:
+    """GGUF's "left right" merges, read by gguf's own reader from the folder's tokenizer.json."""
+    from gguf.vocab import SpecialVocab
 
-    return [" ".join(piece(p) for p in _merge_pair(m)) if not isinstance(m, str) else m for m in model.get("merges", [])]
+    return SpecialVocab(Path(folder), load_merges=True).merges
 
 
 def _special_ids(tokenizer: Any) -> dict[str, int]:

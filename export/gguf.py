@@ -50,7 +50,7 @@ def convert_to_gguf(
         raise ConfigError(f"GGUF base type {dtype!r} is not one of {', '.join(_BASE_TYPES)}")
     folder = Path(checkpoint)
     config = read_config(folder)
-    meta = describe_tokenizer(_load_tokenizer(folder), config["vocab_size"], pre)
+    meta = describe_tokenizer(_load_tokenizer(folder), folder, config["vocab_size"], pre)
     plans = plan_tensors(folder, config, f16=dtype == "f16")
     writer = gguf.GGUFWriter(os.fspath(path), gguf.MODEL_ARCH_NAMES[gguf.MODEL_ARCH.LLAMA])
     try:
