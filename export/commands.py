@@ -52,10 +52,26 @@ def _gguf_run(args: argparse.Namespace) -> dict[str, Any]:
     return {"out": args.out, "files": sorted(manifest.files), **flat, "parity": parity}
 
 
+def _steering_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("checkpoint", metavar="CHECKPOINT", help="steering checkpoint folder (from edgealign train steering)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write")
+
+
+def _steering_run(args: argparse.Namespace) -> dict[str, Any]:
+    """a steering basis to llama.cpp control-vector GGUFs, one per dimension, each read back and checked"""
+    from .steering import export_steering
+
+    manifest = export_steering(args.checkpoint, args.out)
+    d = manifest.details
+    return {"out": args.out, "files": len(manifest.files), "method": d["method"], "layers": f"{d['layers'][0]}-{d['layers'][1]}",
+            "scale": d["scale"], "base_model_file": d["base_model_file"], "export_s": manifest.metrics["export_s"]}
+
+
 #: target -> (add its options, run it).
 EXPORT_TARGETS: Targets = {
     "bridge": (_bridge_arguments, _bridge_run),
     "gguf": (_gguf_arguments, _gguf_run),
+    "steering": (_steering_arguments, _steering_run),
 }
 
 

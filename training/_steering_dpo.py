@@ -91,7 +91,7 @@ def train_vectors(model: Any, tokenizer: Any, vectors: np.ndarray, dims: tuple[i
         opt.zero_grad()
         loss.backward()
         opt.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         step_s.append(time.perf_counter() - t)
     t_train = time.perf_counter()
     out = vectors.copy()

@@ -143,11 +143,42 @@ def _pba_run(args: argparse.Namespace) -> dict[str, Any]:
     return _aligner_run(args, "pba")
 
 
+def _steering_options():  # noqa: ANN202
+    from edgealign.cli._config import ConfigOptions
+
+    from .steering import SteeringConfig
+
+    presets = {name: getattr(SteeringConfig, name) for name in ("tiny", "default")}
+    return ConfigOptions(SteeringConfig, presets=presets, default_preset="default", none_words={"dims": "all"})
+
+
+def _steering_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", default=None, metavar="GGUF|DIR",
+                        help="a llama GGUF (default: the bundled SmolLM2-135M-Instruct) or a Hugging Face folder "
+                             "(then --gguf names the file the device runs)")
+    parser.add_argument("--gguf", default=None, metavar="FILE", help="with a folder --model: the GGUF the basis is for")
+    parser.add_argument("--out", required=True, metavar="DIR", help="checkpoint folder")
+    _steering_options().add_to(parser)
+
+
+def _steering_run(args: argparse.Namespace) -> dict[str, Any]:
+    """a steering basis: per-dimension control vectors for a base model (contrastive, or DPO-trained)"""
+    from edgealign.llm import default_model_path
+
+    from .steering import build_steering
+
+    cfg = _steering_options().build(args)
+    model = args.model or default_model_path()
+    _log.info("building a steering basis (%s preset, %s) for %s", args.preset, cfg.method, model)
+    return build_steering(model, args.out, cfg, gguf=args.gguf, progress=not args.json)
+
+
 #: target -> (add its options, run it).
 TRAIN_TARGETS: Targets = {
     "bridge": (_bridge_arguments, _bridge_run),
     "ica": (_ica_arguments, _ica_run),
     "pba": (_pba_arguments, _pba_run),
+    "steering": (_steering_arguments, _steering_run),
 }
 
 

@@ -198,13 +198,18 @@ class Activations:
     """(prompts, layers) float32: the mean L2 norm of those same residual vectors."""
 
 
+class _Stop(Exception):
+    """Raised by the last read layer's hook: the layers above it are not needed."""
+
+
 def collect_activations(model: Any, tokenizer: Any, prompts: Sequence[Prompt], *, layers: Sequence[int],
-                        last_tokens: int = 4, batch_size: int = 32) -> Activations:
+                        last_tokens: int = 4, batch_size: int = 32, bf16: bool = False) -> Activations:
     """Read the residual stream at the outputs of ``layers`` over each prompt's last tokens.
 
     The prompts are rendered for the assistant's reply, so the last tokens are the chat
     template's hand-over to the assistant: where the model has read the whole instruction
-    and is about to answer. Only the decoder runs (no vocabulary projection)."""
+    and is about to answer. The forward stops after the last layer read (no layers above it,
+    no vocabulary projection); ``bf16`` autocasts it (about 1.5x faster on a CPU)."""
     if last_tokens < 1:
         raise ConfigError(f"last_tokens must be >= 1, got {last_tokens}")
     template, pad = chat_template(tokenizer), _pad_id(tokenizer)
@@ -214,11 +219,14 @@ def collect_activations(model: Any, tokenizer: Any, prompts: Sequence[Prompt], *
     means = np.zeros((len(prompts), len(layers), n_embd), dtype=np.float32)
     norms = np.zeros((len(prompts), len(layers)), dtype=np.float32)
     captured: dict[int, torch.Tensor] = {}
+    last = max(layers)
 
     def hook(il: int):
         def read(_module: Any, _inputs: Any, output: Any) -> None:
             hidden = output[0] if isinstance(output, tuple) else output
             captured[il] = hidden[:, -last_tokens:].float()
+            if il == last:
+                raise _Stop
         return read
 
     handles = [blocks[il].register_forward_hook(hook(il)) for il in layers]
@@ -226,8 +234,11 @@ def collect_activations(model: Any, tokenizer: Any, prompts: Sequence[Prompt], *
         for idx in _batches(len(encoded), batch_size, [len(e) for e in encoded]):
             ids, mask = _left_pad([encoded[i] for i in idx], pad)
             positions = (mask.cumsum(-1) - 1).clamp(min=0)
-            with torch.inference_mode():
-                model.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                try:
+                    model.model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
+                except _Stop:
+                    pass
             stacked = torch.stack([captured[il] for il in layers], dim=1)  # (B, L, k, E)
             means[idx] = stacked.mean(2).numpy()
             norms[idx] = stacked.norm(dim=-1).mean(-1).numpy()

@@ -59,27 +59,31 @@ class SteeringConfig:
     kept only when it scores at least as well on the held-out sweep data)."""
     dims: tuple[int, ...] | None = None
     """Dimensions to build (None: all 90)."""
-    train_tasks: int = 12
+    train_tasks: int = 6
     """Training tasks per dimension; each is read under both poles' instructions."""
     last_tokens: int = 4
     """Prompt tokens whose residual stream is averaged: the chat template's hand-over to the
     assistant, after the model has read the instruction and before it answers."""
-    sweep_dims: tuple[int, ...] = (16, 73, 5, 3, 39, 6)
+    sweep_dims: tuple[int, ...] = (16, 73, 5, 3)
     """Dimensions the sweep scores on (style ones whose effect shows in any answer):
-    concise/detailed, humour, agreeableness, extraversion, play, conscientiousness."""
-    heldout_tasks: int = 4
+    concise/detailed, humour, agreeableness, extraversion."""
+    heldout_tasks: int = 3
     """Held-out tasks per sweep dimension (held-out templates and topics)."""
-    layer_ranges: tuple[str, ...] = ("0.1-0.4", "0.2-0.6", "0.1-0.7", "0.4-0.8")
+    layer_ranges: tuple[str, ...] = ("0.1-0.4", "0.2-0.6", "0.3-0.8")
     """Candidate layer ranges as fractions of the depth, "start-end" (end excluded); mapped to
     direction indices 1..n_layer-1."""
-    scales: tuple[float, ...] = (0.02, 0.05, 0.1, 0.2)
-    """Candidate multipliers per unit weight, in units of the layer's mean residual norm."""
+    scales: tuple[float, ...] = (0.01, 0.02, 0.04)
+    """Candidate multipliers per unit weight, in units of the layer's mean residual norm (the
+    raw mean differences are about 0.05 of it; the vector is added at every chosen layer)."""
     max_ppl_ratio: float = 1.5
     """The sweep keeps the most accurate setting whose plain-answer perplexity, steered at
     weight 1, stays within this ratio of the unsteered one (the least costly one if none does)."""
-    max_new_tokens: int = 40
+    max_new_tokens: int = 32
     """Tokens per generated held-out or training answer."""
     batch_size: int = 32
+    bf16: bool = True
+    """Autocast the frozen model to bfloat16 where precision matters little: reading the
+    residual stream and the DPO steps (the vectors stay fp32). Sweep scores run in fp32."""
     seed: int = 0
     # -- method "trained" -------------------------------------------------------------------
     trained_dims: tuple[int, ...] | None = None
@@ -89,12 +93,11 @@ class SteeringConfig:
     steps: int = 200
     """Optimizer steps."""
     pairs_per_step: int = 4
-    lr: float = 2e-2
-    """Adam learning rate on the vectors (in units of the layer norm times the scale)."""
+    lr: float = 3e-3
+    """Adam learning rate on the vectors, each parameterized as a unit direction per layer
+    times its CAA size (the layer norm times the scale)."""
     beta: float = 0.1
     """DPO temperature."""
-    bf16: bool = True
-    """Autocast the frozen model's forward and backward to bfloat16 (the vectors stay fp32)."""
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -130,7 +133,7 @@ class SteeringConfig:
     def tiny(cls, **kw: Any) -> "SteeringConfig":
         """Seconds on a tiny model: two tasks per dimension, a two-point sweep, a few DPO steps."""
         return cls(**{"train_tasks": 2, "sweep_dims": (16, 73), "heldout_tasks": 2, "layer_ranges": ("0-1",),
-                      "scales": (0.05, 0.2), "max_new_tokens": 8, "pair_tasks": 2, "steps": 4, "pairs_per_step": 2,
+                      "scales": (0.01, 0.04), "max_new_tokens": 8, "pair_tasks": 2, "steps": 4, "pairs_per_step": 2,
                       "trained_dims": (16, 73), **kw})
 
     @classmethod
@@ -184,9 +187,10 @@ def build_steering(model: str | os.PathLike[str], out: str | os.PathLike[str],
     log.info("reading %d dimensions x %d tasks x 2 poles", len(dims), cfg.train_tasks)
     train = contrastive.tasks("train", cfg.train_tasks, cfg.seed)
     prompts = [contrastive.pole_prompt(d, s, t) for d in dims for s in (1, -1) for t in train]
-    acts = contrastive.collect_activations(hf, tokenizer, prompts, layers=range(1, n_layer),
-                                           last_tokens=cfg.last_tokens, batch_size=cfg.batch_size)
-    vectors, layer_norms, raw_norms = _directions(acts.means, acts.norms, len(dims), len(train))
+    top = max(end for _, end in _ranges(cfg, n_layer))
+    acts = contrastive.collect_activations(hf, tokenizer, prompts, layers=range(1, top + 1),
+                                           last_tokens=cfg.last_tokens, batch_size=cfg.batch_size, bf16=cfg.bf16)
+    vectors, layer_norms, raw_norms = _directions(acts.means, acts.norms, len(dims), len(train), n_layer)
     t_read = time.perf_counter()
     data = held_out(hf, tokenizer, cfg.sweep_dims, contrastive.tasks("heldout", cfg.heldout_tasks, cfg.seed),
                     seed=cfg.seed + 1, max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size)
@@ -217,24 +221,34 @@ def build_steering(model: str | os.PathLike[str], out: str | os.PathLike[str],
             "scale": ckpt.scale, "accuracy": best["accuracy"], "ppl_ratio": best["ppl_ratio"], **timings}
 
 
-def _directions(means: np.ndarray, norms: np.ndarray, n_dims: int, n_tasks: int
+def _directions(means: np.ndarray, norms: np.ndarray, n_dims: int, n_tasks: int, n_layer: int
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dims, n_layer, n_embd) vectors at scale 1, per-layer mean norms, raw difference norms."""
+    """(dims, n_layer, n_embd) vectors at scale 1 (zero above the layers read), per-layer mean
+    norms, raw difference norms."""
     n_read, n_embd = means.shape[1], means.shape[2]
     by = means.reshape(n_dims, 2, n_tasks, n_read, n_embd)
     diff = (by[:, 0] - by[:, 1]).mean(1)  # (dims, layers, n_embd): positive minus negative pole
     raw = np.linalg.norm(diff, axis=-1)  # (dims, layers)
     layer_norm = norms.mean(0)  # (layers,)
     unit = diff / np.maximum(raw[..., None], 1e-12)
-    vectors = np.zeros((n_dims, n_read + 1, n_embd), dtype=np.float32)  # row 0: direction.0 does not exist
-    vectors[:, 1:] = unit * layer_norm[None, :, None]
-    return vectors, np.concatenate([[0.0], layer_norm]).astype(np.float32), raw.astype(np.float32)
+    vectors = np.zeros((n_dims, n_layer, n_embd), dtype=np.float32)  # row 0: direction.0 does not exist
+    vectors[:, 1: n_read + 1] = unit * layer_norm[None, :, None]
+    norms_out = np.zeros(n_layer, dtype=np.float32)
+    norms_out[1: n_read + 1] = layer_norm
+    raw_out = np.zeros((n_dims, n_layer), dtype=np.float32)
+    raw_out[:, 1: n_read + 1] = raw
+    return vectors, norms_out, raw_out
 
 
 def _layer_range(frac: tuple[float, float], n_layer: int) -> tuple[int, int]:
     start = min(max(1, round(frac[0] * n_layer)), n_layer - 1)
     end = min(max(start, round(frac[1] * n_layer) - 1), n_layer - 1)
     return start, end
+
+
+def _ranges(cfg: SteeringConfig, n_layer: int) -> list[tuple[int, int]]:
+    """The candidate [start, end] direction ranges, distinct, in the config's order."""
+    return list(dict.fromkeys(_layer_range(f, n_layer) for f in cfg.fractions))
 
 
 def _sweep(model: Any, data: Any, vectors: np.ndarray, dims: tuple[int, ...], cfg: SteeringConfig,
@@ -245,7 +259,7 @@ def _sweep(model: Any, data: Any, vectors: np.ndarray, dims: tuple[int, ...], cf
 
     from ._steering_eval import score
 
-    ranges = list(dict.fromkeys(_layer_range(f, n_layer) for f in cfg.fractions))
+    ranges = _ranges(cfg, n_layer)
     rows = []
     for (start, end), scale in tqdm([(r, s) for r in ranges for s in cfg.scales], desc="sweep", disable=not progress):
         per_dim = {d: {il: torch.from_numpy(vectors[dims.index(d), il]) for il in range(start, end + 1)}
