@@ -148,6 +148,8 @@ def test_missing_wrong_and_revoked_tokens_are_refused(served):
         with pytest.raises(openai.AuthenticationError) as info:
             client(served, bad).models.list()
         assert info.value.body["code"] == "invalid_api_key"
+    with pytest.raises(openai.AuthenticationError):  # no Authorization header at all
+        client(served).models.list(extra_headers={"Authorization": openai.Omit()})
     assert ask(client(served, "doomed"), "ada").choices[0].message.content
     assert "revoked the token of doomed" in cli(home, "token", "revoke", "doomed").stdout
     with pytest.raises(openai.AuthenticationError):
