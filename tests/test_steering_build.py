@@ -137,3 +137,16 @@ def test_stories260k_basis(shared, tmp_path):
     assert (d["n_embd"], d["n_layer"], d["base_model_sha256"]) == (64, 5, sha256_file(model))
     names = {t.name for t in gguf.GGUFReader(tmp_path / "art" / "dim_16.gguf").tensors}
     assert names == {f"direction.{il}" for il in range(1, 5)}
+
+
+def test_demo_preset_builds_without_a_sweep_and_is_reused(tiny_gguf, tmp_path, monkeypatch):
+    from edgealign.export import steering
+    from edgealign.poles import style_dimensions
+    from edgealign.training.steering import SteeringConfig
+
+    cfg = SteeringConfig.demo(train_tasks=1)
+    first = steering.ensure_steering(tiny_gguf, tmp_path / "steering", cfg, progress=False)
+    assert first.details["dimensions"] == list(style_dimensions()) and first.metrics["sweep"] == []
+    monkeypatch.setattr(steering, "build_steering", lambda *a, **k: pytest.fail("rebuilt a cached basis"))
+    again = steering.ensure_steering(tiny_gguf, tmp_path / "steering", cfg, progress=False)
+    assert again.files == first.files

@@ -146,9 +146,9 @@ def _pba_run(args: argparse.Namespace) -> dict[str, Any]:
 def _steering_options():  # noqa: ANN202
     from edgealign.cli._config import ConfigOptions
 
-    from .steering import SteeringConfig
+    from .steering import PRESETS, SteeringConfig
 
-    presets = {name: getattr(SteeringConfig, name) for name in ("tiny", "default")}
+    presets = {name: getattr(SteeringConfig, name) for name in PRESETS}
     return ConfigOptions(SteeringConfig, presets=presets, default_preset="default", none_words={"dims": "all"})
 
 

@@ -45,6 +45,9 @@ __all__ = ["SteeringConfig", "SteeringCheckpoint", "build_steering", "load_check
 log = logging.getLogger(__name__)
 
 METHODS = ("caa", "trained")
+PRESETS = ("tiny", "default", "demo")
+#: The default sweep's choice for the bundled SmolLM2-135M (as a depth fraction) and its scale.
+DEMO_LAYERS, DEMO_SCALE = "0.2-0.6", 0.02
 VECTORS, CONFIG = "directions.npz", "steering.json"
 _NORMALIZATION = ("per layer, each direction is the unit mean difference times that layer's mean residual-stream "
                   "norm at the read positions (the last prompt tokens); the device adds w * scale * vector")
@@ -142,9 +145,19 @@ class SteeringConfig:
         return cls(**kw)
 
     @classmethod
+    def demo(cls, **kw: Any) -> "SteeringConfig":
+        """What ``make demo`` builds in about a minute: the style dimensions only (those whose
+        effect shows in any answer, ``edgealign.poles.style_dimensions``), four tasks each, at
+        the layers and scale the default preset's sweep chose for the bundled model (no sweep)."""
+        from edgealign.poles import style_dimensions
+
+        return cls(**{"dims": style_dimensions(), "train_tasks": 4, "sweep_dims": (16, 73),
+                      "layer_ranges": (DEMO_LAYERS,), "scales": (DEMO_SCALE,), **kw})
+
+    @classmethod
     def preset(cls, name: str, **kw: Any) -> "SteeringConfig":
-        if name not in ("tiny", "default"):
-            raise ConfigError(f"unknown steering preset {name!r}; choose tiny or default")
+        if name not in PRESETS:
+            raise ConfigError(f"unknown steering preset {name!r}; choose {', '.join(PRESETS)}")
         return getattr(cls, name)(**kw)
 
 
@@ -172,17 +185,15 @@ def build_steering(model: str | os.PathLike[str], out: str | os.PathLike[str],
                    progress: bool = True) -> dict[str, Any]:
     """Build a basis for ``model`` (a llama GGUF, or a Hugging Face folder with ``gguf`` naming
     the file it runs as on the device) into the checkpoint folder ``out``; returns the metrics."""
-    import torch
-
     from . import contrastive
     from ._steering_eval import held_out
 
     cfg = config or SteeringConfig.default()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     hf, tokenizer, base = _load(Path(model), None if gguf is None else Path(gguf))
     hf.eval().requires_grad_(False)
     t_loaded = time.perf_counter()
-    n_layer, n_embd = base["n_layer"], base["n_embd"]
+    n_layer = base["n_layer"]
     dims = cfg.built_dims
     log.info("reading %d dimensions x %d tasks x 2 poles", len(dims), cfg.train_tasks)
     train = contrastive.tasks("train", cfg.train_tasks, cfg.seed)
@@ -192,6 +203,11 @@ def build_steering(model: str | os.PathLike[str], out: str | os.PathLike[str],
                                            last_tokens=cfg.last_tokens, batch_size=cfg.batch_size, bf16=cfg.bf16)
     vectors, layer_norms, raw_norms = _directions(acts.means, acts.norms, len(dims), len(train), n_layer)
     t_read = time.perf_counter()
+    if cfg.method == "caa" and len(cfg.layer_ranges) == len(cfg.scales) == 1:  # nothing to choose: no sweep
+        return _finish(cfg, Path(out), vectors, layer_norms, raw_norms, base,
+                       {"layers": list(_ranges(cfg, n_layer)[0]), "scale": cfg.scales[0], "accuracy": None,
+                        "ppl_ratio": None}, [], {"caa": None}, "caa", None,
+                       {"load_s": round(t_loaded - t0, 1), "read_s": round(t_read - t_loaded, 1)}, t0, cpu0)
     data = held_out(hf, tokenizer, cfg.sweep_dims, contrastive.tasks("heldout", cfg.heldout_tasks, cfg.seed),
                     seed=cfg.seed + 1, max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size)
     t_heldout = time.perf_counter()
@@ -209,15 +225,27 @@ def build_steering(model: str | os.PathLike[str], out: str | os.PathLike[str],
         if train_metrics["heldout"]["accuracy"] >= train_metrics["caa_same_dims"]["accuracy"]:
             vectors, method = trained, "trained"
     timings = {"load_s": round(t_loaded - t0, 1), "read_s": round(t_read - t_loaded, 1),
-               "heldout_s": round(t_heldout - t_read, 1), "sweep_s": round(t_sweep - t_heldout, 1),
-               "total_s": round(time.perf_counter() - t0, 1), "threads": torch.get_num_threads()}
+               "heldout_s": round(t_heldout - t_read, 1), "sweep_s": round(t_sweep - t_heldout, 1)}
+    return _finish(cfg, Path(out), vectors, layer_norms, raw_norms, base, best, sweep, metrics, method, data,
+                   timings, t0, cpu0)
+
+
+def _finish(cfg: SteeringConfig, out: Path, vectors: np.ndarray, layer_norms: np.ndarray, raw_norms: np.ndarray,
+            base: dict[str, Any], best: dict[str, Any], sweep: list[dict[str, Any]], metrics: dict[str, Any],
+            method: str, data: Any, timings: dict[str, Any], t0: float, cpu0: float) -> dict[str, Any]:
+    """Write the checkpoint; the build's summary."""
+    import torch
+
+    timings = {**timings, "total_s": round(time.perf_counter() - t0, 1),
+               "cpu_s": round(time.process_time() - cpu0, 1), "threads": torch.get_num_threads()}
+    examples = [asdict(p) for p in data.pairs[:6]] if data is not None else []
     info = {"config": asdict(cfg), "sweep": sweep, "metrics": metrics, "timings": timings,
-            "heldout_examples": [asdict(p) for p in data.pairs[:6]], "normalization": _NORMALIZATION}
-    ckpt = SteeringCheckpoint(vectors.astype(np.float32), dims, tuple(best["layers"]), float(best["scale"]),
-                              method, base, info)
-    _write(ckpt, Path(out), layer_norms, raw_norms)
+            "heldout_examples": examples, "normalization": _NORMALIZATION}
+    ckpt = SteeringCheckpoint(vectors.astype(np.float32), cfg.built_dims, tuple(best["layers"]),
+                              float(best["scale"]), method, base, info)
+    _write(ckpt, out, layer_norms, raw_norms)
     log.info("steering basis (%s) written to %s in %.0f s", method, out, timings["total_s"])
-    return {"out": str(out), "method": method, "dims": len(dims), "layers": list(ckpt.layers),
+    return {"out": str(out), "method": method, "dims": len(ckpt.dims), "layers": list(ckpt.layers),
             "scale": ckpt.scale, "accuracy": best["accuracy"], "ppl_ratio": best["ppl_ratio"], **timings}
 
 
