@@ -109,6 +109,9 @@ def test_cors_only_for_the_origin_named_and_chunked_bodies_are_limited(p):
                   else b"x" * 1024 for i in range(10))
         r = c.post("/v1/chat/completions", content=chunks, headers={**auth, "Content-Type": "application/json"})
         assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large"
+        r = c.get("/v1/models", headers={**auth, "Host": "rebound.example:8088"})  # DNS rebinding
+        assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_host"
+        assert c.get("/", headers={"Host": "localhost:8088"}).status_code == 200
         r = c.post("/v1/chat/completions", headers=auth, json={
             "model": "edgealign", "user": "ada", "messages": [{"role": "user", "content": "Hi?"}]})
         assert r.status_code == 200 and r.json()["choices"][0]["message"]["content"].endswith("Hi?")

@@ -74,6 +74,8 @@ def create_app(personalizer: Any, config: ServerConfig | None = None, *, auth: A
         app.add_middleware(CORSMiddleware, allow_origins=list(config.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PUT", "DELETE"], allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(BodyLimit, limit=config.max_body_bytes)
+    if not config.allow_remote:
+        app.add_middleware(LoopbackHost)
     if config.log_requests:
         app.add_middleware(RequestLog)
     return app
@@ -163,6 +165,26 @@ class BodyLimit:
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         await error_response(413, self._message(), "request_too_large", headers={"Connection": "close"})(
             scope, receive, send)
+
+
+class LoopbackHost:
+    """400 for a Host header that is not this machine: a web page that rebinds its own domain
+    to 127.0.0.1 (DNS rebinding) gets nothing, not even the page."""
+
+    ALLOWED = frozenset({"127.0.0.1", "localhost", "[::1]", "::1"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+            if name.lower() not in self.ALLOWED:
+                response = error_response(400, "the Host header must name this machine (127.0.0.1 or localhost)",
+                                          "invalid_host")
+                return await response(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 class RequestLog:
