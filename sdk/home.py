@@ -1,21 +1,140 @@
-"""Where edgealign keeps its files on this device."""
+"""Where edgealign keeps its files on this device: one :class:`Home` owns the layout.
+
+::
+
+    <home>/                      0700, refused when group- or world-writable
+        persona.db               the encrypted store (docs/store.md)
+        persona.db.salt          passphrase salt and KDF cost (no secrets)
+        artifacts/bridge/        the preference bridge (ONNX + manifest)
+        artifacts/steering/      steering vectors
+        checkpoints/             training checkpoints (bridge, ...)
+        cache/model-probes/      one verdict per model file seen, by SHA-256
+
+``~`` is expanded here, once, and nowhere else: every caller that takes a home or a path in
+it goes through :class:`Home`.
+"""
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
-__all__ = ["home_dir", "HOME_ENV"]
+from .errors import StoreError
+
+__all__ = ["Home", "home_dir", "HOME_ENV", "STORE_FILE"]
 
 HOME_ENV = "EDGEALIGN_HOME"
+STORE_FILE = "persona.db"
+_UNSAFE = stat.S_IWGRP | stat.S_IWOTH
 
 
-def home_dir() -> Path:
-    """``$EDGEALIGN_HOME`` if set, else the platform's user data directory for edgealign
-    (``~/.local/share/edgealign`` on Linux). Not created here: whoever writes creates it."""
+def _default_root() -> Path:
     override = os.environ.get(HOME_ENV)
     if override:
-        return Path(override).expanduser()
+        return Path(override)
     import platformdirs
 
     return Path(platformdirs.user_data_dir("edgealign", appauthor=False))
+
+
+class Home:
+    """The folder holding a device's store, artifacts, checkpoints and caches.
+
+    ``Home()`` is ``$EDGEALIGN_HOME`` if set, else the platform's user data folder
+    (``~/.local/share/edgealign`` on Linux); ``Home("~/.myapp")`` is that folder, ``~``
+    expanded. Nothing is created until :meth:`create`.
+    """
+
+    def __init__(self, root: str | os.PathLike[str] | None = None) -> None:
+        raw = _default_root() if root is None else Path(root)
+        self.root = Path(os.path.expanduser(os.fspath(raw)))
+
+    def __repr__(self) -> str:
+        return f"Home({str(self.root)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Home) and other.root == self.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
+
+    # -- the layout --------------------------------------------------------------------------
+    @property
+    def store(self) -> Path:
+        """The encrypted persona store."""
+        return self.root / STORE_FILE
+
+    @property
+    def salt(self) -> Path:
+        """The passphrase salt beside the store."""
+        return self.root / (STORE_FILE + ".salt")
+
+    @property
+    def artifacts(self) -> Path:
+        return self.root / "artifacts"
+
+    @property
+    def bridge(self) -> Path:
+        """Where ``make demo`` and ``edgealign export bridge`` put the preference bridge."""
+        return self.artifacts / "bridge"
+
+    @property
+    def steering(self) -> Path:
+        """Where ``edgealign export steering`` puts steering vectors."""
+        return self.artifacts / "steering"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.root / "checkpoints"
+
+    @property
+    def cache(self) -> Path:
+        """Things that may be deleted at any time and are rebuilt on demand."""
+        return self.root / "cache"
+
+    @property
+    def model_probes(self) -> Path:
+        """One verdict per model file opened in a child process, by the file's SHA-256."""
+        return self.cache / "model-probes"
+
+    # -- creating and checking ---------------------------------------------------------------
+    def create(self) -> "Home":
+        """Create the folder (mode 0700, owner only) if needed, then :meth:`check` it."""
+        if not self.root.exists():
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(self.root, 0o700)  # mkdir's mode is masked by the umask
+        self.check()
+        return self
+
+    def check(self) -> "Home":
+        """StoreError when the home is not a folder or is writable by group or others (anyone
+        who can write there can swap the store, its salt or a model under the user)."""
+        try:
+            mode = self.root.stat().st_mode
+        except FileNotFoundError:
+            return self
+        if not stat.S_ISDIR(mode):
+            raise StoreError(f"the edgealign home {self.root} is not a folder")
+        if mode & _UNSAFE:
+            raise StoreError(
+                f"the edgealign home {self.root} is writable by {_who(mode)} (mode {stat.S_IMODE(mode):o}); "
+                f"refusing to use it: run `chmod 700 {self.root}`"
+            )
+        return self
+
+    def subdir(self, path: Path) -> Path:
+        """``path`` (inside the home) created with mode 0700 if missing."""
+        self.create()
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return path
+
+
+def _who(mode: int) -> str:
+    both = (mode & stat.S_IWGRP) and (mode & stat.S_IWOTH)
+    return "its group and everyone" if both else ("its group" if mode & stat.S_IWGRP else "everyone")
+
+
+def home_dir() -> Path:
+    """The default home's folder (``Home().root``); not created here."""
+    return Home().root

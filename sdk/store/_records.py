@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
@@ -18,6 +19,12 @@ from ..preferences import N_DIMS, PreferenceProfile
 EXPORT_FORMAT = "edgealign.persona/1"
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # reused: no per-call setup
 MAX_NAME_BYTES = 1024
+#: The longest user name, in characters after normalisation.
+MAX_NAME_CHARS = 64
+#: Unicode categories refused in a user name: controls, line and paragraph separators, and
+#: format characters that reorder or hide text (bidi overrides, zero-width spaces).
+_CONTROL = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+_JOINERS = "\u200c\u200d"  # zero-width (non-)joiners are part of emoji and of Persian and Indic names
 
 
 @dataclass(frozen=True)
@@ -48,17 +55,29 @@ def check_text(value: Any, where: str, limit: int) -> str:
     except UnicodeEncodeError as exc:
         raise DataError(f"{where} is not valid Unicode text (lone surrogate at character {exc.start})") from None
     if size > limit:
-        raise DataError(f"{where} is {size:,} bytes, over the store's limit of {limit:,} "
-                        "(max_text_bytes in PersonaStore.open)")
+        raise DataError(f"{where} is {size:,} bytes, over the store's limit of {limit:,} bytes per text; "
+                        "shorten it")
     return value
 
 
 def check_user(name: Any) -> str:
-    """A user name: non-empty text of at most 1 KiB."""
+    """A user name, normalised: Unicode NFC, no leading or trailing whitespace; DataError when
+    it is then empty, longer than MAX_NAME_CHARS characters, or holds a control character
+    (a newline, a tab, an escape...). The normalised name is the one stored and looked up, so
+    ``"ivy "`` and ``"ivy"`` are one user."""
+    if not isinstance(name, str):
+        raise DataError(f"a user name must be text, got {type(name).__name__}")
     check_text(name, "a user name", MAX_NAME_BYTES)
-    if not name:
-        raise DataError("a user name must not be empty")
-    return name
+    clean = unicodedata.normalize("NFC", name).strip()
+    if not clean:
+        raise DataError("a user name must not be empty or only whitespace")
+    if len(clean) > MAX_NAME_CHARS:
+        raise DataError(f"a user name may be at most {MAX_NAME_CHARS} characters, got {len(clean)}")
+    bad = next((c for c in clean if unicodedata.category(c) in _CONTROL and c not in _JOINERS), None)
+    if bad is not None:
+        raise DataError(f"a user name must not hold control characters, got {clean!r} "
+                        f"(U+{ord(bad):04X} at {clean.index(bad)})")
+    return clean
 
 
 def check_item(item: Any, where: str, limit: int) -> PersonaItem:

@@ -47,8 +47,8 @@ def _connect(path: Path, source: KeySource, create: bool) -> tuple[MasterKeys, D
     """Open with the source's key; after an interrupted rotation, with the key it staged."""
     try:
         keys = MasterKeys(source.master_key(path, create=create))
-        if create:  # the owner alone may read it; SQLite gives -wal and -shm the same mode
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        if create:
+            _create(path, keys)
         return keys, Database(path, keys.sqlcipher_key)
     except (WrongKeyError, KeyUnavailableError) as exc:
         staged = source.staged_key(path)
@@ -61,6 +61,40 @@ def _connect(path: Path, source: KeySource, create: bool) -> tuple[MasterKeys, D
             raise exc from None
         source.finish_rotation(path)
         return keys, database
+
+
+def _create(path: Path, keys: MasterKeys) -> None:
+    """Build a new store beside ``path`` and link it into place whole: a crash leaves no
+    store or a complete one, never a 0-byte file. When another process won the race, keep
+    theirs."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.new")
+    try:
+        # the owner alone may read it; SQLite gives -wal and -shm the same mode
+        os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        database = Database(tmp, keys.sqlcipher_key)
+        try:
+            migrations.migrate(database)
+        finally:
+            database.close()  # the last connection: the WAL is checkpointed into the file
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def _check_existing(path: Path) -> None:
+    """Refuse, untouched, a 0-byte store file: one a copy or sync tool truncated must not be
+    re-created as an empty store over the evidence. (A file that is not an encrypted store
+    at all is refused by the key check: WrongKeyError, nothing changed.)"""
+    if path.is_file() and path.stat().st_size == 0:
+        raise StoreError(
+            f"{path} is empty (0 bytes): it was truncated (by a copy or sync tool?) or its creation was "
+            "interrupted; restore it from a backup. Nothing was changed; if it never held data, delete it "
+            "(and its .salt file) to start a new store"
+        )
 
 
 class PersonaStore(TokensMixin, EmbeddingCache):
@@ -81,7 +115,7 @@ class PersonaStore(TokensMixin, EmbeddingCache):
     @classmethod
     def open(cls, path: str | os.PathLike | None = None, key: bytes | KeySource | None = None, *,
              max_text_bytes: int = 65536) -> "PersonaStore":
-        """Open (creating if needed) the store at ``path``, by default ``home_dir()/persona.db``.
+        """Open (creating if needed) the store at ``path``, by default ``Home().store``.
 
         ``key`` is 32 raw bytes or a key source; None means :func:`default_key_source`.
         ``max_text_bytes`` bounds each text field (UTF-8 bytes). Raises WrongKeyError when
@@ -90,14 +124,15 @@ class PersonaStore(TokensMixin, EmbeddingCache):
         """
         if isinstance(max_text_bytes, bool) or not isinstance(max_text_bytes, int) or max_text_bytes < 1:
             raise ConfigError(f"max_text_bytes must be a positive integer, got {max_text_bytes!r}")
-        if path is None:
-            from ..home import home_dir
+        from ..home import Home
 
-            path = home_dir() / DEFAULT_FILE
-        path = Path(path).expanduser()
+        home = Home() if path is None else Home(Path(path).parent)
+        path = home.store if path is None else home.root / Path(path).name
         source = _as_source(key)
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        create = not path.exists() or path.stat().st_size == 0
+        home.create()  # 0700 when new; StoreError when group- or world-writable
+        create = not path.exists()
+        if not create:
+            _check_existing(path)
         keys, database = _connect(path, source, create)
         try:
             migrations.migrate(database)
@@ -153,7 +188,7 @@ class PersonaStore(TokensMixin, EmbeddingCache):
 
     def add_user(self, name: str) -> bool:
         """Create user ``name`` with a fresh data key. Idempotent: False if they already exist."""
-        rec.check_user(name)
+        name = rec.check_user(name)
         cipher = self._db.write(lambda db: self._create_user(db, name))
         if cipher is not None:
             with self._users_lock:
@@ -176,10 +211,11 @@ class PersonaStore(TokensMixin, EmbeddingCache):
 
     def _cipher(self, name: str) -> UserCipher:
         """User ``name``'s cipher: from the cache, else looked up and unwrapped once."""
+        name = rec.check_user(name)
         cipher = self._users.get(name)
         if cipher is not None:
             return cipher
-        tag = self._keys.lookup(rec.check_user(name))
+        tag = self._keys.lookup(name)
         row = self._db.read(lambda db: db.execute(
             "SELECT uid, wrapped_key FROM users WHERE lookup = ?", [tag]).fetchone())
         if row is None:
@@ -191,6 +227,7 @@ class PersonaStore(TokensMixin, EmbeddingCache):
 
     def _write_user(self, name: str, body: Callable[[sqlite_utils.Database, UserCipher], T]) -> T:
         """Run ``body`` in a write transaction in which user ``name`` surely exists."""
+        name = rec.check_user(name)
         for _ in range(2):
             cipher = self._cipher(name)
 
@@ -208,7 +245,8 @@ class PersonaStore(TokensMixin, EmbeddingCache):
     def forget(self, name: str) -> bool:
         """Erase user ``name``: their data key (crypto-shredding), every row, and every trace in
         the files (secure_delete, checkpoint, VACUUM). False if there was no such user."""
-        tag = self._keys.lookup(rec.check_user(name))
+        name = rec.check_user(name)
+        tag = self._keys.lookup(name)
 
         def erase(db: sqlite_utils.Database) -> bool:
             row = db.execute("SELECT uid FROM users WHERE lookup = ?", [tag]).fetchone()
@@ -344,8 +382,8 @@ class PersonaStore(TokensMixin, EmbeddingCache):
         def run(db: sqlite_utils.Database) -> UserCipher:
             cipher = self._create_user(db, doc.name)
             if cipher is None:
-                raise DataError(f"user {doc.name!r} already exists; import under another name "
-                                "(name=...) or forget() them first")
+                raise DataError(f"user {doc.name!r} already exists; import them under another name, "
+                                "or forget the existing user first")
             self._insert_items(db, cipher, rows)
             if doc.overrides:
                 blob = cipher.seal("overrides", cipher.uid, "payload", rec.encode_overrides(doc.overrides))

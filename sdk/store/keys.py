@@ -25,9 +25,9 @@ PASSPHRASE_ENV = "EDGEALIGN_PASSPHRASE"
 PASSPHRASE_FILE_ENV = "EDGEALIGN_PASSPHRASE_FILE"
 #: What a user can do when no key is available; every KeyUnavailableError ends with it.
 OPTIONS = (
-    f"pass key=<32 random bytes> to PersonaStore.open, set {PASSPHRASE_ENV}, "
-    f"point {PASSPHRASE_FILE_ENV} at a file holding the passphrase, "
-    "or install an OS keyring backend (e.g. Secret Service on Linux)"
+    f"set {PASSPHRASE_ENV}, point {PASSPHRASE_FILE_ENV} at a file holding the passphrase, "
+    "install an OS keyring backend (e.g. Secret Service on Linux), or (from code) open the store "
+    "with a 32-byte key"
 )
 _SALT_FORMAT = "edgealign.store.kdf/1"
 
