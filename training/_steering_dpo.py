@@ -18,11 +18,11 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .contrastive import chat_template, generate_pairs, tasks
+from .contrastive import Pair, chat_template, generate_pairs, tasks
 from ._steering_eval import HeldOut, _example, score, steered
 from .dpo_objective import collate_pairs, dpo_loss, sequence_logps
 
-__all__ = ["train_vectors"]
+__all__ = ["train_vectors", "training_pairs"]
 
 log = logging.getLogger(__name__)
 
@@ -50,18 +50,26 @@ def _reference(model: Any, examples: list[dict[str, Any]], pad: int, size: int) 
     return torch.cat(refs)
 
 
+def training_pairs(model: Any, tokenizer: Any, dims: Sequence[int], cfg: Any) -> list[Pair]:
+    """The model's own answers to ``cfg.pair_tasks`` training tasks under both poles of each dimension."""
+    return generate_pairs(model, tokenizer, dims, tasks("train", cfg.pair_tasks, cfg.seed + 2), seed=cfg.seed + 2,
+                          max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size)
+
+
 def train_vectors(model: Any, tokenizer: Any, vectors: np.ndarray, dims: tuple[int, ...], layers: tuple[int, int],
-                  scale: float, data: HeldOut, cfg: Any, *, progress: bool = True
-                  ) -> tuple[np.ndarray, dict[str, Any]]:
+                  scale: float, data: HeldOut | None, cfg: Any, *, pairs: Sequence[Pair] | None = None,
+                  progress: bool = True) -> tuple[np.ndarray, dict[str, Any]]:
     """DPO on the vectors of ``cfg.trained_dims`` at ``layers`` (inclusive); returns the new
-    (dims, n_layer, n_embd) vectors at scale 1 and the metrics, held-out scores beside CAA's."""
+    (dims, n_layer, n_embd) vectors at scale 1 and the metrics, held-out scores beside CAA's.
+    ``pairs`` (else generated here, :func:`training_pairs`) are the training data; without
+    ``data`` the held-out scores are left out."""
     from tqdm.auto import tqdm
 
     t0 = time.perf_counter()
     trained = tuple(cfg.trained_dims or dims)
     index = {d: k for k, d in enumerate(trained)}
-    pairs = generate_pairs(model, tokenizer, trained, tasks("train", cfg.pair_tasks, cfg.seed + 2), seed=cfg.seed + 2,
-                           max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size)
+    if pairs is None:
+        pairs = training_pairs(model, tokenizer, trained, cfg)
     pad = tokenizer.pad_token_id or 0
     examples = _examples(tokenizer, pairs, index)
     if not examples:
@@ -98,13 +106,14 @@ def train_vectors(model: Any, tokenizer: Any, vectors: np.ndarray, dims: tuple[i
     learned = (unit.detach() * torch.tensor(norms, dtype=torch.float32)).numpy()
     for j, row in enumerate(rows):
         out[row, il] = learned[j]
-    heldout, caa = _compare(model, data, vectors, out, dims, il, scale)
+    heldout, caa = _compare(model, data, vectors, out, dims, il, scale) if data is not None else (None, None)
     metrics = {"dims": len(trained), "pairs": len(examples), "steps": cfg.steps, "bf16": cfg.bf16,
                "step_s": round(float(np.median(step_s)), 3), "loss_first": round(float(np.mean(losses[:10])), 4),
                "loss_last": round(float(np.mean(losses[-10:])), 4), "data_s": round(t_data - t0, 1),
                "train_s": round(t_train - t_data, 1), "heldout": heldout, "caa_same_dims": caa}
-    log.info("trained steering: held-out accuracy %.3f (CAA %.3f), %.2f s/step", heldout["accuracy"],
-             caa["accuracy"], metrics["step_s"])
+    if heldout is not None:
+        log.info("trained steering: held-out accuracy %.3f (CAA %.3f), %.2f s/step", heldout["accuracy"],
+                 caa["accuracy"], metrics["step_s"])
     return out, metrics
 
 
