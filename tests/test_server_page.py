@@ -66,7 +66,8 @@ def test_the_page_signs_in_chats_streaming_and_locks_a_dimension(tmp_path, brows
         assert "code=" not in browser.current_url  # the one-time code is dropped from the address
         assert [o.text for o in Select(browser.find_element(By.ID, "user-select")).options] == ["ada", "ben"]
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#profile tbody tr"))
-        assert "Concise communication style" in browser.find_element(By.ID, "profile-text").text
+        assert browser.find_element(By.ID, "profile-text").text == "1 of 90 dimensions are not neutral"
+        assert "Concise communication style" in browser.find_element(By.ID, "profile").text
         evidence = browser.find_element(By.CSS_SELECTOR, "#profile tbody tr details")
         evidence.click()
         assert "Keep it short" in evidence.text

@@ -153,16 +153,24 @@ function scrollDown() { $("messages").scrollTop = $("messages").scrollHeight; }
 // -- profile ---------------------------------------------------------------------------------
 async function loadProfile() {
   const doc = await (await api("GET", "/v1/users/" + encodeURIComponent(state.user) + "/profile")).json();
-  $("profile-text").textContent = doc.text || "neutral on every dimension";
   const chosen = $("dim-select").value;
   fillSelect($("dim-select"), doc.dimensions.map((d) => [String(d.index), d.index + " " + d.name]), chosen || "0");
   if (doc.strength !== null && doc.strength !== undefined) {
     $("strength").value = doc.strength;
     $("strength-value").textContent = Number(doc.strength).toFixed(1);
   }
-  const rows = doc.dimensions.filter((d) => d.value !== 0.5 || d.source !== "inferred");
-  $("profile").tBodies[0].replaceChildren(...rows.map(profileRow));
+  const set = doc.dimensions.filter((d) => d.source !== "inferred");
+  const inferred = doc.dimensions.filter((d) => d.source === "inferred" && d.value !== 0.5)
+    .sort((a, b) => b.confidence - a.confidence);
+  const shown = $("show-all").checked ? inferred : inferred.slice(0, TOP);
+  $("profile-text").textContent = (set.length + inferred.length) + " of " + doc.dimensions.length +
+    " dimensions are not neutral" + (set.length ? " (" + set.length + " set by you)" : "") +
+    (inferred.length > shown.length ? "; showing the " + TOP + " most confident inferred ones" : "");
+  $("profile").tBodies[0].replaceChildren(...set.concat(shown).map(profileRow));
 }
+
+const TOP = 10;
+$("show-all").addEventListener("change", () => guarded(async () => {}));
 
 function profileRow(d) {
   const tr = el("tr");
