@@ -93,7 +93,7 @@ def item_from_dict(data: dict[str, Any]) -> PersonaItem:
     if not isinstance(data, dict):
         raise DataError(f"a persona item must be an object, got {type(data).__name__}")
     kind = data.get("type")
-    cls = _KINDS.get(kind)  # type: ignore[arg-type]
+    cls = _KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise DataError(f"persona item type must be one of {sorted(_KINDS)}, got {kind!r}")
     fields = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
