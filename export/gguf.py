@@ -96,6 +96,11 @@ def read_config(folder: Path) -> dict[str, Any]:
     if archs[0] not in SUPPORTED_ARCHITECTURES:
         raise ConfigError(f"{folder}: architecture {archs[0]!r} cannot be exported to GGUF yet; supported: "
                           f"{', '.join(SUPPORTED_ARCHITECTURES)}")
+    params = config.get("rope_parameters")  # transformers 5: theta and scaling in one object
+    if isinstance(params, dict):
+        config.setdefault("rope_theta", params.get("rope_theta", 10000.0))
+        if params.get("rope_type", "default") != "default":
+            config.setdefault("rope_scaling", params)
     return config
 
 

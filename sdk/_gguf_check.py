@@ -55,6 +55,10 @@ class GGUFInfo:
     """Byte offset just past the last tensor's data: the least size of a whole file."""
     metadata: dict[str, Any] = field(default_factory=dict)
     """Scalar and string values; arrays are summarised by their length."""
+    arrays: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Array-valued keys: key -> (element type id, length)."""
+    tensors: dict[str, tuple[tuple[int, ...], int]] = field(default_factory=dict)
+    """Tensor name -> (shape as GGUF stores it, innermost first; ggml type id)."""
 
 
 class _Truncated(Exception):
@@ -94,20 +98,22 @@ class _Cursor:
         if vtype == _STRING:
             return self.string()
         if vtype == _ARRAY:
-            return self._array()
+            return self.array()[1]
         raise ValueError(f"unknown metadata value type {vtype}")
 
-    def _array(self) -> int:
-        """Skips an array, returning its length (arrays are vocabularies: not needed here)."""
+    def array(self) -> tuple[int, int]:
+        """Skips an array, returning its element type and length (arrays are vocabularies:
+        their values are not needed here)."""
         etype, count = self.take("I"), self.take("Q")
         if etype in _SCALARS:
             self.skip(count * struct.calcsize(_SCALARS[etype]))
         elif etype == _STRING:
             self._skip_strings(count)
+        elif etype == _ARRAY:
+            raise ValueError("an array of arrays")  # llama.cpp refuses nested arrays too
         else:
-            for _ in range(count):
-                self.value(etype)
-        return count
+            raise ValueError(f"unknown array element type {etype}")
+        return etype, count
 
 
     def _skip_strings(self, count: int) -> None:
@@ -139,13 +145,23 @@ def _parse(cur: _Cursor, path: Path) -> GGUFInfo:
     if version not in VERSIONS:
         raise ArtifactError(f"{path}: GGUF version {version} is not supported (this SDK reads {VERSIONS})")
     n_tensors, n_kv = cur.take("Q"), cur.take("Q")
-    metadata = {}
+    metadata: dict[str, Any] = {}
+    arrays: dict[str, tuple[int, int]] = {}
     for _ in range(n_kv):
         key = cur.string()
-        metadata[key] = cur.value(cur.take("I"))
+        if key in metadata:
+            raise ArtifactError(f"{path}: metadata key {key!r} appears twice; the file is corrupt")
+        vtype = cur.take("I")
+        if vtype == _ARRAY:
+            arrays[key] = cur.array()
+            metadata[key] = arrays[key][1]
+        else:
+            metadata[key] = cur.value(vtype)
     sizes, end = _type_sizes(), 0
     tensors = [_tensor_info(cur, path) for _ in range(n_tensors)]
-    alignment = int(metadata.get("general.alignment", _DEFAULT_ALIGNMENT)) or _DEFAULT_ALIGNMENT
+    alignment = metadata.get("general.alignment", _DEFAULT_ALIGNMENT)
+    if not isinstance(alignment, int) or isinstance(alignment, bool) or alignment <= 0 or alignment & (alignment - 1):
+        raise ArtifactError(f"{path}: general.alignment is {alignment!r}, not a power of two; the file is corrupt")
     data_start = -(-cur.pos // alignment) * alignment
     for name, dims, ttype, offset in tensors:
         if ttype not in sizes:
@@ -156,15 +172,29 @@ def _parse(cur: _Cursor, path: Path) -> GGUFInfo:
             elements *= d
         end = max(end, data_start + offset + elements // block * nbytes)
     arch = metadata.get("general.architecture")
-    return GGUFInfo(path, version, arch if isinstance(arch, str) else "", n_tensors, max(end, data_start), metadata)
+    shapes = {name: (tuple(dims), ttype) for name, dims, ttype, _ in tensors}
+    if len(shapes) != len(tensors):
+        raise ArtifactError(f"{path}: two tensors share a name; the file is corrupt")
+    return GGUFInfo(path, version, arch if isinstance(arch, str) else "", n_tensors, max(end, data_start),
+                    metadata, arrays, shapes)
+
+
+_MAX_ELEMENTS = 1 << 40  # no tensor a device can hold comes near this
 
 
 def _tensor_info(cur: _Cursor, path: Path) -> tuple[str, list[int], int, int]:
     name = cur.string()
     n_dims = cur.take("I")
-    if n_dims > 4:
-        raise ArtifactError(f"{path}: tensor {name!r} claims {n_dims} dimensions (at most 4); the file is corrupt")
+    if not 1 <= n_dims <= 4:
+        raise ArtifactError(f"{path}: tensor {name!r} claims {n_dims} dimensions (1 to 4); the file is corrupt")
     dims = [cur.take("Q") for _ in range(n_dims)]
+    elements = 1
+    for d in dims:
+        if d == 0:
+            raise ArtifactError(f"{path}: tensor {name!r} has an empty dimension {dims}; the file is corrupt")
+        elements *= d
+        if elements > _MAX_ELEMENTS:
+            raise ArtifactError(f"{path}: tensor {name!r} claims {dims} elements; the file is corrupt")
     return name, dims, cur.take("I"), cur.take("Q")
 
 
@@ -192,7 +222,8 @@ def read_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
 
 def check_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
     """Read a GGUF header and refuse what llama.cpp could crash on or this SDK cannot run:
-    a truncated file, a file without tensors (vocab-only), an unsupported architecture."""
+    a truncated file, a file without tensors (vocab-only), an unsupported architecture, and
+    any hyper-parameter llama.cpp would trust (see :mod:`edgealign._gguf_hparams`)."""
     info = read_gguf(path)
     if info.n_tensors == 0:
         raise ArtifactError(
@@ -211,4 +242,7 @@ def check_gguf(path: str | os.PathLike[str]) -> GGUFInfo:
             f"{info.path} is truncated: its tensors need {info.data_end:,} bytes but the file has {size:,}; "
             "download or export it again"
         )
+    from ._gguf_hparams import check_hparams
+
+    check_hparams(info)
     return info

@@ -23,6 +23,12 @@ __all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "BRIDGE_INPUTS", "BRIDGE_OU
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+#: What to run when a folder holds no manifest, per artifact kind.
+_HOW_TO_BUILD = {
+    "bridge": "build one with `edgealign train bridge` and `edgealign export bridge`, or run `make demo`",
+    "llm": "export one with `edgealign export gguf`, or pass a .gguf file",
+    "steering": "build one with `edgealign train steering` and `edgealign export steering`",
+}
 
 #: The bridge graph, for one user: T distinct sentences of L tokens read as U units (see
 #: edgealign.featurize). input_ids, attention_mask: int64 (T, L); combine: float32 (U, T),
@@ -75,17 +81,29 @@ class Manifest:
         folder = Path(folder)
         path = folder / MANIFEST
         if not path.is_file():
-            raise ArtifactError(
-                f"{folder} is not an edgealign {kind} artifact (no {MANIFEST}); build one with "
-                f"`edgealign train {kind} ...` and `edgealign export {kind} ...`, or run `make demo`"
-            )
+            raise ArtifactError(f"{folder} is not an edgealign {kind} artifact (no {MANIFEST}); {_HOW_TO_BUILD.get(kind, '')}"
+                                .rstrip("; "))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             manifest = cls(**data)
-        except (ValueError, TypeError) as exc:
-            raise ArtifactError(f"{path} is not a valid manifest ({exc}); re-export the artifact") from None
+            manifest._check_types()
+        except (ValueError, TypeError, RecursionError) as exc:
+            problem = " ".join(str(exc).split())[:200]
+            raise ArtifactError(f"{path} is not a valid manifest ({problem}); re-export the artifact") from None
         manifest._check(folder, kind, verify)
         return manifest
+
+    def _check_types(self) -> None:
+        """TypeError naming the first field whose JSON type is wrong."""
+        fields = {"kind": str, "files": dict, "format_version": int, "space_version": str, "n_dims": int,
+                  "details": dict, "metrics": dict}
+        for name, kind in fields.items():
+            value = getattr(self, name)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise TypeError(f"{name} must be {kind.__name__}, got {type(value).__name__}")
+        for name, digest in self.files.items():
+            if not isinstance(digest, str) or not name or Path(name).is_absolute() or ".." in Path(name).parts:
+                raise TypeError(f"files: {name!r} is not a file name inside the folder with a hash")
 
     def _check(self, folder: Path, kind: str, verify: bool) -> None:
         if self.format_version != FORMAT_VERSION:

@@ -18,7 +18,7 @@ from .errors import DataError, MissingDependencyError, PreferenceError, RecordEr
 from .persona import Choice, Comment, Description, Persona, PersonaItem, item_from_dict
 from .preferences import SPACE
 
-__all__ = ["Record", "read_records", "write_records", "read_history", "history_format", "UGC", "PAIR", "DEMO", "DIRECTION"]
+__all__ = ["Record", "read_records", "read_lines", "read_text", "write_records", "read_history", "history_format", "UGC", "PAIR", "DEMO", "DIRECTION"]
 
 UGC = "User-Generated Content"
 PAIR = "Pair-wise Comparative Feedback"
@@ -139,7 +139,10 @@ def _missing(where: str, field: str) -> str:
 # -- readers ------------------------------------------------------------------------------
 
 def read_records(path: str | os.PathLike[str]) -> Iterator[Record]:
-    """Stream validated records from a .jsonl, .json (list or JSONL) or .parquet file."""
+    """Stream validated records from a .jsonl, .json (list or JSONL) or .parquet file.
+
+    DataError, one line naming the file and the place (line, record or byte offset), for a
+    file that is missing, not UTF-8, not JSON, not Parquet, or holds no records at all."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
@@ -147,30 +150,119 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[Record]:
         raws: Iterable[tuple[str, Any]] = _parquet_rows(path)
     else:
         raws = _json_rows(path)
+    n = 0
     for where, raw in raws:
         yield Record.from_dict(raw, where)
+        n += 1
+    if not n:
+        raise DataError(f"{path}: holds no records (the file is empty or only blank lines)")
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _not_utf8(path: Path, offset: int, raw: bytes, where: str = "") -> DataError:
+    return DataError(f"{path}{where}: not UTF-8 text (byte offset {offset}: {raw!r}); save the file as UTF-8")
+
+
+def read_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
+    """(line number, text) for each line of a UTF-8 text file (a leading BOM is skipped);
+    a DataError naming the line and byte offset at the first byte that is not UTF-8."""
+    path = Path(path)
+    offset = 0
+    try:
+        f = open(path, "rb")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+    with f:
+        for lineno, raw in enumerate(f, 1):
+            start = len(_BOM) if lineno == 1 and raw.startswith(_BOM) else 0
+            try:
+                text = raw[start:].decode("utf-8")
+            except UnicodeDecodeError as exc:
+                at = start + exc.start
+                raise _not_utf8(path, offset + at, raw[at:at + 4], f":{lineno}") from None
+            yield lineno, text
+            offset += len(raw)
+
+
+def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
+    """A whole UTF-8 text file (a leading BOM is skipped); DataError naming the byte offset
+    of the first byte that is not UTF-8, or when it is longer than ``limit`` bytes."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            raw = f.read() if limit is None else f.read(limit + 1)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+    if limit is not None and len(raw) > limit:
+        raise DataError(f"{path}: over {limit:,} bytes; is it the right file?")
+    start = len(_BOM) if raw.startswith(_BOM) else 0
+    try:
+        return raw[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = start + exc.start
+        raise _not_utf8(path, at, raw[at:at + 4]) from None
 
 
 def _json_rows(path: Path) -> Iterator[tuple[str, Any]]:
-    with open(path, encoding="utf-8") as f:
+    with _Utf8Reader(path) as f:
         head = f.read(1)
         while head.isspace():
             head = f.read(1)
-        f.seek(0)
-        if head == "[":
+    if head == "[":
+        with _Utf8Reader(path) as f:
             for i, obj in enumerate(_stream_json_list(f, path)):
                 yield f"{path}: record {i}", obj
-            return
-        for lineno, line in enumerate(f, 1):
-            if line.strip():
-                yield f"{path}:{lineno}", _loads(line, f"{path}:{lineno}")
+        return
+    for lineno, line in read_lines(path):
+        if line.strip():
+            yield f"{path}:{lineno}", _loads(line, f"{path}:{lineno}")
+
+
+class _Utf8Reader:
+    """``read(n)`` of a UTF-8 file as text, decoded strictly (a DataError names the byte
+    offset of the first byte that is not UTF-8); a leading BOM is skipped."""
+
+    def __init__(self, path: Path) -> None:
+        import codecs
+
+        self.path, self.offset, self.first = path, 0, True
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._file = open(path, "rb")
+
+    def __enter__(self) -> "_Utf8Reader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def read(self, n: int) -> str:
+        """At least one character unless at the end of the file."""
+        while True:
+            raw = self._file.read(n)
+            if self.first and raw.startswith(_BOM):
+                raw, self.offset = raw[len(_BOM):], len(_BOM)
+            self.first = False
+            pending = self._decoder.getstate()[0]  # a character cut by the previous read
+            try:
+                text = self._decoder.decode(raw, final=not raw)
+            except UnicodeDecodeError as exc:
+                data = pending + raw
+                raise _not_utf8(self.path, self.offset - len(pending) + exc.start,
+                                data[exc.start:exc.start + 4]) from None
+            self.offset += len(raw)
+            if text or not raw:
+                return text
 
 
 def _loads(text: str, where: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"{where}: not valid JSON ({exc.msg})") from None
+        raise DataError(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+    except RecursionError:
+        raise DataError(f"{where}: JSON nested too deeply") from None
 
 
 def _stream_json_list(f: Any, path: Path, chunk: int = 1 << 20) -> Iterator[Any]:
@@ -190,20 +282,29 @@ def _stream_json_list(f: Any, path: Path, chunk: int = 1 << 20) -> Iterator[Any]
             more = f.read(chunk)
             buf, pos, eof = buf[pos:] + more, 0, not more
             continue
+        except RecursionError:
+            raise DataError(f"{path}: JSON nested too deeply") from None
         yield obj
         pos = end
 
 
 def _parquet_rows(path: Path) -> Iterator[tuple[str, Any]]:
     try:
+        import pyarrow
         import pyarrow.parquet as pq
     except ImportError:
         raise MissingDependencyError("pyarrow", "train") from None
     n = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
-        for row in batch.to_pylist():
-            yield f"{path}: row {n}", row
-            n += 1
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=1024)
+        for batch in batches:
+            rows = batch.to_pylist()
+            for row in rows:
+                yield f"{path}: row {n}", row
+                n += 1
+    except (pyarrow.ArrowException, OSError, ValueError, TypeError) as exc:
+        problem = " ".join(str(exc).split())[:200]
+        raise DataError(f"{path}: not a readable Parquet file{f' (at row {n})' if n else ''}: {problem}") from None
 
 
 def write_records(records: Iterable[Record], path: str | os.PathLike[str]) -> int:
@@ -224,11 +325,10 @@ def history_format(path: str | os.PathLike[str]) -> str:
     path = Path(path)
     if path.suffix == ".parquet":
         return "alignx"
-    with open(path, encoding="utf-8") as f:
-        first = next((line for line in f if line.strip()), "")
+    first = next((line for _, line in read_lines(path) if line.strip()), "")
     try:
         return "history" if isinstance(obj := json.loads(first), dict) and "type" in obj else "alignx"
-    except ValueError:
+    except (ValueError, RecursionError):
         return "alignx"
 
 
@@ -242,20 +342,25 @@ def read_history(path: str | os.PathLike[str]) -> list[PersonaItem]:
     if not path.is_file():
         raise DataError(f"{path}: no such file")
     if history_format(path) == "history":
-        return list(_history_lines(path))
-    items: dict[PersonaItem, None] = {}
-    for record in read_records(path):
-        items.update(dict.fromkeys(record.persona.items()))
-    return list(items)
+        found = list(_history_lines(path))
+    else:
+        items: dict[PersonaItem, None] = {}
+        for record in read_records(path):
+            items.update(dict.fromkeys(record.persona.items()))
+        found = list(items)
+    if not found:
+        raise DataError(f"{path}: holds no persona items (its records have no comments, choices or description)")
+    return found
 
 
 def _history_lines(path: Path) -> Iterator[PersonaItem]:
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                yield item_from_dict(json.loads(line))
-            except ValueError as exc:  # JSONDecodeError and DataError are both ValueErrors
-                problem = f"not valid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
-                raise DataError(f"{path}:{lineno}: {problem}") from None
+    for lineno, line in read_lines(path):
+        if not line.strip():
+            continue
+        try:
+            yield item_from_dict(json.loads(line))
+        except ValueError as exc:  # JSONDecodeError and DataError are both ValueErrors
+            problem = f"not valid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
+            raise DataError(f"{path}:{lineno}: {problem}") from None
+        except RecursionError:
+            raise DataError(f"{path}:{lineno}: JSON nested too deeply") from None

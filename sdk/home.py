@@ -102,7 +102,8 @@ class Home:
     def create(self) -> "Home":
         """Create the folder (mode 0700, owner only) if needed, then :meth:`check` it."""
         if not self.root.exists():
-            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.root.parent.mkdir(parents=True, exist_ok=True)  # the home's parents are the user's own
+            self.root.mkdir(mode=0o700, exist_ok=True)
             os.chmod(self.root, 0o700)  # mkdir's mode is masked by the umask
         self.check()
         return self
@@ -126,7 +127,14 @@ class Home:
     def subdir(self, path: Path) -> Path:
         """``path`` (inside the home) created with mode 0700 if missing."""
         self.create()
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        missing = []
+        for folder in (path, *path.parents):
+            if folder.exists():
+                break
+            missing.append(folder)
+        for folder in reversed(missing):  # each level 0700 (mkdir's parents= would use 0777)
+            folder.mkdir(mode=0o700, exist_ok=True)
+            os.chmod(folder, 0o700)
         return path
 
 

@@ -48,38 +48,81 @@ class Prompt:
 
 
 class ChatTemplate:
-    """Renders messages with a model's Jinja chat template, as transformers and llama.cpp do."""
+    """Renders messages with a model's Jinja chat template, as transformers and llama.cpp do.
 
-    def __init__(self, template: str | None = None, bos_token: str = "", eos_token: str = "") -> None:
+    The template is code from the model file, so it runs in a sandbox with limits: a render
+    stops after ``time_limit`` seconds or ``MAX_OUTPUT`` characters plus four per input
+    character (:mod:`edgealign._jinja`). Every failure, at compile time or render time, is a
+    PromptError naming ``origin`` (the model file).
+    """
+
+    #: Seconds one render may take (a normal one takes tens of microseconds).
+    TIME_LIMIT_S = 2.0
+    #: Characters a render may produce beyond four per character of its messages.
+    MAX_OUTPUT = 1 << 20
+
+    def __init__(self, template: str | None = None, bos_token: str = "", eos_token: str = "", *,
+                 origin: str | None = None, time_limit: float | None = None) -> None:
         self.source = template or CHATML
         self.bos_token = bos_token
         self.eos_token = eos_token
-        self._compiled = _compile(self.source)
+        self.origin = origin
+        """Where the template came from (the model file), named in errors."""
+        self.time_limit = self.TIME_LIMIT_S if time_limit is None else time_limit
+        self._env, self._compiled = _compile(self.source, self._where())
+
+    def _where(self) -> str:
+        return f"the chat template of {self.origin}" if self.origin else "the chat template"
 
     def render(self, prompt: Prompt | Sequence[dict[str, str]], add_generation_prompt: bool = True) -> str:
         """The text the model sees: messages rendered, ready for the assistant's reply."""
+        from ._jinja import BudgetExceeded
+
         messages = prompt.messages() if isinstance(prompt, Prompt) else list(prompt)
-        return self._compiled.render(
-            messages=messages,
-            add_generation_prompt=add_generation_prompt,
-            bos_token=self.bos_token,
-            eos_token=self.eos_token,
-        )
+        size = sum(len(m["content"]) if isinstance(m, dict) and isinstance(m.get("content"), str) else 0
+                   for m in messages)
+        limit = self.MAX_OUTPUT + 4 * size
+        compiled = self._compiled
+        self._env.start(self.time_limit, limit)
+        out: list[str] = []
+        append, total = out.append, 0
+        try:
+            context = compiled.new_context({"messages": messages, "add_generation_prompt": add_generation_prompt,
+                                            "bos_token": self.bos_token, "eos_token": self.eos_token})
+            for piece in compiled.root_render_func(context):  # piece by piece: the output is capped
+                total += len(piece)
+                if total > limit:
+                    raise BudgetExceeded("size")
+                append(piece)
+        except PromptError as exc:  # raise_exception() in the template
+            raise PromptError(f"{self._where()} refused the messages: {exc.args[0]}") from None
+        except BudgetExceeded as exc:
+            what = (f"ran past its time limit of {self.time_limit:g} s" if exc.args[0] == "time"
+                    else f"went over its output limit of {limit:,} characters")
+            raise PromptError(f"{self._where()} {what} (a runaway loop?); the model file's template is broken "
+                              "or hostile") from None
+        except Exception as exc:  # jinja2 errors, and what sandboxed Python raises (TypeError, ...)
+            raise PromptError(f"{self._where()} failed: {type(exc).__name__}: {_short(exc)}") from None
+        return "".join(out)
 
 
-def _compile(source: str):  # -> jinja2.Template
-    from jinja2.exceptions import TemplateError
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _compile(source: str, where: str):  # -> (GuardedEnvironment, jinja2.Template)
+    from ._jinja import GuardedEnvironment
 
     def raise_exception(message: str) -> None:
-        raise PromptError(f"chat template refused the messages: {message}")
+        raise PromptError(str(message))
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env = GuardedEnvironment(trim_blocks=True, lstrip_blocks=True)
     env.globals["raise_exception"] = raise_exception
     try:
-        return env.from_string(source)
-    except TemplateError as exc:
-        raise PromptError(f"the model's chat template does not compile: {exc}") from exc
+        return env, env.from_string(source)
+    except Exception as exc:  # TemplateSyntaxError, and RecursionError/MemoryError on deep nesting
+        raise PromptError(f"{where} does not compile: {type(exc).__name__}: {_short(exc)}") from None
 
 
 # -- builders -------------------------------------------------------------------------------
@@ -172,7 +215,7 @@ def _check_base(base: Prompt, budget: int, count: TokenCounter, template: ChatTe
     needed = count(template.render(base))
     if needed > budget:
         raise PromptError(
-            f"the task and instructions alone need {needed} tokens, over the budget of {budget}; "
+            f"the task and instructions alone need {needed} tokens, {needed - budget} over the budget of {budget}; "
             "raise the context size or shorten the task"
         )
 

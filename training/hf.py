@@ -66,8 +66,20 @@ def load_gguf_as_hf(path: str | os.PathLike[str]) -> tuple[Any, Any]:
         model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
     except (OSError, ValueError, KeyError) as exc:
         raise ArtifactError(f"transformers cannot load {path}: {exc}") from exc
+    _as_plain_model(model)
     _align_special_ids(model, tokenizer)
     return model, tokenizer
+
+
+def _as_plain_model(model: Any) -> None:
+    """The weights are dequantized to float32 already, but transformers 5 keeps the GGUF as
+    the model's quantization, which ``save_pretrained`` refuses and a reload would follow:
+    drop it, so the model trains and saves like any float checkpoint."""
+    model.hf_quantizer = None
+    for holder in (model, model.config):
+        if getattr(holder, "quantization_config", None) is not None:
+            delattr(holder, "quantization_config")
+    model.is_quantized = False
 
 
 def _read_keys(path: Path) -> dict[str, Any]:
