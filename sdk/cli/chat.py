@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ..conditioning import names
+from ._args import count, number
 from ._output import emit_json, step
 from ._user import opened, require_user
 
@@ -20,16 +21,21 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
                         "instruct+steer with a steering basis, else instruct; an exported aligner's own pba or ica)")
     parser.add_argument("--steering", default=None, metavar="DIR",
                         help="steering basis built for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
-    parser.add_argument("--top-p", type=float, default=0.95, metavar="P", help="nucleus sampling (default 0.95)")
+    parser.add_argument("--model", default=None, metavar="GGUF",
+                        help="the local model: a GGUF file or an exported aligner folder (default: the bundled SmolLM2)")
+    parser.add_argument("--top-p", type=number(0.0, 1.0, low_open=True), default=0.95, metavar="P",
+                        help="nucleus sampling (default 0.95)")
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="sampling seed, for repeatable answers")
-    parser.add_argument("--max-tokens", type=int, default=256, metavar="N", help="longest reply (default 256)")
-    parser.add_argument("--temperature", type=float, default=0.7, metavar="T", help="0 is greedy (default 0.7)")
-    parser.add_argument("--threads", type=int, default=None, metavar="N", help="CPU threads for the model")
+    parser.add_argument("--max-tokens", type=count(1, 1 << 16), default=256, metavar="N",
+                        help="longest reply (default 256)")
+    parser.add_argument("--temperature", type=number(0.0, 5.0), default=0.7, metavar="T",
+                        help="0 is greedy, at most 5 (default 0.7)")
+    parser.add_argument("--threads", type=count(1, 1024), default=None, metavar="N", help="CPU threads for the model")
     parser.add_argument("--json", action="store_true", help="with --prompt: print one JSON object, not a stream")
 
 
 def chat(args: argparse.Namespace) -> int:
-    with opened(n_threads=args.threads, steering=args.steering) as p:
+    with opened(n_threads=args.threads, steering=args.steering, llm=args.model) as p:
         require_user(p, args.name)
         if args.prompt is not None:
             reply = _answer(p, args, args.prompt, echo=not args.json)
