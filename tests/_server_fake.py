@@ -2,7 +2,7 @@
 
 Takes ``edgealign serve``'s own arguments plus ``--home`` and ``--fake-delay S`` (a pause per
 streamed chunk, so a reply can be long enough to interrupt). A task containing ``LONG``
-gets a 2,000-word reply. The server code is the CLI's; only the models are fakes.
+gets a 50,000-word reply (minutes at any --fake-delay the tests use). The server code is the CLI's; only the models are fakes.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class SlowFakeLLM(FakeLLM):
 
     def reply_text(self, task: Any, conditioning: str, info: Any) -> str:
         text = super().reply_text(task, conditioning, info)
-        return text + " lorem" * 2000 if "LONG" in text else text
+        return text + " lorem" * 50_000 if "LONG" in text else text
 
     def chat(self, task: Any, *, stream: bool = False, **kw: Any) -> Any:
         out = super().chat(task, stream=True, **kw)

@@ -203,7 +203,7 @@ def _wait_for(served, key: str, value) -> None:
 
 def test_a_full_queue_answers_429_with_retry_after(served):
     c = client(served)
-    first = ask(c, "ben", "LONG one", stream=True)  # holds the one worker
+    first = ask(c, "ben", "LONG one", stream=True, max_tokens=50_000)  # holds the one worker for minutes
     next(iter(first))
     served_later: list[str] = []
     waiting = threading.Thread(target=lambda: served_later.append(ask(client(served), "ben", "Still there?")
@@ -222,11 +222,11 @@ def test_a_full_queue_answers_429_with_retry_after(served):
 def test_a_client_that_leaves_mid_stream_frees_the_worker(served):
     _wait_for(served, "busy", False)
     c = client(served)
-    stream = ask(c, "ben", "LONG story", stream=True)  # 2,000 words at 10 ms each: 20 s if not stopped
+    stream = ask(c, "ben", "LONG story", stream=True, max_tokens=50_000)  # 500 s if not stopped
     chunks = iter(stream)
     next(chunks), next(chunks)
     stream.close()
-    _wait_for(served, "busy", False)  # stopped at the next token, not after 20 s
+    _wait_for(served, "busy", False)  # stopped at the next token, not after 500 s
     assert "weekend" in ask(c, "ben", "A short weekend question?").choices[0].message.content
 
 
