@@ -32,7 +32,7 @@ from typing import Any
 from ._gguf_check import GGUFInfo, check_gguf
 from .errors import ArtifactError, EdgeAlignError
 
-__all__ = ["validate_model", "probe_model", "TRUST_ENV", "PROBE_TIMEOUT_S"]
+__all__ = ["validate_model", "probe_model", "cached_verdict", "TRUST_ENV", "PROBE_TIMEOUT_S"]
 
 TRUST_ENV = "EDGEALIGN_TRUST_MODELS"
 #: Seconds the child may take to load the model and answer; past it the file is refused.
@@ -70,7 +70,7 @@ def probe_model(path: str | os.PathLike[str], *, home: Any = None, timeout: floa
 
     path = Path(path)
     home = home if isinstance(home, Home) else Home(home)
-    digest = _digest(home, path)
+    digest = _digest(home, path) or ""
     cache = home.model_probes / f"{digest}-{_runtime()}.json"
     verdict = _read(cache)
     if verdict is None:
@@ -83,6 +83,19 @@ def probe_model(path: str | os.PathLike[str], *, home: Any = None, timeout: floa
     return verdict
 
 
+def cached_verdict(path: str | os.PathLike[str], *, home: Any = None) -> dict[str, Any] | None:
+    """The verdict kept for ``path`` in the home, or None when it was not probed yet (or the
+    file changed). Runs no child."""
+    from .home import Home
+
+    home = home if isinstance(home, Home) else Home(home)
+    try:
+        digest = _digest(home, Path(path), write=False)
+    except OSError:
+        return None
+    return _read(home.model_probes / f"{digest}-{_runtime()}.json") if digest else None
+
+
 def _runtime() -> str:
     try:
         from importlib.metadata import version
@@ -93,7 +106,7 @@ def _runtime() -> str:
     return f"llama{llama}-p{_PROBE_VERSION}"
 
 
-def _digest(home: Any, path: Path) -> str:
+def _digest(home: Any, path: Path, write: bool = True) -> str | None:
     """The file's SHA-256, remembered by (path, size, mtime, inode) so a file is read once."""
     st = path.stat()
     key = hashlib.sha256(f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}".encode()).hexdigest()
@@ -101,6 +114,8 @@ def _digest(home: Any, path: Path) -> str:
     known = _read(index)
     if known and isinstance(known.get("sha256"), str):
         return known["sha256"]
+    if not write:
+        return None
     from .artifacts import sha256_file
 
     digest = sha256_file(path)

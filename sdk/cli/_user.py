@@ -60,18 +60,17 @@ def describe_key_source(source: Any) -> str:
 
 def locations() -> dict[str, Any]:
     """Where things live: the home, the store, the bridge artifact and the local model."""
-    from ..bridge import default_bridge_path
     from ..errors import ArtifactError
-    from ..home import home_dir
+    from ..home import Home
     from ..llm import default_model_path
 
-    bridge = default_bridge_path()
+    home = Home()
     try:
         model: str | None = str(default_model_path())
     except ArtifactError:
         model = None
-    return {"home": str(home_dir()), "store": str(home_dir() / "persona.db"),
-            "bridge": str(bridge), "bridge_present": (bridge / "manifest.json").is_file(), "model": model}
+    return {"home": str(home.root), "store": str(home.store), "bridge": str(home.bridge),
+            "bridge_present": (home.bridge / "manifest.json").is_file(), "model": model}
 
 
 # -- profiles ------------------------------------------------------------------------------

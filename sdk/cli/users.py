@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DataError
-from ._output import emit_json, step
+from ._output import emit_json, step, write_private
 from ..data import history_format, read_history
 from ._user import describe_key_source, locations, opened, require_user
 
@@ -72,9 +70,11 @@ def user(args: argparse.Namespace) -> int:
 
 
 def _add(p: Any, args: argparse.Namespace) -> dict[str, Any]:
-    created = p.add_user(args.name)
-    return {"user": args.name, "created": created,
-            "message": f"{'added' if created else 'already exists:'} {args.name}"}
+    from ..store._records import check_user
+
+    name = check_user(args.name)  # the stored form: stripped, NFC; DataError (exit 2) if unusable
+    created = p.add_user(name)
+    return {"user": name, "created": created, "message": f"{'added' if created else 'already exists:'} {name}"}
 
 
 def _list(p: Any, args: argparse.Namespace) -> dict[str, Any]:
@@ -87,19 +87,27 @@ def _export(p: Any, args: argparse.Namespace) -> dict[str, Any]:
         if not args.json:
             emit_json(document)
         return {"user": args.name, "document": document}
-    fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(document, f, ensure_ascii=False)
+    write_private(args.out, json.dumps(document, ensure_ascii=False))
     step(f"{args.out} holds {args.name}'s history in plaintext: keep it safe, delete it when done")
     return {"user": args.name, "file": args.out, "message": f"exported {args.name} to {args.out}"}
 
 
 def _import(p: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from ..data import read_text
+
+    text = read_text(args.file, limit=1 << 30)  # DataError naming the byte offset when not UTF-8
     try:
-        document = json.loads(Path(args.file).read_text("utf-8"))
-    except ValueError as exc:
-        raise DataError(f"{args.file}: not a `user export` file ({exc})") from None
-    name = p.store.import_user(document, args.as_name)
+        document = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
+        raise DataError(f"{args.file}: not a `user export` file (not valid JSON: {problem})") from None
+    try:
+        name = p.store.import_user(document, args.as_name)
+    except DataError as exc:
+        if "already exists" not in str(exc):
+            raise
+        raise DataError(f"{exc.args[0].split(';')[0]}; import them under another name with "
+                        "`edgealign user import FILE --as NAME`, or `edgealign forget` them first") from None
     return {"user": name, "file": args.file, "message": f"imported {name} from {args.file}"}
 
 
