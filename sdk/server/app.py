@@ -7,6 +7,7 @@ closes the Personalizer, and with it the store.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -51,7 +52,7 @@ def create_app(personalizer: Any, config: ServerConfig | None = None, *, auth: A
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        app.state.generator.stop(config.shutdown_s)
+        await asyncio.to_thread(app.state.generator.stop, config.shutdown_s)
         personalizer.close()
         log.info("stopped; the store is closed")
 
