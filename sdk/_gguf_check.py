@@ -101,20 +101,36 @@ class _Cursor:
             return self.array()[1]
         raise ValueError(f"unknown metadata value type {vtype}")
 
-    def array(self) -> tuple[int, int]:
+    def array(self, unique: bool = False) -> tuple[int, int]:
         """Skips an array, returning its element type and length (arrays are vocabularies:
-        their values are not needed here)."""
+        their values are not needed here). ``unique``: ValueError when two strings repeat
+        (llama.cpp asserts that a vocabulary's tokens are distinct)."""
         etype, count = self.take("I"), self.take("Q")
         if etype in _SCALARS:
             self.skip(count * struct.calcsize(_SCALARS[etype]))
         elif etype == _STRING:
+            start = self.pos
             self._skip_strings(count)
+            if unique:
+                self._check_unique(start, count)
         elif etype == _ARRAY:
             raise ValueError("an array of arrays")  # llama.cpp refuses nested arrays too
         else:
             raise ValueError(f"unknown array element type {etype}")
         return etype, count
 
+
+    def _check_unique(self, start: int, count: int) -> None:
+        # One copy of the region, then bytes slices into a set: ~3 us a token on one core.
+        data, unpack, pos, seen = bytes(self.buf[start:self.pos]), _U64.unpack_from, 0, set()
+        add = seen.add
+        for _ in range(count):
+            n = unpack(data, pos)[0]
+            pos += 8
+            add(data[pos:pos + n])
+            pos += n
+        if len(seen) != count:
+            raise ValueError(f"{count - len(seen)} repeated strings in the vocabulary")
 
     def _skip_strings(self, count: int) -> None:
         # A tight loop: a vocabulary holds ~100k strings and this runs on every load.
@@ -153,7 +169,7 @@ def _parse(cur: _Cursor, path: Path) -> GGUFInfo:
             raise ArtifactError(f"{path}: metadata key {key!r} appears twice; the file is corrupt")
         vtype = cur.take("I")
         if vtype == _ARRAY:
-            arrays[key] = cur.array()
+            arrays[key] = cur.array(unique=key == "tokenizer.ggml.tokens")
             metadata[key] = arrays[key][1]
         else:
             metadata[key] = cur.value(vtype)

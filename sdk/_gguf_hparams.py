@@ -86,7 +86,7 @@ def _floats(info: GGUFInfo, arch: str) -> None:
             raise _fail(info, f"{key} = {value} is not a finite number")
     for suffix, (low, high) in _FLOATS.items():
         value = info.metadata.get(f"{arch}.{suffix}")
-        if value is None or value in _NO_TOKEN:
+        if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _fail(info, f"{arch}.{suffix} is {value!r}, not a number")
@@ -137,7 +137,7 @@ def _vocabulary(info: GGUFInfo) -> int | None:
     for name in _TOKEN_IDS:
         key = f"tokenizer.ggml.{name}_token_id"
         value = info.metadata.get(key)
-        if value is None or value in _NO_TOKEN:
+        if value is None or (type(value) is int and value in _NO_TOKEN):
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < n_vocab:
             raise _fail(info, f"{key} = {value!r} is not a token of the {n_vocab}-token vocabulary")
