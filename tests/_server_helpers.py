@@ -20,7 +20,17 @@ def server_env(home: Path, **extra: str) -> dict[str, str]:
     env = {**os.environ, "EDGEALIGN_PASSPHRASE": PASSPHRASE, "EDGEALIGN_HOME": str(home), "HF_HUB_OFFLINE": "1",
            "TRANSFORMERS_OFFLINE": "1", "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     env.pop("EDGEALIGN_PASSPHRASE_FILE", None)
+    for proxy in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        env.pop(proxy, None)  # loopback never goes through a proxy (httpx would honour one)
     return {**env, **extra}
+
+
+def openai_client(base_url: str, api_key: str, **kw):
+    """The official client on loopback: no retries, no proxy from the environment."""
+    import openai
+
+    return openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=0,
+                         http_client=openai.DefaultHttpxClient(trust_env=False), **{"timeout": 60, **kw})
 
 
 def open_personalizer(home: Path):

@@ -17,7 +17,7 @@ import pytest
 openai = pytest.importorskip("openai")
 pytest.importorskip("fastapi")
 
-from _server_helpers import PASSPHRASE, cli, fake_server, open_personalizer  # noqa: E402
+from _server_helpers import PASSPHRASE, cli, fake_server, open_personalizer, openai_client  # noqa: E402
 
 MARKER = "zebra-marker-9431"  # in Ada's history only; never in Ben's answers, never in a log
 
@@ -46,7 +46,7 @@ def served(tmp_path_factory):
 
 def client(served, token: str = "app", **kw) -> "openai.OpenAI":
     server, tokens, _ = served
-    return openai.OpenAI(base_url=server.base_url, api_key=tokens.get(token, token), max_retries=0, timeout=30, **kw)
+    return openai_client(server.base_url, tokens.get(token, token), timeout=30, **kw)
 
 
 def ask(c, user: str, text: str = "What should I do this weekend?", **kw):
@@ -298,7 +298,7 @@ def test_sigterm_finishes_the_reply_in_flight_then_closes_the_store(tmp_path):
         token = p.store.create_token("app", ["ada"])
     server = fake_server(home, tmp_path / "server.log", "--fake-delay", "0.05", "--shutdown-deadline", "20")
     try:
-        c = openai.OpenAI(base_url=server.base_url, api_key=token, max_retries=0, timeout=60)
+        c = openai_client(server.base_url, token)
         words = " ".join(f"w{i}" for i in range(40))  # about 2 s of streaming
         stream = ask(c, "ada", words, stream=True, extra_body={"edgealign": {"conditioning": "none"}})
         chunks = iter(stream)

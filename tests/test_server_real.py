@@ -13,7 +13,7 @@ import pytest
 openai = pytest.importorskip("openai")
 pytest.importorskip("fastapi")
 
-from _server_helpers import HERE, PASSPHRASE, Server, cli, open_personalizer, server_env  # noqa: E402
+from _server_helpers import HERE, PASSPHRASE, Server, cli, open_personalizer, openai_client, server_env  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def real(tmp_path_factory, tiny_bridge_artifact):
 @pytest.mark.slow
 def test_the_bundled_model_answers_through_the_openai_client(real):
     server, token, _ = real
-    c = openai.OpenAI(base_url=server.base_url, api_key=token, max_retries=0, timeout=120)
+    c = openai_client(server.base_url, token, timeout=120)
     model = c.models.list().data[0].id
     assert model.startswith("SmolLM2-135M-Instruct")
     out = c.chat.completions.create(model=model, user="ada", max_tokens=8, temperature=0,
