@@ -211,22 +211,19 @@ class Personalizer:
         with self._lock:
             bridge = self.bridge
             stored = self.store.items(user, limit=bridge.horizon)
-            embeddings = self._embeddings(user, bridge, stored) if bridge.reads_history else None
-            inferred = bridge.infer([s.item for s in stored], embeddings)
             ids = [s.id for s in stored]
-            self.store.save_profile(user, inferred, {"item_ids": ids, "latest": max(ids, default=0)})
+            kept = {"item_ids": ids, "latest": max(ids, default=0)}
+            if not bridge.reads_history:
+                inferred = bridge.infer([s.item for s in stored])
+                self.store.save_profile(user, inferred, kept)
+                return self._apply(user, inferred)
+            key = bridge.cache_key
+            cached = self.store.cached_embeddings(user, key, ids)
+            missing = [s for s in stored if s.id not in cached]
+            fresh = dict(zip((s.id for s in missing), bridge.encode([s.item for s in missing]))) if missing else {}
+            inferred = bridge.infer([s.item for s in stored], [fresh.get(i, cached.get(i)) for i in ids])
+            self.store.cache_embeddings(user, key, fresh, profile=(inferred, kept))  # one write for both
             return self._apply(user, inferred)
-
-    def _embeddings(self, user: str, bridge: Any, stored: list[Any]) -> list[Any]:
-        """Per stored item, its sentence embeddings: cached ones, the rest encoded and cached."""
-        key = bridge.cache_key
-        cached = self.store.cached_embeddings(user, key, [s.id for s in stored])
-        missing = [s for s in stored if s.id not in cached]
-        if missing:
-            fresh = dict(zip((s.id for s in missing), bridge.encode([s.item for s in missing])))
-            self.store.cache_embeddings(user, key, fresh)
-            cached.update(fresh)
-        return [cached[s.id] for s in stored]
 
     def profile(self, user: str) -> PreferenceProfile:
         """The current profile: the stored one if no history arrived since, else re-inferred."""

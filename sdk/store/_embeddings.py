@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 import numpy as np
 
 from ..errors import DataError, StoreError
+from ._records import encode_profile
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -83,15 +84,21 @@ class EmbeddingCache:
         plain = cipher.open_many(TABLE, _column(key), rows)
         return {i: _unpack(raw, i) for (i, _), raw in zip(rows, plain)}
 
-    def cache_embeddings(self, user: str, key: str, embeddings: Mapping[int, Any]) -> None:
+    def cache_embeddings(self, user: str, key: str, embeddings: Mapping[int, Any], *,
+                         profile: tuple[Any, Any] | None = None) -> None:
         """Keep ``embeddings`` (item id -> (sentences, dim) array) of ``user``'s items under
         ``key``, replacing their old rows and dropping the user's rows under any other key.
-        Raises DataError, writing nothing, for an id that is not one of ``user``'s items."""
+        ``profile``: a ``(profile, evidence)`` pair to save as ``save_profile`` does, in the
+        same transaction (one durable write per profile update, not two). Raises DataError,
+        writing nothing, for an id that is not one of ``user``'s items."""
         key = _check_key(key)
         packed = [_pack(i, v) for i, v in embeddings.items()]
+        raw = None if profile is None else encode_profile(*profile, self.max_text_bytes)  # type: ignore[attr-defined]
 
         def run(db: "sqlite_utils.Database", cipher: "UserCipher") -> None:
             db.execute(f"DELETE FROM {TABLE} WHERE uid = ? AND cache_key != ?", [cipher.uid, key])
+            if raw is not None:
+                self._put_profile(db, cipher, raw)  # type: ignore[attr-defined]
             if not packed:
                 return
             ids = [i for i, _ in packed]
