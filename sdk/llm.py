@@ -129,7 +129,8 @@ class LocalLLM:
         special = lambda key: self._token_text(meta.get(key))
         source = meta.get("tokenizer.chat_template")
         return ChatTemplate(source if isinstance(source, str) else None,
-                            special("tokenizer.ggml.bos_token_id"), special("tokenizer.ggml.eos_token_id"))
+                            special("tokenizer.ggml.bos_token_id"), special("tokenizer.ggml.eos_token_id"),
+                            origin=str(info.path))
 
     def _token_text(self, token: Any) -> str:
         if not isinstance(token, int) or not 0 <= token < self._llama.n_vocab():
