@@ -104,6 +104,26 @@ def test_horizon_follows_the_half_life(bridge):
         bridge.half_life = 32.0
 
 
+def test_an_artifact_without_a_head_reads_the_newest_items_as_before(tiny_bridge_artifact, tmp_path):
+    import json
+    import shutil
+
+    from edgealign.errors import ArtifactError
+
+    folder = tmp_path / "old"
+    shutil.copytree(tiny_bridge_artifact, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["files"]["head.onnx"], manifest["details"]["head"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    items = _history(20)
+    with PreferenceBridge.load(folder, precision="fp32") as old:
+        assert not old.reads_history and old.horizon == old.max_items
+        with pytest.raises(ArtifactError, match="re-export"):
+            old.encode(items)
+        newest = old.infer(items[: old.max_items]).distribution
+        assert np.array_equal(old.infer(items).distribution, newest)
+
+
 # -- the store's cache ------------------------------------------------------------------------
 def test_cache_round_trip_invalidation_and_ownership(store):
     store.add_user("ada")
