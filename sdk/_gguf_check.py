@@ -127,10 +127,12 @@ class _Cursor:
         for _ in range(count):
             n = unpack(data, pos)[0]
             pos += 8
-            add(data[pos:pos + n])
+            token = data[pos:pos + n]
+            add(token.partition(b"\0")[0] if b"\0" in token else token)  # llama.cpp reads C strings
             pos += n
         if len(seen) != count:
-            raise ValueError(f"{count - len(seen)} repeated strings in the vocabulary")
+            raise ValueError(f"{count - len(seen)} repeated strings in the vocabulary (as C strings: "
+                             "a token with a NUL byte ends there)")
 
     def _skip_strings(self, count: int) -> None:
         # A tight loop: a vocabulary holds ~100k strings and this runs on every load.
