@@ -12,7 +12,8 @@ alone on sentence embeddings, and its single graph returns the embeddings it com
 items in chunks (or takes their cached embeddings, see :meth:`PreferenceBridge.encode`), and
 one head call sums the evidence of every sentence, each item weighted by
 :func:`recency_weights`: the newest ``max_items`` in full, older ones halving every
-``half_life`` items.
+``half_life`` items, all scaled down alike once they sum past ``max_mass`` items (the
+range of evidence the bridge was trained on).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 
 from .artifacts import BRIDGE_INPUTS, Manifest
 from .errors import ArtifactError, ConfigError
-from .featurize import Units, bridge_units, configure, tokenize
+from .featurize import UNITS_VERSION, Units, bridge_units, configure, tokenize
 from .persona import PersonaItem
 from .preferences import N_DIMS, Evidence, PreferenceProfile
 
@@ -166,9 +167,10 @@ class PreferenceBridge:
 
     @property
     def cache_key(self) -> str:
-        """What cached embeddings depend on: the hashes of the graph and tokenizer in use."""
+        """What cached embeddings depend on: the hashes of the graph and tokenizer in use and
+        the version of the sentence split (:data:`~edgealign.featurize.UNITS_VERSION`)."""
         files = self.manifest.files
-        joined = f"{files.get(self._graph, '')}:{files.get('tokenizer.json', '')}"
+        joined = f"{files.get(self._graph, '')}:{files.get('tokenizer.json', '')}:{UNITS_VERSION}"
         return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
     def infer(self, items: Sequence[PersonaItem],
@@ -212,18 +214,21 @@ class PreferenceBridge:
         return self._session.run([EMBEDDINGS], feed)[0]
 
     def _infer_history(self, items: list[PersonaItem], cached: Sequence[np.ndarray | None] | None) -> PreferenceProfile:
-        cached = list(cached or [])[: len(items)]
-        cached += [None] * (len(items) - len(cached))
-        missing = [n for n, e in enumerate(cached) if e is None]
-        for n, e in zip(missing, self.encode([items[n] for n in missing]) if missing else []):
-            cached[n] = e
         units = bridge_units(items)
         if not units.texts:
             return _neutral()
+        rows = _rows_per_item(units, len(items))
+        cached = list(cached or [])[: len(items)]
+        cached += [None] * (len(items) - len(cached))
+        # Not cached, or cached by an SDK that split the item into other sentences: encode.
+        missing = [n for n, e in enumerate(cached) if e is None or e.shape != (len(rows[n]), self._dim())]
+        if any(cached[n] is not None for n in missing):
+            log.warning("bridge: %d cached embeddings do not fit their items; encoding those again",
+                        sum(cached[n] is not None for n in missing))
+        for n, e in zip(missing, self.encode([items[n] for n in missing]) if missing else []):
+            cached[n] = e
         table = np.zeros((len(units.texts), self._dim()), dtype=np.float32)
-        for r, emb in zip(_rows_per_item(units, len(items)), cached):
-            if emb is None or emb.shape != (len(r), table.shape[1]):
-                raise ArtifactError("cached sentence embeddings do not fit their item; clear the cache")
+        for r, emb in zip(rows, cached):
             table[r] = emb
         weight = recency_weights(len(items), self.max_items, self.half_life, self.max_mass)
         weight = weight[units.item].astype(np.float32)

@@ -22,11 +22,14 @@ import numpy as np
 from .persona import Choice, Comment, Description, PersonaItem
 
 __all__ = ["Units", "bridge_units", "split_sentences", "configure", "tokenize",
-           "KIND_COMMENT", "KIND_CHOICE", "KIND_DESCRIPTION", "MAX_SENTENCES"]
+           "KIND_COMMENT", "KIND_CHOICE", "KIND_DESCRIPTION", "MAX_SENTENCES", "UNITS_VERSION"]
 
 KIND_COMMENT, KIND_CHOICE, KIND_DESCRIPTION = 0, 1, 2
 #: Sentences read per text; the rest of a very long text is ignored (bounded latency).
 MAX_SENTENCES = 12
+#: Bump when the split of an item into sentences changes: cached sentence embeddings
+#: (edgealign.bridge) are keyed by it.
+UNITS_VERSION = 1
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
