@@ -4,8 +4,9 @@ A GGUF's chat template is code from the file. Jinja's sandbox stops it reaching 
 internals, but not from running forever (a nested loop) or building a string of gigabytes.
 This environment keeps a per-render budget:
 
-* every loop step, call, attribute or item lookup and operator "ticks"; every 256 ticks the
-  clock is read and past the deadline the render stops;
+* every loop step, call (macros included) and intercepted operator "ticks"; every 256 ticks
+  the clock is read and past the deadline the render stops. Code without loops or calls is
+  straight-line and as long as the template, so lookups need no tick;
 * the output is produced piece by piece and stops past its size limit;
 * operators and filters that could build a huge value in one step (``*``, ``**``, ``+``,
   ``~``, ``%``, ``center``, ``replace``, ``indent``, ``format``, str methods with a width) are
@@ -117,14 +118,6 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
             __self._check_replace(owner, args[0], args[1])
         return super().call(__context, __obj, *args, **kwargs)
 
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        self.tick()
-        return super().getattr(obj, attribute)
-
-    def getitem(self, obj: Any, argument: Any) -> Any:
-        self.tick()
-        return super().getitem(obj, argument)
-
     def wrap_str_format(self, value: Any) -> Any:
         wrapped = super().wrap_str_format(value)
         if wrapped is None:
@@ -139,10 +132,10 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         return checked
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        self.tick()
-        if op == "+":  # the common case in chat templates: joining strings
+        # No tick: an operator is no loop. "+" first and lean: chat templates join strings with it.
+        if op == "+":
             result = left + right
-            if len(result) > self._max_size if isinstance(result, (str, list, tuple)) else False:
+            if (result.__class__ is str or isinstance(result, (list, tuple))) and len(result) > self._max_size:
                 raise BudgetExceeded("size")
             return result
         if op == "**" and isinstance(right, (int, float)) and abs(right) > 4096 and abs(left) > 1:

@@ -79,8 +79,10 @@ class ChatTemplate:
         from ._jinja import BudgetExceeded
 
         messages = prompt.messages() if isinstance(prompt, Prompt) else list(prompt)
-        size = sum(len(m["content"]) if isinstance(m, dict) and isinstance(m.get("content"), str) else 0
-                   for m in messages)
+        size = 0
+        for m in messages:
+            content = m.get("content") if isinstance(m, dict) else None
+            size += len(content) if isinstance(content, str) else 0
         limit = self.MAX_OUTPUT + 4 * size
         compiled = self._compiled
         self._env.start(self.time_limit, limit)
