@@ -2,7 +2,8 @@
 
 Takes ``edgealign serve``'s own arguments plus ``--home`` and ``--fake-delay S`` (a pause per
 streamed chunk, so a reply can be long enough to interrupt). A task containing ``LONG``
-gets a 50,000-word reply (minutes at any --fake-delay the tests use). The server code is the CLI's; only the models are fakes.
+gets a 50,000-word reply (minutes at any --fake-delay the tests use); one containing ``ECHO``
+gets the whole prompt its conditioning built, so a test sees what the model was given. The server code is the CLI's; only the models are fakes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ class SlowFakeLLM(FakeLLM):
 
     def reply_text(self, task: Any, conditioning: str, info: Any) -> str:
         text = super().reply_text(task, conditioning, info)
+        if "ECHO" in text:  # the whole prompt the conditioning builds: what a model would read
+            from edgealign import conditioning as registry
+            from edgealign._turns import split_messages
+            from edgealign.prompts import ChatTemplate
+
+            request = split_messages(task)[0]
+            return ChatTemplate().render(registry.get(conditioning).build(request, info, None, None, None))
         return text + " lorem" * 50_000 if "LONG" in text else text
 
     def chat(self, task: Any, *, stream: bool = False, **kw: Any) -> Any:

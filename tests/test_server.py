@@ -125,6 +125,12 @@ def test_user_selects_the_persona_and_nothing_leaks_to_another(served):
     ben_ica = ask(c, "ben", extra_body={"edgealign": {"conditioning": "ica"}}).choices[0].message.content
     assert "[ica] 1 items" in ada_ica and "[ica] 0 items" in ben_ica
     assert MARKER not in ben + ben_ica
+    for conditioning in ("ica", "pba", "instruct", "ica+steer"):  # the whole prompt each model call was given
+        said = {user: ask(c, user, "ECHO what do you know?", max_tokens=4096,
+                          extra_body={"edgealign": {"conditioning": conditioning}}).choices[0].message.content
+                for user in ("ada", "ben")}
+        assert "what do you know?" in said["ben"] and MARKER not in said["ben"]
+        assert (MARKER in said["ada"]) == conditioning.startswith("ica"), conditioning
     _, _, profile = request(served, "GET", "/v1/users/ada/profile")
     assert "Concise communication style" in profile["text"]
     concise = next(d for d in profile["dimensions"] if d["label"] == "Concise communication style")
