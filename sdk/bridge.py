@@ -228,8 +228,7 @@ class PreferenceBridge:
         for n, e in zip(missing, self.encode([items[n] for n in missing]) if missing else []):
             cached[n] = e
         table = np.zeros((len(units.texts), self._dim()), dtype=np.float32)
-        for r, emb in zip(rows, cached):
-            table[r] = emb
+        table[np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])] = np.concatenate(cached)
         weight = recency_weights(len(items), self.max_items, self.half_life, self.max_mass)
         weight = weight[units.item].astype(np.float32)
         feed = {"embeddings": table, "text": units.text, "sign": units.sign, "kind": units.kind, "weight": weight}

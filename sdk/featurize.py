@@ -13,6 +13,7 @@ chosen reply with sign +1 and of the rejected reply with sign -1, so what both r
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -35,8 +36,14 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of ``text`` (at most :data:`MAX_SENTENCES`), split after . ! ? and at newlines."""
+    return list(_split(text))
+
+
+@functools.lru_cache(maxsize=2048)
+def _split(text: str) -> tuple[str, ...]:
+    # Cached: a whole history is split again on every profile update.
     parts = [p.strip() for p in _SENTENCE_END.split(text)]
-    return [p for p in parts if len(p) > 1][:MAX_SENTENCES]
+    return tuple(p for p in parts if len(p) > 1)[:MAX_SENTENCES]
 
 
 @dataclass(frozen=True)
