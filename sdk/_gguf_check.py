@@ -59,6 +59,8 @@ class GGUFInfo:
     """Array-valued keys: key -> (element type id, length)."""
     tensors: dict[str, tuple[tuple[int, ...], int]] = field(default_factory=dict)
     """Tensor name -> (shape as GGUF stores it, innermost first; ggml type id)."""
+    vocabulary: frozenset[bytes] = field(default_factory=frozenset, repr=False, compare=False)
+    """The distinct token texts, as llama.cpp reads them (up to a NUL byte)."""
 
 
 class _Truncated(Exception):
@@ -70,6 +72,7 @@ class _Cursor:
 
     def __init__(self, buf: Any, size: int) -> None:
         self.buf, self.size, self.pos = buf, size, 0
+        self.vocabulary: frozenset[bytes] = frozenset()
 
     def take(self, fmt: str) -> Any:
         n = struct.calcsize(fmt)
@@ -112,7 +115,7 @@ class _Cursor:
             start = self.pos
             self._skip_strings(count)
             if unique:
-                self._check_unique(start, count)
+                self.vocabulary = self._check_unique(start, count)
         elif etype == _ARRAY:
             raise ValueError("an array of arrays")  # llama.cpp refuses nested arrays too
         else:
@@ -120,7 +123,7 @@ class _Cursor:
         return etype, count
 
 
-    def _check_unique(self, start: int, count: int) -> None:
+    def _check_unique(self, start: int, count: int) -> frozenset[bytes]:
         # One copy of the region, then bytes slices into a set: ~3 us a token on one core.
         data, unpack, pos, seen = bytes(self.buf[start:self.pos]), _U64.unpack_from, 0, set()
         add = seen.add
@@ -133,6 +136,7 @@ class _Cursor:
         if len(seen) != count:
             raise ValueError(f"{count - len(seen)} repeated strings in the vocabulary (as C strings: "
                              "a token with a NUL byte ends there)")
+        return frozenset(seen)
 
     def _skip_strings(self, count: int) -> None:
         # A tight loop: a vocabulary holds ~100k strings and this runs on every load.
@@ -194,7 +198,7 @@ def _parse(cur: _Cursor, path: Path) -> GGUFInfo:
     if len(shapes) != len(tensors):
         raise ArtifactError(f"{path}: two tensors share a name; the file is corrupt")
     return GGUFInfo(path, version, arch if isinstance(arch, str) else "", n_tensors, max(end, data_start),
-                    metadata, arrays, shapes)
+                    metadata, arrays, shapes, cur.vocabulary)
 
 
 _MAX_ELEMENTS = 1 << 40  # no tensor a device can hold comes near this

@@ -134,6 +134,7 @@ def _vocabulary(info: GGUFInfo) -> int | None:
             raise _fail(info, f"{key} has {info.arrays[key][1]} entries for {n_vocab} tokens")
         if key in info.metadata and key not in info.arrays:
             raise _fail(info, f"{key} is not an array")
+    _byte_tokens(info, model)
     for name in _TOKEN_IDS:
         key = f"tokenizer.ggml.{name}_token_id"
         value = info.metadata.get(key)
@@ -142,6 +143,19 @@ def _vocabulary(info: GGUFInfo) -> int | None:
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < n_vocab:
             raise _fail(info, f"{key} = {value!r} is not a token of the {n_vocab}-token vocabulary")
     return n_vocab
+
+
+def _byte_tokens(info: GGUFInfo, model: Any) -> None:
+    """A SentencePiece ("llama") vocabulary falls back to a token per byte (<0x00>..<0xFF>)
+    for text it cannot spell, and llama.cpp aborts (std::out_of_range) when that byte's token
+    is missing. (Byte-level BPE skips a missing byte instead.)"""
+    if not info.vocabulary or model != "llama":
+        return
+    wanted = [f"<0x{b:02X}>" for b in range(256)]
+    missing = [w for w in wanted if w.encode("utf-8") not in info.vocabulary]
+    if missing:
+        raise _fail(info, f"the {model} vocabulary lacks {len(missing)} of its 256 byte tokens "
+                          f"(first {missing[0]!r}); text with those bytes could not be tokenized")
 
 
 def _shapes(info: GGUFInfo, counts: dict[str, int], n_vocab: int | None) -> None:

@@ -41,13 +41,18 @@ _SUFFIX = {"gguf": ".gguf", "template": ".jinja", "jsonl": ".jsonl", "json": ".j
 
 # -- seeds: real small files -------------------------------------------------------------------
 
-def _seed_model() -> Path | None:
-    """The tiny GGUF beside the checkout (../shared/models), else the bundled SmolLM2."""
+def _seed_model(tmp: Path) -> Path | None:
+    """The tiny stories260K beside the checkout (../shared/models), else a tiny random Llama
+    written with the gguf package, else the bundled SmolLM2 (90 MB: slow to mutate)."""
     here = Path(__file__).resolve()
     for parent in here.parents:
         candidate = parent / "shared" / "models" / "stories260K.gguf"
         if candidate.is_file():
             return candidate
+    try:
+        return m.tiny_gguf(tmp / "tiny.gguf")
+    except ImportError:
+        pass
     try:
         from ..llm import default_model_path
 
@@ -165,7 +170,7 @@ class _Maker:
 
 
 def _prepare_gguf(tmp: Path, seed_file: str | None) -> Any:
-    path = Path(seed_file) if seed_file else _seed_model()
+    path = Path(seed_file) if seed_file else _seed_model(tmp)
     if path is None:
         raise SystemExit("no GGUF to mutate: pass --seed-file FILE.gguf")
     data = path.read_bytes()
