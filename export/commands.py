@@ -12,12 +12,24 @@ from typing import Any
 from edgealign.cli._targets import Targets, add_targets, run_target
 
 
+def _defaults(function: Any) -> dict[str, Any]:
+    """A function's keyword defaults: the options show and use them, never a copy."""
+    import inspect
+
+    return {n: p.default for n, p in inspect.signature(function).parameters.items() if p.default is not p.empty}
+
+
 def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
+    from .onnx import export_bridge
+
+    d = _defaults(export_bridge)
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="bridge checkpoint folder (from edgealign train bridge)")
     parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write")
     parser.add_argument("--int8", action="store_true", help="also quantize to int8 (dynamic, per-channel)")
-    parser.add_argument("--tolerance", type=float, default=2e-3, help="fp32 parity: max |user logit| difference")
-    parser.add_argument("--min-agreement", type=float, default=0.97, help="int8 parity: least argmax agreement")
+    parser.add_argument("--tolerance", type=float, default=d["tolerance"], metavar="X",
+                        help=f"fp32 parity: max |user logit| difference (default {d['tolerance']})")
+    parser.add_argument("--min-agreement", type=float, default=d["min_agreement"], metavar="X",
+                        help=f"int8 parity: least argmax agreement (default {d['min_agreement']})")
 
 
 def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
@@ -33,12 +45,23 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _gguf_arguments(parser: argparse.ArgumentParser) -> None:
+    from edgealign.training.hf import PRE_TOKENIZERS
+
+    from .gguf import export_gguf
+
+    d = _defaults(export_gguf)
+    quants = ",".join(d["quants"])
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="Hugging Face Llama checkpoint folder (save_pretrained)")
     parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write")
-    parser.add_argument("--quant", default="q8_0,q4_k_m", metavar="TYPES",
-                        help="comma-separated files to ship: f32, f16, q8_0, q4_k_m (default q8_0,q4_k_m)")
-    parser.add_argument("--base", choices=("f32", "f16"), default="f32", help="precision converted to first (default f32)")
-    parser.add_argument("--threads", type=int, default=2, metavar="N", help="llama.cpp threads (default 2)")
+    parser.add_argument("--quant", default=quants, metavar="TYPES",
+                        help=f"comma-separated files to ship: f32, f16, q8_0, q4_k_m (default {quants})")
+    parser.add_argument("--base", choices=("f32", "f16"), default=d["base"],
+                        help=f"precision converted to first (default {d['base']})")
+    parser.add_argument("--pre", default=d["pre"], choices=list(PRE_TOKENIZERS),
+                        help="llama.cpp pre-tokenizer of a byte-level BPE vocabulary, when detecting it from "
+                             "tokenizer.json is not enough (default: detected)")
+    parser.add_argument("--threads", type=int, default=d["n_threads"], metavar="N",
+                        help=f"llama.cpp threads (default {d['n_threads']})")
 
 
 def _gguf_run(args: argparse.Namespace) -> dict[str, Any]:
@@ -46,7 +69,7 @@ def _gguf_run(args: argparse.Namespace) -> dict[str, Any]:
     from .gguf import export_gguf
 
     quants = [q for q in args.quant.split(",") if q.strip()]
-    manifest = export_gguf(args.checkpoint, args.out, quants, base=args.base, n_threads=args.threads)
+    manifest = export_gguf(args.checkpoint, args.out, quants, base=args.base, pre=args.pre, n_threads=args.threads)
     parity = manifest.metrics["parity"]
     flat = {f"{q}_{k}": v for q, figures in parity.items() for k, v in figures.items() if k not in ("quant", "n_prompts")}
     return {"out": args.out, "files": sorted(manifest.files), **flat, "parity": parity}
