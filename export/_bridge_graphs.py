@@ -5,15 +5,16 @@
   yields what the device caches. The other outputs are the model's, op for op.
 * :class:`HeadGraph`: the head alone, on sentence embeddings (cached or fresh): inputs
   :data:`edgealign.bridge.HEAD_INPUTS`, outputs :data:`edgealign.bridge.HEAD_OUTPUTS`.
-  ``text`` (U,) says which embedding row each unit reads (the single graph's one-hot
-  ``combine`` would be a (U, T) matrix product over a whole history), and ``weight`` (U,)
-  scales each unit's share of the user's summed evidence and relevance (the recency weights;
-  all ones is the single graph's aggregation).
+  The embeddings come in one input per kind (the sentences comment, choice and description
+  units read); ``row`` (U,) says which row of the three, stacked, each unit reads (the
+  single graph's one-hot ``combine`` would be a (U, T) matrix product over a whole
+  history), and ``weight`` (U,) scales each unit's share of the user's summed evidence and
+  relevance (the recency weights; all ones is the single graph's aggregation).
 
-The head's per-kind projection and its anchors are folded into one (3 x 2 x 90, D) matrix
-at export: score = scale * (x P_k^T) . a = x . (scale * a P_k), a third of the stock
-head's multiply-adds for a history of hundreds of sentences, and computed once per distinct
-sentence rather than per unit.
+The head's per-kind projection and its anchors are folded into one (2 x 90, D) matrix per
+kind at export: score = scale * (x P_k^T) . a = x . (scale * a P_k), and each sentence is
+scored once, by its own kind's matrix: a ninth of the stock head's multiply-adds for a
+history of hundreds of sentences.
 """
 
 from __future__ import annotations
@@ -59,11 +60,13 @@ class HeadGraph(nn.Module):
         self.register_buffer("agg_bias", head.agg_bias.detach().clone())
         self.eval()
 
-    def forward(self, embeddings, text, sign, kind, weight):  # noqa: ANN001 - ONNX signature
-        scores = embeddings @ self.folded.T                                  # (T, kinds*2*90), once per text
-        every = scores[text].reshape(-1, self.kinds, 2 * self.dims)          # (U, kinds, 2*90)
-        pick = kind.reshape(-1, 1, 1).expand(-1, 1, 2 * self.dims)
-        s = torch.gather(every, 1, pick).reshape(-1, 2, self.dims)           # (U, 2, 90)
+    def forward(self, comment_embeddings, choice_embeddings, description_embeddings,  # noqa: ANN001
+                row, sign, kind, weight):
+        # Each kind's sentences through that kind's folded projection only: (T_k, 2*90) each.
+        blocks = self.folded.reshape(self.kinds, 2 * self.dims, -1)
+        scores = torch.cat([e @ blocks[k].T for k, e in
+                            enumerate((comment_embeddings, choice_embeddings, description_embeddings))])
+        s = scores[row].reshape(-1, 2, self.dims)                            # (U, 2, 90)
         b = self.bias[kind]                                                  # (U, 3, 90)
         units = torch.stack([s[:, 0] + b[:, 0], b[:, 1], s[:, 1] + b[:, 2]], dim=-1)
         logp = torch.log_softmax(units, dim=-1)

@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 
 from edgealign.artifacts import BRIDGE_INPUTS, BRIDGE_OUTPUTS, Manifest
-from edgealign.bridge import EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS
+from edgealign.bridge import EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS, head_feed
 from edgealign.errors import ParityError
 from edgealign.featurize import MAX_SENTENCES, bridge_units, configure, tokenize
 
-__all__ = ["export_bridge", "parity_inputs", "head_feed", "FP32", "INT8"]
+__all__ = ["export_bridge", "parity_inputs", "FP32", "INT8"]
 
 FP32, INT8 = "bridge.onnx", "bridge.int8.onnx"
 #: Max |user logit| difference allowed for fp32, and the least argmax agreement for int8.
@@ -63,11 +63,10 @@ def _torch_outputs(model: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
         return model(*args)[1].numpy()  # user logits (90, 3)
 
 
-def head_feed(feed: dict[str, np.ndarray], embeddings: np.ndarray) -> dict[str, np.ndarray]:
+def _head_feed(feed: dict[str, np.ndarray], embeddings: np.ndarray) -> dict[str, np.ndarray]:
     """The head graph's feed for a single-graph ``feed`` and its embeddings (weights all 1)."""
     units = feed["combine"].shape[0]
-    return {"embeddings": embeddings, "text": feed["combine"].argmax(1).astype(np.int64), "sign": feed["sign"],
-            "kind": feed["kind"], "weight": np.ones(units, dtype=np.float32)}
+    return head_feed(embeddings, feed["combine"].argmax(1), feed["sign"], feed["kind"], np.ones(units, dtype=np.float32))
 
 
 def _export_graph(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
@@ -93,9 +92,10 @@ def _export_head(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
 
     with torch.no_grad():
         embeddings = model.embed(torch.from_numpy(feed["input_ids"]), torch.from_numpy(feed["attention_mask"]))
-    example = head_feed(feed, embeddings.numpy())
-    dynamic = {"embeddings": {0: "texts"}, "text": {0: "units"}, "sign": {0: "units"}, "kind": {0: "units"},
-               "weight": {0: "units"}, "unit_logits": {0: "units"}, "evidence": {0: "units"}}
+    example = _head_feed(feed, embeddings.numpy())
+    dynamic = {"comment_embeddings": {0: "comment_texts"}, "choice_embeddings": {0: "choice_texts"},
+               "description_embeddings": {0: "description_texts"}, "row": {0: "units"}, "sign": {0: "units"},
+               "kind": {0: "units"}, "weight": {0: "units"}, "unit_logits": {0: "units"}, "evidence": {0: "units"}}
     args = tuple(torch.from_numpy(example[name]) for name in HEAD_INPUTS)
     torch.onnx.export(HeadGraph(model.head).eval(), args, str(path), input_names=list(HEAD_INPUTS),
                       output_names=list(HEAD_OUTPUTS), dynamic_axes=dynamic, opset_version=17, dynamo=False)
@@ -119,7 +119,7 @@ def _parity(model: Any, path: Path, head: Path, feeds: list[dict[str, np.ndarray
         ref = _torch_outputs(model, feed)
         got, embeddings = session.run(["user_logits", EMBEDDINGS], feed)
         alone.append((ref, got))
-        chained.append((ref, head_session.run(["user_logits"], head_feed(feed, embeddings))[0]))
+        chained.append((ref, head_session.run(["user_logits"], _head_feed(feed, embeddings))[0]))
     return {"alone": _figures(alone), "with_head": _figures(chained)}
 
 

@@ -33,7 +33,7 @@ from .featurize import UNITS_VERSION, Units, bridge_units, configure, tokenize
 from .persona import PersonaItem
 from .preferences import N_DIMS, Evidence, PreferenceProfile
 
-__all__ = ["PreferenceBridge", "PREFERRED_PROVIDERS", "default_bridge_path", "recency_weights",
+__all__ = ["PreferenceBridge", "PREFERRED_PROVIDERS", "default_bridge_path", "recency_weights", "head_feed",
            "HEAD", "HEAD_INPUTS", "HEAD_OUTPUTS", "EMBEDDINGS", "HALF_LIFE"]
 
 log = logging.getLogger("edgealign.bridge")
@@ -52,12 +52,13 @@ _MIN_EVIDENCE = 0.05
 #: Per dimension, a profile reports the evidence of at most this many items, the strongest
 #: (a long history would otherwise list hundreds of faint ones; explanations show three).
 _EVIDENCE_PER_DIM = 8
-#: The head graph of an artifact that reads whole histories, and its IO. embeddings: float32
-#: (T, D) sentence embeddings; text: int64 (U,) the row each unit reads; sign, kind: as the
-#: single graph's; weight: float32 (U,) the unit's share of the user's sums (1: in full).
-#: Outputs as the single graph's; evidence is per unit and unweighted.
+#: The head graph of an artifact that reads whole histories, and its IO (see head_feed).
+#: *_embeddings: float32 (T_k, D) the sentences units of that kind read; row: int64 (U,)
+#: the row of the three, stacked, each unit reads; sign, kind: as the single graph's;
+#: weight: float32 (U,) the unit's share of the user's sums (1: in full). Outputs as the
+#: single graph's; evidence is per unit and unweighted.
 HEAD = "head.onnx"
-HEAD_INPUTS = ("embeddings", "text", "sign", "kind", "weight")
+HEAD_INPUTS = ("comment_embeddings", "choice_embeddings", "description_embeddings", "row", "sign", "kind", "weight")
 HEAD_OUTPUTS = ("unit_logits", "user_logits", "evidence")
 #: The single graph's extra output in such an artifact: (T, D) sentence embeddings.
 EMBEDDINGS = "embeddings"
@@ -231,7 +232,7 @@ class PreferenceBridge:
         table[np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])] = np.concatenate(cached)
         weight = recency_weights(len(items), self.max_items, self.half_life, self.max_mass)
         weight = weight[units.item].astype(np.float32)
-        feed = {"embeddings": table, "text": units.text, "sign": units.sign, "kind": units.kind, "weight": weight}
+        feed = head_feed(table, units.text, units.sign, units.kind, weight)
         user_logits, evidence = self._head.run(["user_logits", "evidence"], feed)
         return PreferenceProfile(_softmax(user_logits), evidence=_item_evidence(evidence * weight[:, None], units.item))
 
@@ -281,6 +282,18 @@ def _session(path: Path, providers: Sequence[str] | None, threads: int | None) -
         return _session(path, ["CPUExecutionProvider"], threads)
     log.info("bridge: running on %s", session.get_providers()[0])
     return session
+
+
+def head_feed(table: np.ndarray, text: np.ndarray, sign: np.ndarray, kind: np.ndarray,
+              weight: np.ndarray) -> dict[str, np.ndarray]:
+    """The head graph's feed for units that read rows ``text`` of ``table`` (T, D) with
+    ``sign``, ``kind`` and ``weight``: each kind's sentences apart, each (sentence, kind) once."""
+    pair = kind.astype(np.int64) * len(table) + text        # kind-major, like the stacked inputs
+    unique, row = np.unique(pair, return_inverse=True)
+    feed = {f"{name}_embeddings": table[unique[unique // len(table) == k] % len(table)]
+            for k, name in enumerate(("comment", "choice", "description"))}
+    return {**feed, "row": row.reshape(-1).astype(np.int64), "sign": sign.astype(np.float32),
+            "kind": kind.astype(np.int64), "weight": weight.astype(np.float32)}
 
 
 def _rows_per_item(units: Units, n_items: int) -> list[list[int]]:

@@ -95,6 +95,13 @@ def test_old_items_count_and_the_profile_names_them(bridge):
     assert max(per_dim.values()) <= 8  # the strongest items per dimension, not hundreds
 
 
+def test_a_history_of_one_kind_leaves_the_other_inputs_empty(bridge):
+    comments = [Comment("Day?", f"Walked {n} miles. Then slept.") for n in range(12)]
+    profile = bridge.infer(comments)
+    assert np.allclose(profile.distribution.sum(1), 1.0, atol=1e-5)
+    assert max(e.item for e in profile.evidence) >= bridge.max_items
+
+
 def test_horizon_follows_the_half_life(bridge):
     assert bridge.horizon == bridge.max_items + 319  # 32 items x log2(1000), rounded up
     bridge.half_life = None
