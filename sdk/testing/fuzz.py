@@ -202,6 +202,9 @@ def _worker(target: str, seed_file: str | None) -> None:
     from . import _targets
 
     run_case = _targets.RUNNERS[target]
+    # Answers go to a private copy of stdout; native libraries that print to fd 1 go to stderr.
+    answers = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
     for line in sys.stdin:
         path = line.strip()
         try:
@@ -214,8 +217,8 @@ def _worker(target: str, seed_file: str | None) -> None:
             answer = {"outcome": "error" if clean else "raw", "type": type(exc).__name__}
             if not clean:
                 answer["message"] = str(exc)[:300]
-        sys.stdout.write(json.dumps(answer) + "\n")
-        sys.stdout.flush()
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
