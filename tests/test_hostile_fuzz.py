@@ -6,7 +6,7 @@ import pytest
 
 from edgealign.testing import fuzz
 
-CASES = {"gguf": 300, "template": 300, "jsonl": 500, "json": 500, "parquet": 500, "manifest": 500, "onnx": 300}
+CASES = {"gguf": 250, "template": 250, "jsonl": 400, "json": 400, "parquet": 400, "manifest": 400, "onnx": 250}
 NEEDS = {"parquet": "pyarrow", "onnx": "onnx"}
 
 
