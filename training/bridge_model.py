@@ -81,11 +81,18 @@ class BridgeHead(nn.Module):
         # shared by all dimensions (trained on dimensions dropped from a batch).
         self.shared_bias = nn.Parameter(self.bias[:, :, :1].detach().clone())  # (kind, pole, 1)
         self.shared_agg_bias = nn.Parameter(torch.tensor(1.0))
+        # log of (norm, pole spread) applied to starting anchors: trained anchors grow and
+        # their poles move apart (x1.4 and x3 in the default preset), which these stand in for.
+        self.shared_gain = nn.Parameter(torch.zeros(2))
 
     def unseen(self, dropped: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(anchors, bias, agg_bias) with ``dropped`` (90,) bool dimensions as an unseen
-        dimension sees them: anchors at their start, the shared biases."""
-        anchors = torch.where(dropped[None, :, None], self.anchors0, self.anchors)
+        dimension sees them: anchors at their start (scaled and their poles spread by the
+        shared gain), the shared biases."""
+        norm, spread = self.shared_gain.exp().unbind()
+        middle = self.anchors0.mean(0, keepdim=True)
+        start = norm * (middle + spread * (self.anchors0 - middle))
+        anchors = torch.where(dropped[None, :, None], start, self.anchors)
         bias = torch.where(dropped[None, None, :], self.shared_bias, self.bias)
         agg_bias = torch.where(dropped, self.shared_agg_bias, self.agg_bias)
         return anchors, bias, agg_bias
