@@ -99,7 +99,9 @@ def test_the_help_shows_each_presets_value(capsys):
     parser = argparse.ArgumentParser()
     commands._bridge_arguments(parser)
     text = " ".join(parser.format_help().split())
-    assert "--epochs N Passes over the users (default 10; tiny: 2, gpu: 4)" in text
+    epochs = {name: getattr(BridgeConfig, name)().epochs for name in ("default", "tiny", "gpu")}
+    assert (f"--epochs N Passes over the users (default {epochs['default']}; tiny: {epochs['tiny']}, "
+            f"gpu: {epochs['gpu']})") in text
 
 
 def test_field_docs_and_the_generic_forms():

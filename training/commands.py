@@ -34,10 +34,18 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--response-users", choices=("train", "heldout"), default=None,
                         help="instead: users whose history is --items response-style choices (two answers to one "
                              "request, written differently), from the train or heldout prompts and phrasings")
-    parser.add_argument("--neutral-share", type=float, default=0.0, metavar="P",
-                        help="with --response-users: chance that a choice's two answers are written alike (default 0)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     _synth_options().add_to(parser)
+    _response_options().add_to(parser)
+
+
+def _response_options():  # noqa: ANN202
+    from edgealign.cli._config import ConfigOptions
+
+    from .response_choices import ResponseChoiceConfig
+
+    return ConfigOptions(ResponseChoiceConfig, given=("users", "seed", "items", "split"), config_file=False,
+                         title="ResponseChoiceConfig (with --response-users; --users, --seed and --items apply)")
 
 
 def synth(args: argparse.Namespace) -> int:
@@ -50,10 +58,10 @@ def synth(args: argparse.Namespace) -> int:
 
         records = statement_records(args.statements, args.split, cfg.users, args.items, cfg.seed)
     elif args.response_users:
-        from .response_choices import ResponseChoiceConfig, response_choice_records
+        from .response_choices import response_choice_records
 
-        records = response_choice_records(ResponseChoiceConfig(users=cfg.users, seed=cfg.seed, items=args.items,
-                                                               split=args.response_users, neutral_share=args.neutral_share))
+        records = response_choice_records(_response_options().build(
+            args, users=cfg.users, seed=cfg.seed, items=args.items, split=args.response_users))
     else:
         from .synth import generate_records
 

@@ -74,10 +74,17 @@ class ConfigOptions:
     """Fields the command sets itself (e.g. an aligner's method): no flag; passed to the factory."""
     none_words: Mapping[str, str] = dataclasses.field(default_factory=dict)
     """Field -> another word for None on the command line (``--encoder-layers all``)."""
+    given: tuple[str, ...] = ()
+    """Fields the command passes to :meth:`build` from its own options: no flag."""
+    config_file: bool = True
+    """Offer ``--config FILE.json`` (a command with two configs offers it for one)."""
+    title: str | None = None
+    """The heading of the options in ``--help`` (default: the class name)."""
 
     def fields(self) -> list[dataclasses.Field]:
         """The fields that are flags, in declaration order."""
-        return [f for f in dataclasses.fields(self.cls) if f.init and f.name not in self.fixed]
+        return [f for f in dataclasses.fields(self.cls)
+                if f.init and f.name not in self.fixed and f.name not in self.given]
 
     def add_to(self, parser: argparse.ArgumentParser) -> None:
         """Add ``--preset`` (when there are presets), ``--config`` and one option per field."""
@@ -85,23 +92,25 @@ class ConfigOptions:
             parser.add_argument("--preset", choices=list(self.presets), default=self.default_preset,
                                 help=f"configuration preset (default {self.default_preset}); "
                                      "every option below overrides it")
-        parser.add_argument("--config", dest=CONFIG_DEST, metavar="FILE.json", default=None,
-                            help="a JSON object of config field values (a saved run's config works); "
-                                 "options given on the command line win")
+        if self.config_file:
+            parser.add_argument("--config", dest=CONFIG_DEST, metavar="FILE.json", default=None,
+                                help="a JSON object of config field values (a saved run's config works); "
+                                     "options given on the command line win")
         hints, docs, shown = typing.get_type_hints(self.cls), field_docs(self.cls), self._preset_values()
-        group = parser.add_argument_group(f"{self.cls.__name__} (one option per field)")
+        group = parser.add_argument_group(self.title or f"{self.cls.__name__} (one option per field)")
         for f in self.fields():
             kwargs = _parser_kwargs(f.name, hints[f.name], self.none_words.get(f.name))
             help_ = _first_sentence(docs.get(f.name, f.name.replace("_", " "))) + " " + self._defaults(f, shown)
             group.add_argument(flag(f.name), dest=f.name, default=argparse.SUPPRESS,
                                help=help_.replace("%", "%%"), **kwargs)
 
-    def build(self, args: argparse.Namespace) -> Any:
-        """The config the arguments ask for: the preset, then the ``--config`` file, then the flags."""
+    def build(self, args: argparse.Namespace, **given: Any) -> Any:
+        """The config the arguments ask for: the preset, then the ``--config`` file, then the
+        flags; ``given`` holds the :attr:`given` fields' values."""
         names = {f.name for f in self.fields()}
-        values = self._file_values(getattr(args, CONFIG_DEST, None))
+        values = self._file_values(getattr(args, CONFIG_DEST, None) if self.config_file else None)
         values.update({name: getattr(args, name) for name in names if hasattr(args, name)})
-        return self._factory(getattr(args, "preset", None))(**self.fixed, **values)
+        return self._factory(getattr(args, "preset", None))(**self.fixed, **given, **values)
 
     def _factory(self, preset: str | None) -> Callable[..., Any]:
         if not self.presets:
