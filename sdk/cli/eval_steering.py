@@ -1,0 +1,47 @@
+"""``edgealign eval-steering``: do steered (or instructed) answers visibly follow a pole?"""
+
+from __future__ import annotations
+
+import argparse
+
+from ._output import emit_json, step
+
+
+def eval_steering_arguments(parser: argparse.ArgumentParser) -> None:
+    add = parser.add_argument
+    add("--model", default=None, metavar="GGUF", help="the model (default: the bundled SmolLM2)")
+    add("--steering", default=None, metavar="DIR",
+        help="steering basis for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
+    add("--conditioning", default="steer", metavar="NAME",
+        help="what generation is measured under: steer (default), instruct, instruct+steer, ...")
+    add("--answers", type=int, default=40, metavar="N", help="answers per pole and dimension (default 40)")
+    add("--max-tokens", type=int, default=96, metavar="N", help="longest answer (default 96)")
+    add("--strength", type=float, default=1.0, metavar="X", help="steering strength, 0 to 2 (default 1)")
+    add("--skip-composition", action="store_true", help="only the generation figures")
+    add("--threads", type=int, default=None, metavar="N", help="llama.cpp threads (default: its choice)")
+    add("--json", action="store_true", help="print one JSON object")
+
+
+def eval_steering(args: argparse.Namespace) -> int:
+    from ..conditioning import get
+    from ..eval.steering import composition_effect, generation_effect
+    from ..home import Home
+    from ..llm import LocalLLM
+
+    steers = get(args.conditioning).steers or not args.skip_composition
+    basis = (args.steering or str(Home().steering)) if steers else None
+    with LocalLLM.open(args.model, n_ctx=2048, n_threads=args.threads, steering=basis) as llm:
+        result = {"model": llm.path.name, "generation": generation_effect(
+            llm, get(args.conditioning).name, answers=args.answers, max_tokens=args.max_tokens,
+            strength=args.strength, progress=step)}
+        if not args.skip_composition:
+            result["composition"] = composition_effect(llm, progress=step)
+    if args.json:
+        emit_json(result)
+        return 0
+    for dim, row in result["generation"]["dimensions"].items():
+        print(f"{dim:>3} {row['counted']:<15} -: {row['negative_pole']:<7} +: {row['positive_pole']:<7} "
+              f"ratio {row['ratio']}  fluency x{row['fluency_ratio']}")
+    for cap, rows in result.get("composition", {}).get("by_cap", {}).items():
+        print(f"composition (cap {cap}): " + ", ".join(f"{k}: {r['kept']}" for k, r in rows.items()))
+    return 0
