@@ -49,6 +49,7 @@ def bench_serve(model: str | os.PathLike[str] | None = None, *, bridge: str | os
     bridge = Path(bridge) if bridge else default_bridge_path()
     if not (bridge / "manifest.json").is_file():
         raise ArtifactError(f"no bridge artifact in {bridge}; `make demo` builds one, or pass --bridge DIR")
+    load_before = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="edgealign-bench-serve-") as tmp:
         home, passphrase = Path(tmp) / "home", secrets.token_urlsafe(24)
         users, token = _prepare(home, passphrase, bridge, model, clients)
@@ -75,6 +76,7 @@ def bench_serve(model: str | os.PathLike[str] | None = None, *, bridge: str | os
         "errors": errors + direct_errors, "writers": writers, "writes_per_writer": writes,
         "writes_acknowledged": writes_ok, "write_errors": write_errors,
         "writes_lost": writes_ok - stored, "writes_per_s": round(writes_ok / write_wall, 1),
+        "load_average": [load_before, round(os.getloadavg()[0], 2)],  # 1-minute, before and after: a shared machine?
         "goals": {"throughput_ratio": ">= 0.9", "errors": 0, "writes_lost": 0},
     }
 
