@@ -73,3 +73,14 @@ def test_openai_client_example_gets_personalized_answers(real):
     assert "completion (" in out
     with open_personalizer(home) as p:
         assert [i.comment for i in p.history("ada")] == ["Keep answers short, I read them on my phone."]
+
+
+@pytest.mark.slow
+def test_bench_serve_runs_at_tiny_scale(tmp_path, tiny_bridge_artifact):
+    proc = subprocess.run([sys.executable, "-m", "edgealign.cli", "bench", "serve", "--bridge", str(tiny_bridge_artifact),
+                           "--clients", "2", "--requests", "1", "--writes", "3", "--json"], capture_output=True,
+                          text=True, env=server_env(tmp_path / "unused-home"), stdin=subprocess.DEVNULL, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["errors"] == 0 and out["writes_lost"] == 0 and out["writes_acknowledged"] == 8 * 3
+    assert out["throughput_ratio"] > 0 and out["p50_ms"] <= out["p95_ms"]
