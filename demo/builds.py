@@ -8,6 +8,7 @@ reuses them. The bundled SmolLM2 GGUF is used as it is.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -40,6 +41,7 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     """The bridge artifact under ``home/artifacts/bridge``, built first if missing or broken
     (``config`` defaults to the ``default`` preset with :data:`DEMO_EPOCHS` epochs)."""
     from edgealign.training.bridge import BridgeConfig, BridgeTrainer
+    from edgealign.training.response_choices import ResponseChoiceConfig, response_choice_records
     from edgealign.training.synth import SynthConfig, generate_records
 
     from edgealign.export.onnx import export_bridge
@@ -53,7 +55,11 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     say(f"No bridge artifact yet: training one on {users} synthetic users "
         f"(encoder {config.encoder}, {depth}, frozen, {config.epochs} epochs)")
     shutil.rmtree(checkpoint, ignore_errors=True)
-    records = generate_records(SynthConfig(users=users, seed=0))
+    # Synthetic users (half their choices between two answers written differently) and users
+    # whose history is such choices only, as the default preset's mix (docs/bridge.md).
+    records = itertools.chain(generate_records(SynthConfig(users=users, seed=0, response_choices=0.5)),
+                              response_choice_records(ResponseChoiceConfig(users=users // 3, items=6,
+                                                                           neutral_share=0.15)))
     metrics = BridgeTrainer(config).fit(records, checkpoint, progress=progress)
     say(f"Trained: accuracy on held-out users' non-neutral dimensions {metrics['accuracy_nonneutral']:.2f}")
     say("Exporting it to ONNX (fp32 and int8) and checking parity with the torch model")
