@@ -170,7 +170,9 @@ def _shapes(info: GGUFInfo, counts: dict[str, int], n_vocab: int | None) -> None
         dims = embd[0]
         if dims[0] != n_embd or (n_vocab is not None and len(dims) > 1 and dims[1] != n_vocab):
             raise _fail(info, f"token_embd.weight has shape {list(dims)}, expected [{n_embd}, {n_vocab}]")
-    for name, (dims, _) in info.tensors.items():
+    for name, (dims, ttype) in info.tensors.items():
+        if len(dims) == 1 and ttype != 0:  # converters keep vectors in F32; ggml's add/mul want it
+            raise _fail(info, f"{name} is a vector of ggml type {ttype}, not F32")
         if name.endswith(("attn_norm.weight", "ffn_norm.weight")) or name == "output_norm.weight":
             if dims[0] != n_embd:
                 raise _fail(info, f"{name} has shape {list(dims)}, expected [{n_embd}]")

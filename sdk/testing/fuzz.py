@@ -131,22 +131,38 @@ def run(target: str, cases: int, seed: int = 0, *, deadline: float = DEADLINE_S,
     with tempfile.TemporaryDirectory(prefix="edgealign-fuzz-") as tmp:
         base = make.prepare(Path(tmp), seed_file)
         worker = _Worker(target, seed_file)
+        prev: tuple[int, str, str, Path] | None = None
+
+        def died_after_answering() -> None:
+            """A worker gone before the next case died of the last one (in a destructor?)."""
+            if prev and prev[1] in ("clean_runs", "clean_errors") and not worker.alive():
+                counts[prev[1]] -= 1
+                counts["deaths"] += 1
+                failures.append({"case": prev[0], "mutation": prev[2], "outcome": "death",
+                                 "detail": f"died after answering (exit {worker.proc.poll()})"})
+                if keep:
+                    _keep(prev[3], Path(keep) / f"{target}-{seed}-{prev[0]}")
+
         for i in range(cases):
             rng = random.Random(f"{seed}:{i}")
             case = Path(tmp) / f"case{i % 2}{_SUFFIX[target]}"
             what = make.mutate(base, case, rng)
             if not worker.alive():
+                died_after_answering()
                 worker = _Worker(target, seed_file)
             answer = worker.ask(str(case), deadline)
             key = {"ok": "clean_runs", "error": "clean_errors", "raw": "raw_errors",
                    "death": "deaths", "hang": "hangs"}[answer["outcome"]]
             counts[key] += 1
+            prev = (i, key, what, case)
             if key in ("raw_errors", "deaths", "hangs"):
                 failures.append({"case": i, "mutation": what, **answer})
                 if keep:
                     _keep(case, Path(keep) / f"{target}-{seed}-{i}")
                 if not worker.alive():
                     worker = _Worker(target, seed_file)
+        time.sleep(0.2)
+        died_after_answering()
         worker.kill()
     return {"target": target, "seed": seed, "cases": cases, **counts,
             "seconds": round(time.monotonic() - start, 1), "failures": failures[:50]}
