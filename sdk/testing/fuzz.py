@@ -119,9 +119,10 @@ class _Worker:
 
 
 def run(target: str, cases: int, seed: int = 0, *, deadline: float = DEADLINE_S,
-        keep: str | os.PathLike[str] | None = None, seed_file: str | None = None) -> dict[str, Any]:
+        keep: str | os.PathLike[str] | None = None, seed_file: str | None = None,
+        progress: int = 0) -> dict[str, Any]:
     """Run ``cases`` mutations of ``target``; the report as a dict. Failing cases' inputs are
-    copied to ``keep`` when given."""
+    copied to ``keep`` when given; every ``progress`` cases the counts go to stderr."""
     if target not in TARGETS:
         raise SystemExit(f"unknown target {target!r}; one of {', '.join(TARGETS)}")
     make = _MAKERS[target]
@@ -155,6 +156,8 @@ def run(target: str, cases: int, seed: int = 0, *, deadline: float = DEADLINE_S,
                    "death": "deaths", "hang": "hangs"}[answer["outcome"]]
             counts[key] += 1
             prev = (i, key, what, case)
+            if progress and (i + 1) % progress == 0:
+                print(json.dumps({"done": i + 1, **counts}), file=sys.stderr, flush=True)
             if key in ("raw_errors", "deaths", "hangs"):
                 failures.append({"case": i, "mutation": what, **answer})
                 if keep:
@@ -250,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker:
         _worker(args.worker, args.seed_file)
         return 0
-    report = run(args.target, args.cases, args.seed, deadline=args.deadline, keep=args.keep, seed_file=args.seed_file)
+    report = run(args.target, args.cases, args.seed, deadline=args.deadline, keep=args.keep, seed_file=args.seed_file,
+                 progress=500)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0 if not (report["raw_errors"] or report["deaths"] or report["hangs"]) else 1
