@@ -16,7 +16,8 @@ the torch model (the stock encoder); past the tolerance the export fails with
 For whole histories (see :mod:`edgealign.bridge`) the single graph also returns its sentence
 embeddings, and ``head.onnx`` (fp32, see :mod:`~edgealign.export._bridge_graphs`) maps
 embeddings to the same outputs. The chain, each single graph's embeddings through the head,
-is parity-checked against torch with the same tolerances as the single graph.
+is parity-checked against torch with the same tolerances as the single graph, and so is the
+head on 40-item histories with the device's recency weights (``head.onnx weighted``).
 """
 
 from __future__ import annotations
@@ -123,6 +124,36 @@ def _parity(model: Any, path: Path, head: Path, feeds: list[dict[str, np.ndarray
     return {"alone": _figures(alone), "with_head": _figures(chained)}
 
 
+def _weighted_parity(model: Any, tokenizer: Any, head: Path, max_items: int, n_users: int = 4,
+                     seed: int = 424243) -> dict[str, float]:
+    """The head on 40-item histories with the device's recency weights, against the torch
+    head's unit logits summed with the same weights (the single graph never weighs units)."""
+    import onnxruntime as ort
+    import torch
+
+    from edgealign.bridge import HALF_LIFE, MAX_MASS, recency_weights
+    from edgealign.training.synth import SynthConfig, generate_users
+
+    session = ort.InferenceSession(str(head), providers=["CPUExecutionProvider"])
+    pairs = []
+    for user in generate_users(SynthConfig(users=n_users, seed=seed, history=24, phrasing="heldout")):
+        items = list(user.persona.items())[:40]
+        units = bridge_units(items)
+        ids, mask = tokenize(tokenizer, units.texts)
+        w = recency_weights(len(items), max_items, HALF_LIFE, MAX_MASS)[units.item].astype(np.float32)
+        with torch.no_grad():
+            emb = model.embed(torch.from_numpy(ids), torch.from_numpy(mask))
+            logits = model.head.item_logits(emb[torch.from_numpy(units.text)], torch.from_numpy(units.kind))
+            _, evidence = model.head.aggregate(logits, torch.from_numpy(units.sign))
+            relevance = 1 - torch.softmax(logits, -1)[..., 1]
+            a, b = torch.nn.functional.softplus(model.head.agg)
+            z, m = (evidence * torch.from_numpy(w)[:, None]).sum(0), (relevance * torch.from_numpy(w)[:, None]).sum(0)
+            ref = torch.stack([-a * z, model.head.agg_bias - b * m, a * z], -1).numpy()
+        feed = head_feed(emb.numpy(), units.text, units.sign, units.kind, w)
+        pairs.append((ref, session.run(["user_logits"], feed)[0]))
+    return _figures(pairs)
+
+
 def _figures(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
     diffs = [float(np.abs(ref - got).max()) for ref, got in pairs]
     agree = [float((ref.argmax(-1) == got.argmax(-1)).mean()) for ref, got in pairs]
@@ -162,6 +193,8 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
         parity[name], parity[f"{HEAD}<-{name}"] = figures["alone"], figures["with_head"]
         _check(name, parity[name], tolerance, min_agreement)
         _check(f"{HEAD}<-{name}", parity[f"{HEAD}<-{name}"], tolerance, min_agreement)
+    parity[f"{HEAD} weighted"] = _weighted_parity(model, tokenizer, out / HEAD, cfg.max_items)
+    _check(f"{HEAD} weighted<-{FP32}", parity[f"{HEAD} weighted"], tolerance, min_agreement)
     files.append(HEAD)
     shutil.copy(Path(checkpoint) / "encoder" / "tokenizer.json", out / "tokenizer.json")
     metrics_file = Path(checkpoint) / "metrics.json"
