@@ -102,12 +102,14 @@ class _Rewards:
 
     def prefers_chosen(self, record: Record, kw: dict[str, Any]) -> tuple[bool, float]:
         """(r(chosen) > r(rejected), r(chosen) - r(rejected)) under the policy conditioning kw."""
-        chosen, rejected = (self._reward(record.prompt, y, kw) for y in (record.chosen, record.rejected))
-        return chosen > rejected, chosen - rejected
-
-    def _reward(self, task: str, response: str, kw: dict[str, Any]) -> float:
         ref_kw = {"conditioning": "none"} if self.same else kw
-        return self.beta * (self.policy.score(task, response, **kw) - self.reference.score(task, response, **ref_kw))
+        # Both replies under one prompt, then both under the other: the scorer then evaluates
+        # each prompt once and only the replies' tokens after it.
+        replies = (record.chosen, record.rejected)
+        policy = [self.policy.score(record.prompt, y, **kw) for y in replies]
+        reference = [self.reference.score(record.prompt, y, **ref_kw) for y in replies]
+        chosen, rejected = (self.beta * (p - r) for p, r in zip(policy, reference))
+        return chosen > rejected, chosen - rejected
 
 
 @dataclass
