@@ -20,6 +20,7 @@ from ._crypto import MasterKeys, UserCipher
 from ._db import Database
 from ._embeddings import EmbeddingCache
 from ._records import Override, StoredItem
+from ._settings import SettingsMixin
 from ._tokens import TokensMixin
 from .keys import KeySource, RawKey, default_key_source
 
@@ -97,7 +98,7 @@ def _check_existing(path: Path) -> None:
         )
 
 
-class PersonaStore(TokensMixin, EmbeddingCache):
+class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin):
     """Users' persona histories, encrypted at rest, on this device only.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close` (twice is fine).
@@ -252,7 +253,7 @@ class PersonaStore(TokensMixin, EmbeddingCache):
             row = db.execute("SELECT uid FROM users WHERE lookup = ?", [tag]).fetchone()
             if row is None:
                 return False
-            for table in ("embedding_cache", "items", "overrides", "profiles", "users"):
+            for table in ("embedding_cache", "user_settings", "items", "overrides", "profiles", "users"):
                 db.execute(f"DELETE FROM {table} WHERE uid = ?", row)
             return True
         with self._users_lock:
@@ -267,12 +268,21 @@ class PersonaStore(TokensMixin, EmbeddingCache):
         """Store one persona item for ``user``; returns its id."""
         return self.add_items(user, [item])[0]
 
-    def add_items(self, user: str, items: Iterable[PersonaItem | dict[str, Any]]) -> list[int]:
-        """Store several items in one transaction: all of them, or (on any error) none."""
+    def add_items(self, user: str, items: Iterable[PersonaItem | dict[str, Any]], *,
+                  end_overrides: bool = False) -> list[int]:
+        """Store several items in one transaction: all of them, or (on any error) none. With
+        ``end_overrides``, the same transaction also drops ``user``'s unlocked overrides (new
+        history lets inference decide again; locks stay)."""
         payloads = rec.encode_items(items, self.max_text_bytes)
         now = time.time()
         rows = [(now, p) for p in payloads]
-        return self._write_user(user, lambda db, cipher: self._insert_items(db, cipher, rows))
+
+        def run(db: sqlite_utils.Database, cipher: UserCipher) -> list[int]:
+            ids = self._insert_items(db, cipher, rows)
+            if end_overrides:
+                self._put_overrides(db, cipher, {d: o for d, o in self._read_overrides(db, cipher).items() if o.locked})
+            return ids
+        return self._write_user(user, run)
 
     @staticmethod
     def _insert_items(db: sqlite_utils.Database, cipher: UserCipher, rows: list[tuple[float, bytes]]) -> list[int]:
@@ -324,14 +334,15 @@ class PersonaStore(TokensMixin, EmbeddingCache):
         return found[-1]
 
     def _update_overrides(self, user: str, change: Callable[[dict[int, Override]], dict[int, Override]]) -> None:
-        def run(db: sqlite_utils.Database, cipher: UserCipher) -> None:
-            new = change(self._read_overrides(db, cipher))
-            if not new:
-                db.execute("DELETE FROM overrides WHERE uid = ?", [cipher.uid])
-                return
-            blob = cipher.seal("overrides", cipher.uid, "payload", rec.encode_overrides(new))
-            db["overrides"].insert({"uid": cipher.uid, "updated_at": time.time(), "payload": blob}, replace=True)
-        self._write_user(user, run)
+        self._write_user(user, lambda db, cipher: self._put_overrides(db, cipher, change(self._read_overrides(db, cipher))))
+
+    @staticmethod
+    def _put_overrides(db: sqlite_utils.Database, cipher: UserCipher, new: dict[int, Override]) -> None:
+        if not new:
+            db.execute("DELETE FROM overrides WHERE uid = ?", [cipher.uid])
+            return
+        blob = cipher.seal("overrides", cipher.uid, "payload", rec.encode_overrides(new))
+        db["overrides"].insert({"uid": cipher.uid, "updated_at": time.time(), "payload": blob}, replace=True)
 
     @staticmethod
     def _read_overrides(db: sqlite_utils.Database, cipher: UserCipher) -> dict[int, Override]:
