@@ -143,7 +143,7 @@ class PreferenceBridge:
         session = _session(folder / graph, providers, threads)
         head = None
         if manifest.details.get("head", {}).get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files:
-            head = _session(folder / HEAD, ["CPUExecutionProvider"], threads)
+            head = _session(folder / HEAD, ["CPUExecutionProvider"], threads, say=False)
         return cls(session, tokenizer, manifest, folder, head, graph)
 
     @property
@@ -264,7 +264,7 @@ def _graph(manifest: Manifest, precision: str | None) -> str:
     return graphs[precision]
 
 
-def _session(path: Path, providers: Sequence[str] | None, threads: int | None) -> Any:
+def _session(path: Path, providers: Sequence[str] | None, threads: int | None, say: bool = True) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -279,8 +279,9 @@ def _session(path: Path, providers: Sequence[str] | None, threads: int | None) -
         if wanted == ["CPUExecutionProvider"]:
             raise ArtifactError(f"{path} is not a loadable ONNX graph ({exc})") from None
         log.warning("bridge: %s failed to start (%s); falling back to the CPU", wanted[0], exc)
-        return _session(path, ["CPUExecutionProvider"], threads)
-    log.info("bridge: running on %s", session.get_providers()[0])
+        return _session(path, ["CPUExecutionProvider"], threads, say)
+    if say:  # the head graph always runs on the CPU: one line is about the encoder
+        log.info("bridge: running on %s", session.get_providers()[0])
     return session
 
 
