@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 METHODS = ("caa", "trained")
 PRESETS = ("tiny", "default", "demo")
 #: The default sweep's choice for the bundled SmolLM2-135M (as a depth fraction) and its scale.
-DEMO_LAYERS, DEMO_SCALE = "0.2-0.6", 0.02
+DEMO_LAYERS, DEMO_SCALE = "0.3-0.8", 0.01
 VECTORS, CONFIG = "directions.npz", "steering.json"
 _NORMALIZATION = ("per layer, each direction is the unit mean difference times that layer's mean residual-stream "
                   "norm at the read positions (the last prompt tokens); the device adds w * scale * vector")
