@@ -138,7 +138,7 @@ class PreferenceSpace:
             raise PreferenceError(f"{where}: expected {len(self)} values, got {len(values)}")
         try:
             arr = np.asarray(values, dtype=float)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError) as exc:
             raise PreferenceError(f"{where}: values must be numbers in {{0, 0.5, 1}}") from exc
         bad = np.flatnonzero(~np.isin(arr, _POLE_VALUES))
         if bad.size:

@@ -135,8 +135,13 @@ def check_override(dim: Any, value: Any, locked: Any) -> tuple[int, Override]:
 
 
 def check_time(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise DataError(f"{where} must be a finite number of seconds, got {value!r}")
+    try:
+        ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    except OverflowError:  # an integer past any float
+        ok = False
+    if not ok:
+        shown = repr(value) if not isinstance(value, int) or abs(value) < 10 ** 30 else "a huge integer"
+        raise DataError(f"{where} must be a finite number of seconds, got {shown}")
     return float(value)
 
 
