@@ -1,12 +1,13 @@
 """``edgealign demo``: the main job, end to end, offline.
 
-Builds the bridge if it is missing (the project's own training and export code), opens an
-encrypted store in a temporary home, records two contrasting users' histories, infers their
-profiles from the raw text and shows them side by side with evidence, answers the same
-question for both with the local model conditioned on each profile and once without, and
-prints where everything lives. It lives in export/, not sdk/, because it builds artifacts
-with the project's training and export code, which a device never does; what it then runs is
-the device SDK alone.
+Builds the bridge and the bundled model's steering basis if they are missing (the project's
+own training and export code), opens an encrypted store in a temporary home, records two
+contrasting users' histories, infers their profiles from the raw text and shows them side by
+side with evidence, then answers the same question for each user three ways: without
+personalization, with the profile's labels in the prompt (pba), and as the SDK does by
+default for an untuned model (the profile as instructions and a steering vector). It lives in
+demo/, apart from sdk/, because it builds artifacts with the project's training and export
+code, which a device never does; what it then runs is the device SDK alone.
 """
 
 from __future__ import annotations
@@ -106,6 +107,20 @@ def _answers(p: Any, max_tokens: int, live: bool) -> dict[str, str]:
     return out
 
 
+def _ensure_steering(home: Path, progress: bool) -> Path:
+    """The bundled model's steering basis for the style dimensions, built once (about a minute)
+    into ``home/artifacts/steering`` and reused while it fits the model and the preset."""
+    from edgealign.export.steering import ensure_steering
+    from edgealign.home import Home
+    from edgealign.llm import default_model_path
+    from edgealign.training.steering import SteeringConfig
+
+    folder = Home(home).steering
+    step(f"Steering basis for the bundled model in {folder} (built once for the style dimensions)")
+    ensure_steering(default_model_path(), folder, SteeringConfig.demo(), progress=progress)
+    return folder
+
+
 def demo(args: argparse.Namespace) -> int:
     from edgealign.home import home_dir
     from edgealign.llm import default_model_path
@@ -116,16 +131,19 @@ def demo(args: argparse.Namespace) -> int:
     home = Path(args.home) if args.home else home_dir()
     step(f"Artifacts live in {home}")
     bridge = ensure_bridge(home, step, progress=not args.json)
+    steering = _ensure_steering(home, progress=not args.json)
     store_home = Path(tempfile.mkdtemp(prefix="edgealign-demo-"))
     step(f"Opening an encrypted persona store in {store_home} (its key is random and held in memory only)")
-    with Personalizer.open(store_home, os.urandom(32), bridge=bridge, n_threads=args.threads) as p:
+    with Personalizer.open(store_home, os.urandom(32), bridge=bridge, steering=steering, n_threads=args.threads) as p:
         truth = _record(p)
         step("Inferring each user's profile from their raw history with the bridge (no labels are used)")
         profiles = _show_profiles(p, truth) if not args.json else {n: {"profile": p.profile(n).to_text()} for n in truth}
-        step(f"Asking the local model the same question for each user: plain (none), as labels (pba) and the default ({p.default_conditioning}): \"{QUESTION}\"")
+        step(f"Asking the local model \"{QUESTION}\" for each user: plain (none), with the profile's labels (pba) "
+             f"and as the SDK does by default ({p.default_conditioning})")
         answers = _answers(p, args.max_tokens, live=not args.json)
         db = p.store.path
-    where = {"home": str(home), "bridge": str(bridge), "model": str(default_model_path()), "store": str(db)}
+    where = {"home": str(home), "bridge": str(bridge), "steering": str(steering), "model": str(default_model_path()),
+             "store": str(db)}
     if args.json:
         emit_json({"profiles": profiles, "answers": answers, "where": where})
         return 0
