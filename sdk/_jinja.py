@@ -55,6 +55,9 @@ class _Guard(Extension):
         return "".join(strings)
 
 
+_GUARD_ITER = _Guard.guard_iter
+
+
 class _Rewrite(NodeTransformer):
     def __init__(self, env: "GuardedEnvironment") -> None:
         self.env = env
@@ -78,6 +81,7 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
     """An immutable sandbox whose renders stop at a deadline and an output size."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
+    BudgetExceeded = BudgetExceeded
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(extensions=[_Guard], **kw)
@@ -110,6 +114,8 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
 
     # -- sandbox hooks -----------------------------------------------------------------------
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        if getattr(__obj, "__func__", None) is _GUARD_ITER:  # our own loop guard: no checks to make
+            return __obj(*args)
         __self.tick()
         if args or kwargs:  # no argument a chat template needs is a number over the output limit
             __self._check_ints(args, kwargs)

@@ -76,8 +76,7 @@ class ChatTemplate:
 
     def render(self, prompt: Prompt | Sequence[dict[str, str]], add_generation_prompt: bool = True) -> str:
         """The text the model sees: messages rendered, ready for the assistant's reply."""
-        from ._jinja import BudgetExceeded
-
+        BudgetExceeded = self._env.BudgetExceeded  # noqa: N806 - the class, without an import per call
         messages = prompt.messages() if isinstance(prompt, Prompt) else list(prompt)
         size = 0
         for m in messages:
