@@ -9,7 +9,7 @@ ArtifactError naming the file and the cause.
 
 The verdict is kept in the home (``cache/model-probes/``) by the file's SHA-256, the
 llama-cpp-python version and this module's version, so each file costs one probe
-(about 1 to 2 s for the bundled SmolLM2; figures in docs/errors.md). Overruns are not kept:
+(2 to 5 s for the bundled SmolLM2 on a busy 2-core machine; docs/errors.md). Overruns are not kept:
 a loaded machine gets another try. For a file you trust, skip the probe with
 ``EDGEALIGN_TRUST_MODELS=1`` or ``validate_model(path, trust=True)``.
 
