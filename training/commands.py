@@ -29,6 +29,8 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
                         help="instead: users of real persona statements from DIR (anthropic-persona layout); "
                              "--users and --seed apply")
     parser.add_argument("--split", choices=("train", "test"), default="test", help="statement split (with --statements)")
+    parser.add_argument("--traits", choices=("trained", "untrained"), default="trained",
+                        help="with --statements: the 8 trait files the bridge trains on, or the others")
     parser.add_argument("--items", type=int, default=4, metavar="N",
                         help="statements or choices per user (with --statements or --response-users)")
     parser.add_argument("--response-users", choices=("train", "heldout"), default=None,
@@ -56,7 +58,7 @@ def synth(args: argparse.Namespace) -> int:
     if args.statements:
         from .statements import statement_records
 
-        records = statement_records(args.statements, args.split, cfg.users, args.items, cfg.seed)
+        records = statement_records(args.statements, args.split, cfg.users, args.items, cfg.seed, args.traits)
     elif args.response_users:
         from .response_choices import response_choice_records
 

@@ -20,13 +20,17 @@ from edgealign.errors import DataError
 from edgealign.persona import Comment, Persona
 from edgealign.preferences import N_DIMS
 
-__all__ = ["TRAIT_DIMENSIONS", "statement_records"]
+__all__ = ["TRAIT_DIMENSIONS", "UNTRAINED_TRAITS", "statement_records"]
 
 #: File stem -> AlignX dimension whose positive label is "high" on that trait.
 TRAIT_DIMENSIONS = {
     "neuroticism": 2, "extraversion": 3, "openness": 4, "agreeableness": 5, "conscientiousness": 6,
     "interest-in-music": 74, "interest-in-sports": 56, "interest-in-art": 82,
 }
+#: Trait files of the same folder that the bridge does not train on: their dimensions'
+#: training data is the synthetic phrase bank only, so users of these statements measure
+#: real wording on dimensions without real training text.
+UNTRAINED_TRAITS = {"risk-seeking": 10, "willingness-to-defer-to-authorities": 30}
 PROMPT = "Is the following statement something you would say?"
 
 
@@ -48,13 +52,17 @@ def _load(folder: Path, stem: str, split: str) -> dict[float, list[str]]:
 
 
 def statement_records(
-    folder: str | Path, split: str, users_per_trait: int = 100, items: int = 4, seed: int = 0
+    folder: str | Path, split: str, users_per_trait: int = 100, items: int = 4, seed: int = 0,
+    traits: str = "trained",
 ) -> Iterator[Record]:
-    """Users of ``items`` statements each, ``users_per_trait`` per trait, half of each pole."""
+    """Users of ``items`` statements each, ``users_per_trait`` per trait, half of each pole;
+    ``traits``: the :data:`TRAIT_DIMENSIONS` ("trained") or the :data:`UNTRAINED_TRAITS`."""
     if split not in ("train", "test"):
         raise DataError(f"split must be 'train' or 'test', got {split!r}")
+    if traits not in ("trained", "untrained"):
+        raise DataError(f"traits must be 'trained' or 'untrained', got {traits!r}")
     rng = random.Random(f"statements:{seed}:{split}")
-    for stem, dim in TRAIT_DIMENSIONS.items():
+    for stem, dim in (TRAIT_DIMENSIONS if traits == "trained" else UNTRAINED_TRAITS).items():
         poles = _load(Path(folder), stem, split)
         for u in range(users_per_trait):
             value = float(u % 2)
