@@ -14,7 +14,7 @@ Configuration, and why (measured on a 2-core machine shared with another trainin
   x 1 record (seed 2).
 - The untuned base: the tiny preset's Llama (hidden 128, 4 layers, vocabulary 2048 trained on
   the data) after its causal-LM stage (``pretrain_epochs`` 16: 193 steps of 8 x 256 tokens,
-  ~45 s, loss 7.6 -> 0.45) on what the training users wrote, one document per user and no
+  ~45 s, loss 7.6 -> 0.39) on what the training users wrote, one document per user and no
   reply, label or choice (:mod:`edgealign.training.pretrain`), built once by
   ``pretrain_base``; both aligners start from it and it is their DPO reference. Without it
   the random-init model memorised its training pairs and ICA stayed at chance held out
@@ -30,9 +30,10 @@ Configuration, and why (measured on a 2-core machine shared with another trainin
   it was trained with, not a longer one) and ``n_threads=1``: llama.cpp's spinning thread
   pool with 2 threads on busy cores took 34 s for 6 ICA records, 1 s with one thread.
 
-Measured with this file's configuration (80 held-out records; the whole file ran in 310 s):
-PBA base 0.475 -> Q8_0 1.0, Q4_K_M 1.0 (+52.5 points; no-persona 0.525 for both).
-ICA base 0.6125 -> Q8_0 0.975, Q4_K_M 0.975 (+36 points; no-persona 0.55; the base reads a
+Measured with this file's configuration (80 held-out records; the whole file ran in 310 s on a
+quiet machine; transformers 5.17, the language-model stage on transformers' warm-up + cosine):
+PBA base 0.4875 -> Q8_0 0.9375, Q4_K_M 0.9375 (+45 points; no-persona 0.55 for both).
+ICA base 0.6125 -> Q8_0 0.9875, Q4_K_M 0.9875 (+37.5 points; no-persona 0.4875; the base reads a
 persona a little zero-shot, having learnt that one author writes alike).
 Same recipe in torch on 200 held-out records: ICA 0.615 -> 0.965, PBA 0.52 -> 0.995.
 Broader data, one or two traits among the three dimensions
