@@ -36,6 +36,8 @@ HISTORY_ITEMS = 8
 def demo_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--home", default=None, metavar="DIR",
                         help="where artifacts are built and kept (default: $EDGEALIGN_HOME)")
+    parser.add_argument("--steering", default=None, metavar="DIR",
+                        help="a steering basis for the bundled model to use instead of building the demo's")
     parser.add_argument("--max-tokens", type=int, default=80, help="length of each answer (default 80)")
     parser.add_argument("--threads", type=int, default=None, help="CPU threads for the models")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the walk-through")
@@ -131,7 +133,7 @@ def demo(args: argparse.Namespace) -> int:
     home = Path(args.home) if args.home else home_dir()
     step(f"Artifacts live in {home}")
     bridge = ensure_bridge(home, step, progress=not args.json)
-    steering = _ensure_steering(home, progress=not args.json)
+    steering = Path(args.steering) if args.steering else _ensure_steering(home, progress=not args.json)
     store_home = Path(tempfile.mkdtemp(prefix="edgealign-demo-"))
     step(f"Opening an encrypted persona store in {store_home} (its key is random and held in memory only)")
     with Personalizer.open(store_home, os.urandom(32), bridge=bridge, steering=steering, n_threads=args.threads) as p:

@@ -69,11 +69,18 @@ def test_synth_writes_valid_alignx_records(tmp_path):
 def test_demo_runs_on_a_built_bridge(tmp_path, tiny_bridge_artifact, capsys):
     import shutil
 
+    from edgealign.llm import default_model_path
+    from _steering_helpers import write_basis
+
     shutil.copytree(tiny_bridge_artifact, tmp_path / "artifacts" / "bridge")
-    assert main(["demo", "--home", str(tmp_path), "--max-tokens", "4", "--threads", "1", "--json"]) == 0
+    basis = write_basis(tmp_path / "basis", default_model_path())
+    assert main(["demo", "--home", str(tmp_path), "--steering", str(basis), "--max-tokens", "4", "--threads", "1",
+                 "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data["profiles"]) == {"ada", "ben"}
-    assert len(data["answers"]) == 3 and all(isinstance(a, str) for a in data["answers"].values())
+    # each user answered plainly, with labels, and with the default (instruct+steer: a basis is given)
+    assert len(data["answers"]) == 6 and all(isinstance(a, str) for a in data["answers"].values())
+    assert any("instruct+steer, the default" in title for title in data["answers"])
     assert data["where"]["bridge"] == str(tmp_path / "artifacts" / "bridge")
     assert open(data["where"]["store"], "rb").read(16) != b"SQLite format 3\x00"
 

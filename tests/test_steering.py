@@ -7,42 +7,15 @@ import numpy as np
 import pytest
 
 from edgealign import PreferenceProfile
-from edgealign.artifacts import Manifest, sha256_file
+from _steering_helpers import CONCISE, HUMOR, N_EMBD, N_LAYER, write_basis
+from edgealign.artifacts import Manifest
 from edgealign.errors import ArtifactError, ConfigError
 from edgealign.llm import LocalLLM, default_model_path
 from edgealign.steering import COMPOSE_CAP, SteeringBasis, file_name
 
-gguf = pytest.importorskip("gguf")
+pytest.importorskip("gguf")
 
-CONCISE, HUMOR = 16, 73  # "Concise communication style" is 16's positive pole, "Likes humor" 73's
-N_EMBD, N_LAYER = 576, 30
 QUESTION = "How should I spend a free weekend?"
-
-
-def write_basis(folder, model, dims=(CONCISE, HUMOR), *, n_embd=N_EMBD, n_layer=N_LAYER, scale=1.0,
-                norm=6.0, layers=(8, 20), seed=0, tamper=None):
-    """A basis as `edgealign export steering` writes it: one llama.cpp control-vector file per
-    dimension (direction.<layer>, float32 n_embd) and a manifest binding it to ``model``."""
-    folder.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    for dim in dims:
-        writer = gguf.GGUFWriter(str(folder / file_name(dim)), "controlvector")
-        writer.add_string("controlvector.model_hint", "llama")
-        writer.add_uint32("controlvector.layer_count", layers[1] - layers[0] + 1)
-        for il in range(layers[0], layers[1] + 1):
-            v = rng.standard_normal(n_embd).astype(np.float32)
-            v *= norm / np.linalg.norm(v)
-            if tamper == "nan" and il == layers[0]:
-                v[0] = np.nan
-            writer.add_tensor(f"direction.{il}", v)
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
-        writer.close()
-    details = {"base_model_sha256": sha256_file(model), "base_model_file": model.name, "n_embd": n_embd,
-               "n_layer": n_layer, "layers": list(layers), "method": "caa", "scale": scale, "dimensions": list(dims)}
-    Manifest.for_files(folder, "steering", [file_name(d) for d in dims], details=details).write(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")
