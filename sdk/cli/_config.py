@@ -126,6 +126,8 @@ class ConfigOptions:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except json.JSONDecodeError as exc:
             raise DataError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(f"--config {path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a JSON object of {self.cls.__name__} fields")
         names = {f.name for f in self.fields()}
