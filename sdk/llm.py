@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import conditioning as _cond
-from ._gguf_check import GGUFInfo, check_gguf
+from ._gguf_check import GGUFInfo
+from ._probe import validate_model
 from ._llama import Scorer, load_llama, stream_text
 from ._stream import ChatStream, Gate, Reply, StopFilter
 from ._turns import TaskLike, fit_turns, split_messages
@@ -106,6 +107,8 @@ class LocalLLM:
         n_threads: int | None = None,
         seed: int = 0,
         steering: str | os.PathLike[str] | Any = None,
+        trust: bool | None = None,
+        home: Any = None,
     ) -> "LocalLLM":
         """Load a GGUF file (default: the bundled SmolLM2) after checking it in Python.
 
@@ -114,12 +117,17 @@ class LocalLLM:
         a loaded :class:`~edgealign.steering.SteeringBasis`) built for this very file; refused
         with ArtifactError when it was built for another model. ArtifactError for a bad file,
         ModelError when llama.cpp refuses it anyway.
+
+        A file not seen before is first opened in a short-lived child process (a crash there
+        refuses the file instead of killing this process); the verdict is kept by the file's
+        SHA-256 in ``home`` (default: the default home), so it costs once. ``trust=True`` (or
+        ``$EDGEALIGN_TRUST_MODELS=1``) skips that probe for a file you trust.
         """
         if n_ctx < 16:
             raise ConfigError(f"n_ctx must be at least 16 tokens, got {n_ctx}")
         if n_threads is not None and n_threads < 1:
             raise ConfigError(f"n_threads must be at least 1, got {n_threads}")
-        info = check_gguf(_resolve(path))
+        info = validate_model(_resolve(path), home=home, trust=trust)
         basis = _load_steering(steering, info.path)
         llama = load_llama(info.path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
         return cls(llama, info, n_ctx=n_ctx, n_threads=n_threads, seed=seed, steering=basis)

@@ -78,6 +78,7 @@ class Personalizer:
         self._bridge_path, self._llm_path = bridge_path, llm_path
         self._steering = steering
         self._steering_defaulted = False  # set by open() when the home's basis was taken unasked
+        self._home: Any = None  # set by open(): where the model probe keeps its verdicts
         self._n_threads = n_threads
         self._lock = threading.RLock()
 
@@ -100,7 +101,7 @@ class Personalizer:
         where = Home(home)
         paths = {name: Path(v).expanduser() for name, v in (("bridge", bridge), ("llm", llm), ("steering", steering))
                  if isinstance(v, (str, os.PathLike))}
-        _check_given(paths)
+        _check_given(paths, where)
         store = PersonaStore.open(where.create().store, key)
         defaulted = steering is None and where.steering.is_dir()
         if defaulted:
@@ -108,7 +109,7 @@ class Personalizer:
         out = cls(store, bridge=None if "bridge" in paths else bridge, llm=None if "llm" in paths else llm,
                   bridge_path=paths.get("bridge", where.bridge), llm_path=paths.get("llm"),
                   steering=paths.get("steering", steering or None), n_threads=n_threads)
-        out._steering_defaulted = defaulted
+        out._steering_defaulted, out._home = defaulted, where
         return out
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -144,7 +145,7 @@ class Personalizer:
             if self._llm is None:
                 from .llm import LocalLLM
 
-                llm = LocalLLM.open(self._llm_path, n_threads=self._n_threads)
+                llm = LocalLLM.open(self._llm_path, n_threads=self._n_threads, home=self._home)
                 llm.steering = self._basis_for(llm.path)
                 self._llm = llm
             return self._llm
@@ -354,7 +355,7 @@ def _aligner_method(llm_path: Path | None) -> str | None:
     return method if method in ("pba", "ica") else None
 
 
-def _check_given(paths: dict[str, Path]) -> None:
+def _check_given(paths: dict[str, Path], home: Any) -> None:
     """Check a bridge, model or steering basis named by path before anything is opened."""
     from .artifacts import Manifest
 
@@ -362,8 +363,8 @@ def _check_given(paths: dict[str, Path]) -> None:
         Manifest.read(paths["bridge"], kind="bridge")
     if "steering" in paths:
         Manifest.read(paths["steering"], kind="steering")
-    if "llm" in paths:
-        from ._gguf_check import check_gguf
+    if "llm" in paths:  # the header checks and, for a file not seen before, the child-process probe
+        from ._probe import validate_model
         from .llm import _resolve
 
-        check_gguf(_resolve(paths["llm"]))
+        validate_model(_resolve(paths["llm"]), home=home)

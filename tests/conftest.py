@@ -12,6 +12,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The model files the suite opens are its own or bundled: skip the first-open child-process
+# probe (edgealign._probe) everywhere except the tests of the probe itself, which unset this.
+os.environ.setdefault("EDGEALIGN_TRUST_MODELS", "1")
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 _real_connect = socket.socket.connect

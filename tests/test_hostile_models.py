@@ -160,3 +160,15 @@ def test_the_real_probe_passes_a_sound_model_once(model, tmp_path, monkeypatch):
     assert _probe.cached_verdict(model, home=tmp_path)["ok"] is True
     mode = (tmp_path / "cache" / "model-probes").stat().st_mode & 0o777
     assert mode == 0o700
+
+
+def test_a_model_not_seen_before_is_probed_once_per_home(tmp_path, monkeypatch):
+    """LocalLLM.open runs the child-process probe for an unknown file and keeps its verdict."""
+    monkeypatch.delenv(_probe.TRUST_ENV, raising=False)
+    from edgealign.llm import LocalLLM, default_model_path
+
+    path = default_model_path()
+    assert _probe.cached_verdict(path, home=tmp_path) is None
+    with LocalLLM.open(path, n_ctx=64, n_threads=1, home=tmp_path):
+        pass
+    assert _probe.cached_verdict(path, home=tmp_path)["ok"]

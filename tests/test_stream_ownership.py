@@ -93,3 +93,4 @@ def test_two_personalizer_streams_in_one_thread_never_mix(llm, solo, tmp_path):
         with pytest.raises(ModelError, match="still open"):
             p.chat("ada", B, conditioning="none", max_tokens=16, temperature=0, stream=True)
         assert "".join(first) == solo[A]
+
