@@ -71,6 +71,49 @@ def test_a_text_file_named_parquet_is_a_data_error(tmp_path, home, capsys):
     assert code == 2 and "not a readable Parquet file" in err and "Arrow" not in err.split(":")[0]
 
 
+def test_training_record_counts_refuse_non_utf8_and_fake_parquet(tmp_path):
+    pytest.importorskip("torch")
+    from edgealign.training.aligner_data import count_records
+
+    good = (json.dumps(RECORD) + "\n").encode()
+    bad = tmp_path / "latin1.jsonl"
+    bad.write_bytes(good + b'{"prompt": "caf\xe9"}\n')
+    with pytest.raises(DataError, match=f"byte offset {len(good) + 15}") as info:
+        count_records([str(bad)])
+    assert str(bad) in str(info.value) and "\n" not in str(info.value)
+    pytest.importorskip("pyarrow")
+    fake = tmp_path / "records.parquet"
+    fake.write_text("this is not parquet\n")
+    with pytest.raises(DataError, match="not a readable Parquet file") as info:
+        count_records([str(fake)])
+    assert str(fake) in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_non_utf8_statement_file_is_one_line(tmp_path, home, capsys):
+    from edgealign.training.statements import TRAIT_DIMENSIONS
+
+    folder = tmp_path / "persona"
+    folder.mkdir()
+    row = (json.dumps({"statement": "I like it.", "answer_matching_behavior": " Yes"}) + "\n").encode()
+    for stem in TRAIT_DIMENSIONS:
+        (folder / f"{stem}.jsonl").write_bytes(row)
+    bad = folder / f"{next(iter(TRAIT_DIMENSIONS))}.jsonl"
+    bad.write_bytes(row + b'{"statement": "\xff"}\n')
+    code, _, err = cli(capsys, "synth", "--statements", str(folder), "--out", str(tmp_path / "out.jsonl"))
+    assert code == 2 and err.count("\n") == 1 and str(bad) in err and f"byte offset {len(row) + 15}" in err
+    bad.write_text('{"statement": 3}\n')
+    code, _, err = cli(capsys, "synth", "--statements", str(folder), "--out", str(tmp_path / "out.jsonl"))
+    assert code == 2 and err.count("\n") == 1 and f"{bad}:1" in err and "Traceback" not in err
+
+
+def test_a_non_utf8_config_file_is_one_line(tmp_path, home, capsys):
+    config = tmp_path / "synth.json"
+    config.write_bytes(b'{"seed": 1, "x": "\xe9"}')
+    code, _, err = cli(capsys, "synth", "--config", str(config), "--out", str(tmp_path / "out.jsonl"))
+    assert code == 2 and err.count("\n") == 1 and str(config) in err and "byte offset 18" in err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_a_utf8_bom_is_accepted(tmp_path):
     path = tmp_path / "bom.jsonl"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(RECORD).encode() + b"\n")

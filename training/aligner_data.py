@@ -24,8 +24,8 @@ from typing import Any, Iterator, Sequence
 
 import torch
 
-from edgealign.data import Record, read_records
-from edgealign.errors import ConfigError, PromptError
+from edgealign.data import Record, read_lines, read_records
+from edgealign.errors import ConfigError, DataError, MissingDependencyError, PromptError
 from edgealign.persona import Choice, Comment, Persona, PersonaItem
 from edgealign.preferences import PreferenceProfile
 from edgealign.prompts import ChatTemplate, Prompt, ica_prompt, pba_prompt
@@ -201,22 +201,41 @@ def _shard(items: Iterator[Any], rank: int, world_size: int) -> Iterator[Any]:
 
 def count_records(files: Sequence[str]) -> int:
     """How many records ``files`` hold, without building them: parquet metadata, JSONL lines,
-    or (JSON lists only) a streaming pass."""
+    or (JSON lists only) a streaming pass. A DataError, one line naming the file (and the byte
+    offset of text that is not UTF-8), for a file that cannot be read."""
     from pathlib import Path
 
     total = 0
     for name in files:
         path = Path(name)
         if path.suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            total += pq.ParquetFile(path).metadata.num_rows
+            total += _parquet_count(path)
             continue
-        with open(path, encoding="utf-8") as f:
-            head = f.read(1024).lstrip()
-        if head.startswith("["):
+        if _json_list(path):
             total += sum(1 for _ in read_records(path))
             continue
-        with open(path, encoding="utf-8") as f:
-            total += sum(1 for line in f if line.strip())
+        total += sum(1 for _, line in read_lines(path) if line.strip())
     return total
+
+
+def _json_list(path: Any) -> bool:
+    """Whether the first non-blank text of ``path`` opens a JSON list (a leading BOM skipped)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"[")
+
+
+def _parquet_count(path: Any) -> int:
+    try:
+        import pyarrow
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise MissingDependencyError("pyarrow", "train") from None
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except (pyarrow.ArrowException, OSError, ValueError, TypeError) as exc:
+        problem = " ".join(str(exc).split())[:200]
+        raise DataError(f"{path}: not a readable Parquet file: {problem}") from None

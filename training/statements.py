@@ -15,7 +15,7 @@ import random
 from pathlib import Path
 from typing import Iterator
 
-from edgealign.data import Record
+from edgealign.data import Record, read_lines
 from edgealign.errors import DataError
 from edgealign.persona import Comment, Persona
 from edgealign.preferences import N_DIMS
@@ -43,12 +43,27 @@ def _load(folder: Path, stem: str, split: str) -> dict[float, list[str]]:
     if not path.is_file():
         raise DataError(f"{path}: missing; expected the anthropic-persona folder with one JSONL per trait")
     poles: dict[float, list[str]] = {0.0: [], 1.0: []}
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            if _split_of(row["statement"]) == split:
-                poles[1.0 if row["answer_matching_behavior"].strip() == "Yes" else 0.0].append(row["statement"])
+    for lineno, line in read_lines(path):
+        if not line.strip():
+            continue
+        statement, yes = _row(line, f"{path}:{lineno}")
+        if _split_of(statement) == split:
+            poles[1.0 if yes else 0.0].append(statement)
     return poles
+
+
+def _row(line: str, where: str) -> tuple[str, bool]:
+    """(statement, whether the matching answer is "Yes") of one anthropic-persona line."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{where}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+    except RecursionError:
+        raise DataError(f"{where}: JSON nested too deeply") from None
+    fields = ("statement", "answer_matching_behavior")
+    if not isinstance(row, dict) or not all(isinstance(row.get(k), str) for k in fields):
+        raise DataError(f"{where}: expected an object with text fields {' and '.join(fields)}")
+    return row["statement"], row["answer_matching_behavior"].strip() == "Yes"
 
 
 def statement_records(

@@ -24,7 +24,6 @@ import re
 import textwrap
 import types
 import typing
-from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..errors import ConfigError, DataError
@@ -122,12 +121,16 @@ class ConfigOptions:
     def _file_values(self, path: str | None) -> dict[str, Any]:
         if path is None:
             return {}
+        from ..data import read_text
+
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(read_text(path))
         except json.JSONDecodeError as exc:
             raise DataError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DataError(f"--config {path}: cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
+        except RecursionError:
+            raise DataError(f"{path}: JSON nested too deeply") from None
+        except DataError as exc:
+            raise DataError(f"--config {exc}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a JSON object of {self.cls.__name__} fields")
         names = {f.name for f in self.fields()}
