@@ -28,11 +28,16 @@ DEMO_EPOCHS = 16
 
 
 def _usable(folder: Path) -> bool:
+    """Whether ``folder`` holds a readable bridge artifact with the head graph that reads whole
+    histories (one exported before it would read only the newest items: it is rebuilt)."""
+    from edgealign.bridge import HEAD, HEAD_INPUTS
+
     try:
-        Manifest.read(folder, "bridge")
-        return True
+        manifest = Manifest.read(folder, "bridge")
     except ArtifactError:
         return False
+    head = manifest.details.get("head")
+    return isinstance(head, dict) and head.get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files
 
 
 def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int = DEMO_USERS,
@@ -52,7 +57,9 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
         return artifact
     config = config or BridgeConfig.default(epochs=DEMO_EPOCHS)
     depth = "all layers" if config.encoder_layers is None else f"first {config.encoder_layers} layers"
-    say(f"No bridge artifact yet: training one on {users} synthetic users "
+    why = ("No bridge artifact yet" if not (artifact / "manifest.json").exists() else
+           f"The bridge artifact in {artifact} is broken or predates whole-history reading (no head graph)")
+    say(f"{why}: training one on {users} synthetic users "
         f"(encoder {config.encoder}, {depth}, frozen, {config.epochs} epochs)")
     shutil.rmtree(checkpoint, ignore_errors=True)
     # Synthetic users (half their choices between two answers written differently) and users

@@ -85,6 +85,20 @@ def test_demo_runs_on_a_built_bridge(tmp_path, tiny_bridge_artifact, capsys):
     assert open(data["where"]["store"], "rb").read(16) != b"SQLite format 3\x00"
 
 
+def test_a_bridge_artifact_without_a_head_graph_is_rebuilt(tmp_path, tiny_bridge_artifact):
+    import shutil
+
+    from edgealign.demo.builds import _usable
+
+    folder = tmp_path / "bridge"
+    shutil.copytree(tiny_bridge_artifact, folder)
+    assert _usable(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["details"]["head"]  # as exported before the bridge read whole histories
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    assert not _usable(folder)
+
+
 def test_ensure_bridge_builds_once_then_reuses(tmp_path):
     from edgealign.demo.builds import ensure_bridge
     from edgealign.training.bridge import BridgeConfig
