@@ -26,9 +26,14 @@ from ..errors import DataError, StoreError
 from ._records import encode_profile
 
 if TYPE_CHECKING:
+    from typing import Callable, TypeVar
+
     import sqlite_utils
 
     from ._crypto import UserCipher
+    from ._db import Database
+
+    T = TypeVar("T")
 
 __all__ = ["EmbeddingCache", "TABLE"]
 
@@ -66,20 +71,35 @@ def _unpack(raw: bytes, item_id: int) -> np.ndarray:
 
 
 class EmbeddingCache:
-    """Mixed into :class:`~edgealign.store.PersonaStore`: the bridge's per-item embeddings."""
+    """Mixed into :class:`~edgealign.store.PersonaStore`: the bridge's per-item embeddings.
+
+    It relies on these members of the store (declared below for type checkers): ``_db`` (reads),
+    ``_cipher`` (a user's cipher), ``_write_user`` (a write transaction in which the user
+    exists), and, for ``cache_embeddings(..., profile=)``, ``max_text_bytes`` (the bound
+    ``save_profile`` applies to the evidence) and ``_put_profile`` (the row ``save_profile``
+    writes), so a profile saved here is the one ``save_profile`` would have saved."""
+
+    if TYPE_CHECKING:  # provided by PersonaStore
+        _db: Database
+        max_text_bytes: int
+
+        def _cipher(self, user: str) -> UserCipher: ...
+        def _write_user(self, user: str, body: Callable[[sqlite_utils.Database, UserCipher], T]) -> T: ...
+        @staticmethod
+        def _put_profile(db: sqlite_utils.Database, cipher: UserCipher, raw: bytes) -> None: ...
 
     def cached_embeddings(self, user: str, key: str, item_ids: Sequence[int]) -> dict[int, np.ndarray]:
         """Cached embeddings of ``user``'s items ``item_ids`` made under ``key``; absent ids
         (never cached, or under another key) are missing from the result."""
         key = _check_key(key)
-        cipher: UserCipher = self._cipher(user)  # type: ignore[attr-defined]
+        cipher = self._cipher(user)
         ids = list(dict.fromkeys(int(i) for i in item_ids))
         rows: list[tuple[int, bytes]] = []
         for start in range(0, len(ids), _BATCH):
             batch = ids[start:start + _BATCH]
             sql = (f"SELECT item_id, payload FROM {TABLE} WHERE uid = ? AND cache_key = ? "
                    f"AND item_id IN ({','.join('?' * len(batch))})")
-            rows += self._db.read(lambda db, sql=sql, batch=batch: db.execute(  # type: ignore[attr-defined]
+            rows += self._db.read(lambda db, sql=sql, batch=batch: db.execute(
                 sql, [cipher.uid, key, *batch]).fetchall())
         plain = cipher.open_many(TABLE, _column(key), rows)
         return {i: _unpack(raw, i) for (i, _), raw in zip(rows, plain)}
@@ -93,12 +113,12 @@ class EmbeddingCache:
         writing nothing, for an id that is not one of ``user``'s items."""
         key = _check_key(key)
         packed = [_pack(i, v) for i, v in embeddings.items()]
-        raw = None if profile is None else encode_profile(*profile, self.max_text_bytes)  # type: ignore[attr-defined]
+        raw = None if profile is None else encode_profile(*profile, self.max_text_bytes)
 
         def run(db: "sqlite_utils.Database", cipher: "UserCipher") -> None:
             db.execute(f"DELETE FROM {TABLE} WHERE uid = ? AND cache_key != ?", [cipher.uid, key])
             if raw is not None:
-                self._put_profile(db, cipher, raw)  # type: ignore[attr-defined]
+                self._put_profile(db, cipher, raw)
             if not packed:
                 return
             ids = [i for i, _ in packed]
@@ -114,9 +134,9 @@ class EmbeddingCache:
             blobs = cipher.seal_many(TABLE, _column(key), packed)
             db[TABLE].insert_all([{"item_id": i, "uid": cipher.uid, "cache_key": key, "payload": b}
                                   for (i, _), b in zip(packed, blobs)], replace=True, batch_size=_BATCH)
-        self._write_user(user, run)  # type: ignore[attr-defined]
+        self._write_user(user, run)
 
     def clear_embeddings(self, user: str) -> None:
         """Drop every cached embedding of ``user``."""
-        self._write_user(user, lambda db, cipher: db.execute(  # type: ignore[attr-defined]
+        self._write_user(user, lambda db, cipher: db.execute(
             f"DELETE FROM {TABLE} WHERE uid = ?", [cipher.uid]))

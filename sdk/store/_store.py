@@ -19,10 +19,11 @@ from . import migrations
 from ._crypto import MasterKeys, UserCipher
 from ._db import Database
 from ._embeddings import EmbeddingCache
+from ._portable import PortableMixin, as_source
 from ._records import Override, StoredItem
 from ._settings import SettingsMixin
 from ._tokens import TokensMixin
-from .keys import KeySource, RawKey, default_key_source
+from .keys import KeySource
 
 T = TypeVar("T")
 DEFAULT_FILE = "persona.db"
@@ -31,17 +32,6 @@ _INSERT_BATCH = 500
 
 class _StaleUser(Exception):
     """The cached user vanished (another process forgot them) between lookup and write."""
-
-
-def _as_source(key: Any) -> KeySource:
-    if key is None:
-        return default_key_source()
-    if isinstance(key, KeySource):
-        return key
-    if isinstance(key, (bytes, bytearray, memoryview)):
-        return RawKey(bytes(key))
-    raise ConfigError(f"key must be 32 bytes or a key source (RawKey, PassphraseKey, KeyringKey), "
-                      f"got {type(key).__name__}; wrap a passphrase in PassphraseKey(...)")
 
 
 def _connect(path: Path, source: KeySource, create: bool) -> tuple[MasterKeys, Database]:
@@ -98,7 +88,7 @@ def _check_existing(path: Path) -> None:
         )
 
 
-class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin):
+class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin, PortableMixin):
     """Users' persona histories, encrypted at rest, on this device only.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close` (twice is fine).
@@ -129,7 +119,7 @@ class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin):
 
         home = Home() if path is None else Home(Path(path).parent)
         path = home.store if path is None else home.root / Path(path).name
-        source = _as_source(key)
+        source = as_source(key)
         home.create()  # 0700 when new; StoreError when group- or world-writable
         create = not path.exists()
         if not create:
@@ -377,53 +367,3 @@ class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin):
             return None
         raw = cipher.open("profiles", cipher.uid, "payload", row[0])
         return rec.decode_profile(raw, f"profiles record {cipher.uid}")
-
-    # -- portability -------------------------------------------------------------------------
-    def export_user(self, user: str) -> dict[str, Any]:
-        """Everything stored about ``user`` as one JSON-able dict (plaintext: handle with care)."""
-        return self._db.snapshot(lambda _: rec.export_document(
-            user, self.items(user), self.overrides(user), self.profile(user)))
-
-    def import_user(self, data: dict[str, Any], name: str | None = None) -> str:
-        """Create a user from an :meth:`export_user` document, as ``name`` if given, in one
-        transaction. Raises DataError if that user already exists. Returns the name."""
-        doc = rec.parse_export(data, name, self.max_text_bytes)
-        rows = [(t, rec.item_payload(i)) for t, i in doc.items]
-
-        def run(db: sqlite_utils.Database) -> UserCipher:
-            cipher = self._create_user(db, doc.name)
-            if cipher is None:
-                raise DataError(f"user {doc.name!r} already exists; import them under another name, "
-                                "or forget the existing user first")
-            self._insert_items(db, cipher, rows)
-            if doc.overrides:
-                blob = cipher.seal("overrides", cipher.uid, "payload", rec.encode_overrides(doc.overrides))
-                db["overrides"].insert({"uid": cipher.uid, "updated_at": time.time(), "payload": blob})
-            if doc.profile is not None:
-                self._put_profile(db, cipher, doc.profile)
-            return cipher
-        cipher = self._db.write(run)
-        with self._users_lock:
-            self._users[doc.name] = cipher
-        return doc.name
-
-    # -- keys --------------------------------------------------------------------------------
-    def rotate_key(self, new_key: bytes | KeySource) -> None:
-        """Re-encrypt the database and re-wrap every user key under ``new_key``, in one commit.
-
-        Needs the store to be open in this process only. On any failure the old key still
-        opens the store and nothing is lost."""
-        source = _as_source(new_key)
-        new = MasterKeys(source.rotation_key(self.path))
-        if new.sqlcipher_key == self._keys.sqlcipher_key:
-            raise ConfigError("the new key is the key the store already has")
-
-        def rewrap(db: sqlite_utils.Database) -> None:
-            for uid, wrapped, blob in db.execute("SELECT uid, wrapped_key, name FROM users").fetchall():
-                name = self._keys.unwrap(uid, wrapped).open("users", uid, "name", blob).decode("utf-8")
-                db.execute("UPDATE users SET lookup = ?, wrapped_key = ? WHERE uid = ?",
-                           [new.lookup(name), self._keys.rewrap(uid, wrapped, new), uid])
-        with self._db.lock:  # no other thread may use the old keys against the new file
-            self._db.rekey(new.sqlcipher_key, rewrap)
-            self._keys, self._source = new, source
-        source.finish_rotation(self.path)
