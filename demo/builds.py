@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Callable
 
 from edgealign.artifacts import Manifest
 from edgealign.errors import ArtifactError
+from edgealign.home import Home
 
 if TYPE_CHECKING:
     from edgealign.training.bridge import BridgeConfig
@@ -51,7 +52,7 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
 
     from edgealign.export.onnx import export_bridge
 
-    artifact, checkpoint = home / "artifacts" / "bridge", home / "checkpoints" / "bridge"
+    artifact, checkpoint = Home(home).bridge, Home(home).checkpoints / "bridge"
     if _usable(artifact):
         say(f"Using the preference bridge in {artifact}")
         return artifact

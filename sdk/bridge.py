@@ -89,10 +89,10 @@ def recency_weights(n: int, window: int, half_life: float | None, max_mass: floa
 
 
 def default_bridge_path() -> Path:
-    """Where ``make demo`` puts the bridge: ``$EDGEALIGN_HOME/artifacts/bridge``."""
-    from .home import home_dir
+    """Where ``make demo`` puts the bridge: ``Home().bridge`` (``$EDGEALIGN_HOME/artifacts/bridge``)."""
+    from .home import Home
 
-    return home_dir() / "artifacts" / "bridge"
+    return Home().bridge
 
 
 class PreferenceBridge:

@@ -45,12 +45,12 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     import importlib
 
     from ..bridge import default_bridge_path
-    from ..home import home_dir
+    from ..home import Home
 
     # The torch side needs the export extra: reached by name, like the CLI's training
     # commands, so the device package itself never imports it.
     bench = importlib.import_module("edgealign.export.bench")
-    checkpoint = args.checkpoint or home_dir() / "checkpoints" / "bridge"
+    checkpoint = args.checkpoint or Home().checkpoints / "bridge"
     artifact = args.artifact or default_bridge_path()
     step(f"benchmarking the bridge: torch {checkpoint} against ONNX {artifact}")
     return bench.bench_bridge(checkpoint, artifact, users=args.users)
