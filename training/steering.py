@@ -59,7 +59,8 @@ class SteeringConfig:
 
     method: Literal["caa", "trained"] = "caa"
     """"caa" (contrastive activation addition) or "trained" (CAA, then DPO on the vectors;
-    kept only when it scores at least as well on the held-out sweep data)."""
+    kept only when it scores better on the held-out sweep data, or as well at no more
+    fluency cost)."""
     dims: tuple[int, ...] | None = None
     """Dimensions to build (None: all 90)."""
     train_tasks: int = 6
@@ -96,9 +97,10 @@ class SteeringConfig:
     steps: int = 200
     """Optimizer steps."""
     pairs_per_step: int = 4
-    lr: float = 3e-3
+    lr: float = 1e-3
     """Adam learning rate on the vectors, each parameterized as a unit direction per layer
-    times its CAA size (the layer norm times the scale)."""
+    times its CAA size (the layer norm times the scale). On 4 dimensions x 16 examples, 100
+    steps at 3e-3 overfit (held-out 0.625 against CAA's 0.708); 25 steps at 1e-3 tied CAA."""
     beta: float = 0.1
     """DPO temperature."""
 
@@ -222,7 +224,7 @@ def build_steering(model: str | os.PathLike[str], out: str | os.PathLike[str],
         trained, train_metrics = train_vectors(hf, tokenizer, vectors, dims, layers, best["scale"], data, cfg,
                                                progress=progress)
         metrics["trained"] = train_metrics
-        if train_metrics["heldout"]["accuracy"] >= train_metrics["caa_same_dims"]["accuracy"]:
+        if _better(train_metrics["heldout"], train_metrics["caa_same_dims"]):
             vectors, method = trained, "trained"
     timings = {"load_s": round(t_loaded - t0, 1), "read_s": round(t_read - t_loaded, 1),
                "heldout_s": round(t_heldout - t_read, 1), "sweep_s": round(t_sweep - t_heldout, 1)}
@@ -247,6 +249,11 @@ def _finish(cfg: SteeringConfig, out: Path, vectors: np.ndarray, layer_norms: np
     log.info("steering basis (%s) written to %s in %.0f s", method, out, timings["total_s"])
     return {"out": str(out), "method": method, "dims": len(ckpt.dims), "layers": list(ckpt.layers),
             "scale": ckpt.scale, "accuracy": best["accuracy"], "ppl_ratio": best["ppl_ratio"], **timings}
+
+
+def _better(trained: dict[str, Any], caa: dict[str, Any]) -> bool:
+    """Trained vectors win on held-out accuracy; on a tie, only if they cost no more fluency."""
+    return (trained["accuracy"], -trained["ppl_ratio"]) > (caa["accuracy"], -caa["ppl_ratio"])
 
 
 def _directions(means: np.ndarray, norms: np.ndarray, n_dims: int, n_tasks: int, n_layer: int
