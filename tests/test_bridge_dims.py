@@ -38,7 +38,8 @@ def test_holding_dimensions_out_drops_every_item_that_expresses_them():
 @pytest.fixture(scope="module")
 def held_out(tmp_path_factory):
     out = tmp_path_factory.mktemp("bridge-held") / "ckpt"
-    cfg = BridgeConfig.tiny(holdout_dims=HELD, dim_dropout=0.5)
+    # Calibration off: a handful of tiny validation users cannot set the evidence gain.
+    cfg = BridgeConfig.tiny(holdout_dims=HELD, dim_dropout=0.5, unseen_neutral_offset=0.5, neutral_floor=None)
     metrics = BridgeTrainer(cfg).fit(_records(), out, progress=False)
     return out, metrics
 
@@ -50,13 +51,30 @@ def test_dimensions_without_data_get_the_head_that_dimension_dropout_trained(hel
     assert cfg.holdout_dims == HELD and metrics["unseen_dims"] >= len(HELD)
     for d in HELD:
         assert torch.allclose(head.anchors[:, d], head.unseen(torch.ones(90, dtype=torch.bool))[0][:, d])
-        assert torch.equal(head.bias[:, :, d], head.shared_bias[:, :, 0])
+        assert torch.allclose(head.bias[:, :, d], head.shared_bias[:, :, 0] + torch.tensor([0.0, 0.5, 0.0]))
         assert head.agg_bias[d] == head.shared_agg_bias
     trained = [d for d in (5, 14, 45, 46) if not torch.equal(head.bias[:, :, d], head.shared_bias[:, :, 0])]
     assert trained, "dimensions with data keep their own biases"
     # the shared values moved: dropped dimensions trained them
     assert not torch.equal(head.shared_bias[:, :, 0], torch.tensor([[0.0, 2.0, 0.0]] * 3))
     assert json.loads((out / "config.json").read_text())["holdout_dims"] == list(HELD)
+
+
+def test_raw_space_anchors_score_the_unprojected_sentence():
+    from edgealign.training.bridge_model import BridgeHead
+
+    torch.manual_seed(0)
+    head = BridgeHead(torch.randn(90, 16), torch.randn(90, 16))
+    with torch.no_grad():
+        head.proj.copy_(torch.eye(16) + 0.1 * torch.randn(3, 16, 16))
+    unseen = torch.zeros(90, dtype=torch.bool)
+    unseen[[3, 7]] = True
+    start = head.unseen(unseen)[0]
+    head.reset_unseen(unseen, raw_space=True)
+    x = torch.randn(5, 16)
+    mean = x @ head.proj.mean(0).T
+    assert torch.allclose(mean @ head.anchors[:, [3, 7]].transpose(1, 2), x @ start[:, [3, 7]].transpose(1, 2), atol=1e-4)
+    assert torch.equal(head.anchors[:, 5], start[:, 5])
 
 
 def test_anchors_start_from_labels_and_descriptions():
@@ -79,10 +97,12 @@ def _profile_values(model, tokenizer, items):
 def test_items_that_say_nothing_leave_dimensions_neutral(held_out):
     model, tokenizer, _ = load_bridge(held_out[0])
     filler = [Comment("Any plans?", "We talked about this at dinner the other night. Anyway, that is my two cents.")]
-    assert np.mean(_profile_values(model, tokenizer, filler) == 1) >= 0.95
+    values = _profile_values(model, tokenizer, filler)
+    assert np.mean(values == 1) >= 0.95, np.nonzero(values != 1)
     rng = random.Random(0)
     alike = [answer_pair(rng, {}) for _ in range(4)]  # two answers written alike: no preference shown
     from edgealign.persona import Choice
 
     choices = [Choice(p, c, r) for p, c, r in alike]
-    assert np.mean(_profile_values(model, tokenizer, choices) == 1) >= 0.95
+    values = _profile_values(model, tokenizer, choices)
+    assert np.mean(values == 1) >= 0.95, np.nonzero(values != 1)

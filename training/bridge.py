@@ -23,7 +23,7 @@ import numpy as np
 from edgealign.data import Record
 from edgealign.errors import ConfigError, DataError
 
-from ._bridge_data import Example, Featurizer, examples_from_records
+from ._bridge_data import Example, Featurizer, _observed, examples_from_records
 
 __all__ = ["BridgeConfig", "BridgeTrainer", "load_bridge", "evaluate_examples"]
 
@@ -91,6 +91,23 @@ class BridgeConfig:
     holdout_dims: tuple[int, ...] = ()
     """Dimensions whose data is dropped (every item that expresses one), to measure how the
     bridge does on dimensions it never saw."""
+    neutral_floor: float | None = 0.97
+    """Calibration after the last epoch: raise the evidence gain as far as it raises
+    validation accuracy (users cut to 2, 4 and 8 items) while at least this share of their
+    neutral dimensions stays neutral (None: off). Trained alone the head is shy: users of
+    four response-style choices got the right pole 94% of the time when forced to choose,
+    but 64% as the profile says it, with 99% of their other dimensions neutral."""
+    max_evidence_gain: float = 1.5
+    """The largest evidence gain the calibration may choose (steps of 0.25 from 1). 2.25,
+    which validation chose when free, took held-out response-choice users from 0.60 to 0.76
+    through the int8 graph, but int8 then agreed with torch on 97.1% of dimensions (0.996
+    at 1): the gain magnifies quantisation noise near the neutral boundary."""
+    unseen_raw_space: bool = False
+    """Read the anchors of dimensions without training data in the encoder's own space (see
+    ``BridgeHead.reset_unseen``): found 0.725 of four held-out dimensions' real statements
+    where the projected anchors found none, but made them fire on choices between answers."""
+    unseen_neutral_offset: float = 0.0
+    """Added to the neutral bias of dimensions without training data."""
     feature_cache: str | None = None
     """Folder where a frozen encoder's sentence embeddings are kept and reused by later runs
     with the same encoder, depth and max_length (None: embed every run)."""
@@ -109,6 +126,8 @@ class BridgeConfig:
             raise ConfigError("lr_floor must be in [0, 1]")
         if not 0 <= self.val_fraction < 1:
             raise ConfigError("val_fraction must be in [0, 1)")
+        if self.max_evidence_gain < 1:
+            raise ConfigError("max_evidence_gain must be at least 1")
         if not 0 <= self.dim_dropout < 1:
             raise ConfigError("dim_dropout must be in [0, 1)")
         if self.anchor_text not in ("label", "label+description"):
@@ -180,8 +199,12 @@ class BridgeTrainer:
         metrics: dict[str, Any] = {}
         for epoch in range(cfg.epochs):
             loss = self._epoch(model, feats, train, (opt, sched), rng, epoch, progress, unseen)
-            model.head.reset_unseen(unseen)
-            metrics = {"epoch": epoch + 1, "train_loss": loss, "unseen_dims": int(unseen.sum()),
+            model.head.reset_unseen(unseen, cfg.unseen_neutral_offset, cfg.unseen_raw_space)
+            extra = {}
+            if epoch == cfg.epochs - 1 and val and cfg.neutral_floor is not None:
+                gains = tuple(1 + x / 4 for x in range(int((cfg.max_evidence_gain - 1) * 4) + 1))
+                extra["evidence_gain"] = calibrate_evidence(model, feats, val, cfg.neutral_floor, gains)
+            metrics = {"epoch": epoch + 1, "train_loss": loss, "unseen_dims": int(unseen.sum()), **extra,
                        **(evaluate_examples(model, feats, val) if val else {})}
             save_checkpoint(model, tokenizer, cfg, metrics, out)
         return metrics
@@ -264,6 +287,48 @@ def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None):  # noqa: ANN001
     weight = user.new_tensor([1.0, cfg.neutral_weight, 1.0])
     loss = F.cross_entropy(user.reshape(-1, 3), batch["target"].reshape(-1), weight=weight)
     return loss + cfg.drift_weight * model.head.drift()
+
+
+def calibrate_evidence(model, feats: "Featurizer", examples: list[Example], floor: float,  # noqa: ANN001
+                       gains: tuple[float, ...] = tuple(1 + x / 4 for x in range(13))) -> float:
+    """Multiply the head's evidence gain (how far summed evidence moves a user's pole logits)
+    by the factor of ``gains`` that gives the best accuracy on ``examples`` cut to 2, 4 and 8
+    items while at least ``floor`` of their neutral dimensions stay neutral; returns it.
+
+    Raising the gain rather than lowering the neutral bias keeps a dimension without
+    evidence confidently neutral (calibration error 0.03 on held-out response-choice users
+    against 0.20 for the same accuracy by a neutral shift)."""
+    import torch
+    import torch.nn.functional as F
+
+    model.eval()
+    parts = []
+    with torch.no_grad():
+        for k in (2, 4, 8):
+            for i in range(0, len(examples), 64):
+                chunk = [ex.first(k) for ex in examples[i: i + 64]]
+                b = feats.batch(chunk)
+                _, evidence = model.head.aggregate(model.head.item_logits(b["x"], b["kind"]), b["sign"])
+                logp = torch.log_softmax(model.head.item_logits(b["x"], b["kind"]), -1)
+                mass = ((1 - logp[..., 1].exp()) * b["sign"].abs().unsqueeze(-1)).sum(-2)
+                ref = torch.from_numpy(np.stack([_observed(c.item_targets, c.target) for c in chunk]))
+                parts.append((evidence.sum(-2), mass, ref.to(evidence.device)))
+        a, b_ = F.softplus(model.head.agg).unbind()
+        best, best_acc = 1.0, -1.0
+        for gain in gains:
+            hits = kept = n_pole = n_neutral = 0
+            for z, m, ref in parts:
+                user = torch.stack([-a * gain * z, model.head.agg_bias - b_ * m, a * gain * z], -1)
+                pred = user.argmax(-1)
+                hits += int((pred == ref)[ref != 1].sum())
+                kept += int((pred == 1)[ref == 1].sum())
+                n_pole, n_neutral = n_pole + int((ref != 1).sum()), n_neutral + int((ref == 1).sum())
+            acc = hits / max(1, n_pole)
+            if kept / max(1, n_neutral) >= floor and acc > best_acc:
+                best, best_acc = gain, acc
+        target = a * best
+        model.head.agg[0] = target + torch.log(-torch.expm1(-target))  # softplus^-1
+    return best
 
 
 def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> dict[str, Any]:  # noqa: ANN001

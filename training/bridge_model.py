@@ -98,10 +98,25 @@ class BridgeHead(nn.Module):
         return anchors, bias, agg_bias
 
     @torch.no_grad()
-    def reset_unseen(self, unseen: torch.Tensor) -> None:
+    def reset_unseen(self, unseen: torch.Tensor, neutral_offset: float = 0.0, raw_space: bool = False) -> None:
         """Give dimensions no training data touched (``unseen`` (90,) bool) the shared values,
-        so the exported head treats them as dimension dropout trained it to."""
+        so the exported head treats them as dimension dropout trained it to.
+
+        ``raw_space`` reads their anchors in the encoder's own space instead: the trained
+        projections specialise to the dimensions with data (on statements of four held-out
+        dimensions the projected sentences scored 5 logits under neutral, and no held-out
+        dimension was ever found), while a raw sentence embedding still lies near its pole's
+        description. The anchor is folded through the inverse of the mean projection, so the
+        graph does not change; that is exact for no kind, close for comments, and far off for
+        choice sentences (see docs/performance.md). ``neutral_offset`` is added to their
+        neutral bias.
+        """
+        if not bool(unseen.any()):
+            return
         anchors, bias, agg_bias = self.unseen(unseen)
+        if raw_space:  # <P x, P^-T a> = <x, a>
+            anchors[:, unseen] = anchors[:, unseen] @ torch.linalg.inv(self.proj.mean(0))
+        bias[:, 1, unseen] += neutral_offset
         self.anchors.copy_(anchors)
         self.bias.copy_(bias)
         self.agg_bias.copy_(agg_bias)
