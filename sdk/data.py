@@ -1,4 +1,4 @@
-"""AlignX records: validation, streaming readers and a JSONL writer (SPEC section 3).
+"""AlignX records: validation, streaming readers and a JSONL writer (docs/method.md §3).
 
 Training records and benchmark records share one :class:`Record` type. Readers stream, so a
 1.3M-record file never has to fit in memory, and every malformed field raises a

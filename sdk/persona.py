@@ -1,4 +1,4 @@
-"""A user's persona: the raw history that personalisation is inferred from (SPEC section 2).
+"""A user's persona: the raw history that personalisation is inferred from (docs/method.md §2).
 
 Three kinds of item: a :class:`Comment` the user wrote on a post (AlignX UGC), a
 :class:`Choice` between two responses (AlignX PAIR) and a free-text :class:`Description` of
@@ -135,5 +135,5 @@ class Persona:
         return len(self.comments) + len(self.choices) + (self.description is not None)
 
     def labelled_directions(self) -> list[tuple[float, ...]]:
-        """The directions of the items that carry one (the inputs of SPEC section 4)."""
+        """The directions of the items that carry one (the inputs of docs/method.md §4)."""
         return [i.direction for i in (*self.comments, *self.choices) if i.direction is not None]

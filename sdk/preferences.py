@@ -211,7 +211,7 @@ class PreferenceProfile:
 
     @classmethod
     def aggregate(cls, directions: Iterable[Any], space: PreferenceSpace = SPACE) -> "PreferenceProfile":
-        """Combine persona items' directions exactly as AlignX does (SPEC section 4).
+        """Combine persona items' directions exactly as AlignX does (docs/method.md §4).
 
         Mean per dimension; 1 where the mean >= 0.6, 0 where <= 0.4, else neutral. If every
         dimension ends neutral, with M = max and u = min of the means: when 1 - M < u the
@@ -256,7 +256,7 @@ class PreferenceProfile:
         return [dim.label(v) for dim, v in self.non_neutral()]  # type: ignore[misc]
 
     def to_text(self) -> str:
-        """SPEC section 4's verbalisation: non-neutral labels in index order, joined by ', '."""
+        """docs/method.md §4's verbalisation: non-neutral labels in index order, joined by ', '."""
         return ", ".join(self.labels)
 
     @classmethod

@@ -1,4 +1,4 @@
-"""ICA and PBA prompts: one template shared by training, evaluation and the device (SPEC 5).
+"""ICA and PBA prompts: one template shared by training, evaluation and the device (docs/method.md §5).
 
 The reference code's training and evaluation prompts drifted apart and its evaluation cut
 long prompts from the left, losing the instructions. Here one builder makes the messages for
@@ -184,7 +184,7 @@ def pba_prompt(
     count_tokens: TokenCounter | None = None,
     template: ChatTemplate | None = None,
 ) -> Prompt:
-    """Preference-bridged alignment: the verbalised profile (SPEC 4) in the prompt.
+    """Preference-bridged alignment: the verbalised profile (docs/method.md §4) in the prompt.
 
     Over ``budget``, the least confident labels are dropped first; labels are never cut.
     """

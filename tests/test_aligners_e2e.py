@@ -1,11 +1,11 @@
-"""End to end (issue 5, "Done when"): the tiny preset trains ICA and PBA by DPO on synthetic
+"""End to end: the tiny preset trains ICA and PBA by DPO on synthetic
 users, exports each to GGUF Q8_0 and Q4_K_M, loads them in the SDK and generates; DPO must
-raise held-out alignment accuracy (SPEC 6), computed on the quantized GGUF against the
+raise held-out alignment accuracy (docs/method.md §6), computed on the quantized GGUF against the
 untuned base (exported to GGUF Q8_0 too), by >= 15 points over the untuned base's own score
 ``alignment_accuracy(records, base, None)`` (persona in the prompt vs not: the zero-shot
 conditioning gain). Held-out means users of another seed.
 
-Configuration, and why (measured on a 2-core machine shared with another training job):
+Configuration, and why (measured on a 2-core machine):
 
 - Data: synthetic users with exactly one trait (``SynthConfig(min_traits=1, max_traits=1)``),
   kept only when that trait is one of the three most visible style dimensions: concise

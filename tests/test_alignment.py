@@ -1,4 +1,4 @@
-"""Alignment accuracy's bookkeeping (SPEC 6) on tiny records, scored by a real tiny Llama."""
+"""Alignment accuracy's bookkeeping (docs/method.md §6) on tiny records, scored by a real tiny Llama."""
 
 from __future__ import annotations
 

@@ -59,3 +59,36 @@ def test_every_option_of_every_command_is_in_the_cli_reference():
         missing += [f"{name} {option}" for action in parser._actions for option in action.option_strings
                     if option.startswith("--") and option != "--help" and option not in documented]
     assert not missing, f"options missing from docs/cli.md: {missing}"
+
+
+def _tracked_text_files():
+    import subprocess
+
+    names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    if not names:  # not a git checkout: the project's folders
+        names = [str(p.relative_to(ROOT)) for folder in ("docs", "sdk", "training", "export", "demo", "examples")
+                 for p in (ROOT / folder).rglob("*")] + ["README.md"]
+    for name in names:
+        path = ROOT / name
+        if path.suffix in (".py", ".md", ".toml", ".txt", ".cfg") and not name.startswith("tests/") and path.is_file():
+            yield name, path.read_text(encoding="utf-8", errors="replace")
+
+
+def test_method_citations_name_sections_that_exist():
+    import re
+
+    anchors = set(re.findall(r'<a id="(s\d+)"></a>', (ROOT / "docs" / "method.md").read_text()))
+    cited = {(name, f"s{n}") for name, text in _tracked_text_files() for n in re.findall(r"method\.md(?: §|#s)(\d+)", text)}
+    assert cited, "no file cites docs/method.md"
+    assert not {c for c in cited if c[1] not in anchors}, "citations of sections docs/method.md lacks"
+
+
+def test_the_repository_explains_itself():
+    """Code and docs cite docs/method.md, not a spec outside the repository, and speak of the
+    project, not of how it was built."""
+    import re
+
+    pattern = re.compile(r"SPEC section|SPEC [0-9]|the issue|teammate", re.I)
+    found = [f"{name}:{n}" for name, text in _tracked_text_files()
+             for n, line in enumerate(text.splitlines(), 1) if pattern.search(line)]
+    assert not found, f"cite docs/method.md instead: {found}"

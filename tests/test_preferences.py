@@ -98,7 +98,7 @@ def test_profile_arrays_are_read_only():
         p.values[0] = 1.0
 
 
-# -- SPEC section 4 ---------------------------------------------------------------------------
+# -- docs/method.md §4 ---------------------------------------------------------------------------
 
 def test_aggregate_thresholds_are_inclusive():
     # means: d2 = 3/5 = 0.6 -> 1; d3 = 2/5 = 0.4 -> 0; d4 = 0.7 -> 1; d5 = 0.5 -> neutral
@@ -205,7 +205,7 @@ def test_text_round_trip_is_exact_for_any_subset_and_poles(chosen):
 @given(st.lists(st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=N, max_size=N), min_size=1, max_size=8))
 def test_aggregate_always_yields_a_parseable_non_empty_profile(rows):
     p = PreferenceProfile.aggregate(rows)
-    assert p.non_neutral(), "SPEC 4's fallback guarantees at least one preference"
+    assert p.non_neutral(), "docs/method.md §4's fallback guarantees at least one preference"
     assert PreferenceProfile.from_text(p.to_text()).direction == p.direction
     assert np.allclose(p.distribution.sum(axis=1), 1.0)
 

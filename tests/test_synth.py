@@ -43,7 +43,7 @@ def test_item_directions_agree_with_the_user():
         for d in user.persona.labelled_directions():
             marked = [i for i, v in enumerate(d) if v != 0.5]
             assert marked and all(d[i] == user.direction[i] for i in marked)
-        # SPEC 4 over the whole history recovers exactly the dimensions that were expressed
+        # docs/method.md §4 over the whole history recovers exactly the dimensions that were expressed
         profile = PreferenceProfile.aggregate(user.persona.labelled_directions())
         assert {d.index for d, _ in profile.non_neutral()} <= set(user.traits())
 

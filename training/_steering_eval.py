@@ -2,7 +2,7 @@
 
 A vector for decoder layer ``il`` is added to that layer's output at every position, as
 llama.cpp adds ``direction.il`` (its control-vector layout). The score of steering one
-dimension towards a pole is SPEC 6's alignment accuracy with policy = the steered model and
+dimension towards a pole is docs/method.md §6's alignment accuracy with policy = the steered model and
 reference = the same model unsteered: on a held-out task answered under both poles'
 instructions, is the reward ``log p_steered(a) - log p_plain(a)`` of the answer in the
 steered pole's style higher than that of the other pole's answer? The fluency cost is the

@@ -1,11 +1,11 @@
 """AlignX records -> DPO examples for the aligners, with the SDK's own prompt builders.
 
-One template for training and evaluation (SPEC 5): prompts are built by
+One template for training and evaluation (docs/method.md §5): prompts are built by
 :func:`edgealign.prompts.ica_prompt` / :func:`~edgealign.prompts.pba_prompt` and rendered by
 :class:`edgealign.prompts.ChatTemplate` from the model's chat template with
 ``add_generation_prompt=True``; the rendered text is tokenized with
 ``add_special_tokens=False`` because the template owns BOS. A response is the reply's
-tokens plus EOS (SPEC 6). Over the prompt budget the builders drop or cut persona items,
+tokens plus EOS (docs/method.md §6). Over the prompt budget the builders drop or cut persona items,
 never the task; a record whose task alone exceeds the budget is skipped and counted.
 
 Per record, ICA samples 0-4 comments and 0-4 choices (at least one item), as the reference
@@ -78,7 +78,7 @@ def sample_items(persona: Persona, rng: random.Random, sampling: Sampling = Samp
 
 
 def pba_profile(record: Record, items: Sequence[PersonaItem]) -> PreferenceProfile | str:
-    """The PBA profile: the record's ``profile`` text, else SPEC 4's aggregate of the sampled
+    """The PBA profile: the record's ``profile`` text, else docs/method.md §4's aggregate of the sampled
     items' directions, else the record's own direction, else nothing."""
     if record.profile:
         return record.profile

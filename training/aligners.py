@@ -1,4 +1,4 @@
-"""Training the two AlignX aligners (SPEC 5) by DPO: one config, two thin trainers.
+"""Training the two AlignX aligners (docs/method.md §5) by DPO: one config, two thin trainers.
 
     cfg = AlignerConfig.tiny("ica")
     ICATrainer(cfg).fit(["users.jsonl"], "ckpt/ica")
@@ -67,7 +67,7 @@ class AlignerConfig:
     demo_with_items: float = 0.35
     """ICA: share of prompts with the self-description beside the sampled items."""
     beta: float = 0.1
-    """DPO temperature (SPEC 5 and 6)."""
+    """DPO temperature (docs/method.md §5 and §6)."""
     lr: float = 5e-6
     """Peak learning rate (AdamW)."""
     weight_decay: float = 0.0
@@ -173,7 +173,7 @@ class AlignerTrainer:
         cfg, out, files = self.config, Path(out), _record_files(data)
         self.pretrained: dict[str, Any] = {}
         model, tokenizer = self._base(files, out, resume)
-        reference = copy.deepcopy(model)  # the frozen reference: the untuned base (SPEC 6)
+        reference = copy.deepcopy(model)  # the frozen reference: the untuned base (docs/method.md §6)
         sampling = Sampling(max_items=cfg.max_items, demo_alone=cfg.demo_alone, demo_with_items=cfg.demo_with_items)
         encoder = PairEncoder(tokenizer, cfg.method, max_length=cfg.max_length,
                               max_prompt_length=cfg.max_prompt_length, sampling=sampling)

@@ -7,7 +7,7 @@
 A step is what the trainer does per micro-batch: the frozen reference's forward (no grad)
 and the policy's forward and backward over B chosen and B rejected sequences of random
 tokens (lengths drawn in [seq/2, seq], the second half of each a response), bf16 autocast
-on a GPU. The speed-ups the issue lists, each a flag so their effect can be measured:
+on a GPU. The speed-ups, each a flag so their effect can be measured:
 
 * ``--packing``: padding-free batching. The 2B sequences are packed into rows of ``--seq``
   tokens with positions restarting per sequence (flash_attention_2 reads the boundaries
@@ -23,7 +23,7 @@ MFU counts model FLOPs per real (non-padding) token as in PaLM's appendix: 6N fo
 policy's forward and backward plus 2N for the reference's forward (N = parameters doing
 matmuls, the tied LM head included), plus causal attention 6*L*d*S (policy) and 2*L*d*S
 (reference), S the token's sequence length; divided by the device's dense bf16 peak (``--peak-tflops``,
-detected for A100/H100/H200). The issue's baseline, a plain eager bf16 HF loop on an H200:
+detected for A100/H100/H200). The baseline to beat, a plain eager bf16 HF loop on an H200:
 MFU 0.28 at 270M and 0.40 at 1B parameters, sequence 1024.
 
 Measured once on an H200 (docs/training.md, "GPU speed"): bf16 autocast and sdpa ran at

@@ -3,7 +3,7 @@
 Why not TRL: TRL is not installed here and its DPOTrainer (thousands of lines over the
 transformers Trainer, with its own data pipeline and templates) is far more than plain
 sigmoid DPO needs; owning the loop keeps the prompt path the SDK's own (one template for
-training and evaluation, SPEC 5) and the log-probability exactly the metric's (SPEC 6).
+training and evaluation, docs/method.md §5) and the log-probability exactly the metric's (docs/method.md §6).
 
 Per batch: chosen and rejected rows go through the policy in one forward (2B rows); the
 reference, a frozen copy of the base model, gets the same rows under ``no_grad``; each

@@ -2,7 +2,7 @@
 
 Shared by the training loop (:mod:`.dpo`) and its benchmark (:mod:`.bench_dpo`). A sequence's
 log-probability is the sum over its response tokens plus EOS, prompt and padding masked, the
-quantity SPEC 6's metric compares.
+quantity docs/method.md §6's metric compares.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def _chunk_logps(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
 
 def dpo_loss(policy: torch.Tensor, reference: torch.Tensor, beta: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Sigmoid DPO over (2B,) sequence log-probs, chosen rows first: (loss, chosen rewards (B,),
-    rejected rewards (B,)), rewards as SPEC 6: beta * (log pi - log pi_ref)."""
+    rejected rewards (B,)), rewards as docs/method.md §6: beta * (log pi - log pi_ref)."""
     rewards = beta * (policy - reference)
     chosen, rejected = rewards.chunk(2)
     loss = -F.logsigmoid(chosen - rejected).mean()

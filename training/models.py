@@ -113,7 +113,7 @@ def ensure_chat_ready(tokenizer: Any) -> Any:
     """Give a tokenizer what training needs: a chat template (ChatML when it has none), an
     EOS token, and a pad token (the EOS when it has none; padding is masked anyway)."""
     if tokenizer.eos_token is None:
-        raise ConfigError("the base model's tokenizer has no EOS token; DPO responses end with it (SPEC 6)")
+        raise ConfigError("the base model's tokenizer has no EOS token; DPO responses end with it (docs/method.md §6)")
     if not getattr(tokenizer, "chat_template", None):
         tokenizer.chat_template = CHATML
     if tokenizer.pad_token is None:

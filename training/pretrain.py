@@ -13,7 +13,7 @@ packed into windows, so a window holds one author and often repeats a text (copy
 earlier span is how induction heads form in small transformers, Olsson et al. 2022). Never
 a reply paired with a persona, a chosen or rejected label, or a choice the user made: the
 base learns that an author writes alike, not which reply a user prefers. Whatever it reads
-off a persona zero-shot is measured as the untuned base (its conditioning gain, SPEC 6),
+off a persona zero-shot is measured as the untuned base (its conditioning gain, docs/method.md §6),
 so what held-out accuracy rises after DPO is DPO's doing.
 """
 

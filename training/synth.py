@@ -7,7 +7,7 @@ back: trait sentences say the user's pole in varied words, interests steer which
 comment on and what they mention, a concise user writes short and a detailed one long, a
 friendly user opens warmly and a blunt one curtly, neutral filler hides the signal among
 noise. Every persona item carries the direction of what it expresses, as AlignX items do, so
-SPEC section 4's aggregation applies. Deterministic: user ``i`` of seed ``s`` is the same
+docs/method.md §4's aggregation applies. Deterministic: user ``i`` of seed ``s`` is the same
 whatever the number of users asked for.
 """
 

@@ -37,7 +37,7 @@ def _direction(*dims: int) -> tuple[float, ...]:
 
 _HUMOR, _CONCISE, _HONEST, _AGREEABLE = 73, 16, 42, 5
 #: A fixed persona of 8 items (1 description, 4 comments, 3 choices), every labelled item
-#: carrying the direction of what it expresses, so PBA's profile is SPEC 4's aggregation.
+#: carrying the direction of what it expresses, so PBA's profile is docs/method.md §4's aggregation.
 BENCH_PERSONA = Persona(
     description=Description("Retired nurse, two grandchildren, allotment on weekends. "
                             "I like straight talk and a laugh."),

@@ -40,7 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("edgealign.training.commands", "write seeded synthetic AlignX users and records (JSONL)"),
     "train": ("edgealign.training.commands", "train a model (bridge, ica, pba) on AlignX-format data"),
     "export": ("edgealign.export.commands", "turn a checkpoint into a device artifact (ONNX, GGUF)"),
-    "eval": ("edgealign.cli.evaluate", "alignment accuracy of a local model on AlignX records (SPEC 6)"),
+    "eval": ("edgealign.cli.evaluate", "alignment accuracy of a local model on AlignX records"),
     "eval-steering": ("edgealign.cli.eval_steering", "measure whether steered or instructed answers visibly follow each pole"),
     "eval-bridge": ("edgealign.cli.eval_bridge", "score the preference bridge's inferred profiles against references"),
     "bench": ("edgealign.cli.bench", "measure the SDK's speed on this machine (store, bridge, ...)"),

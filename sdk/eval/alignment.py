@@ -1,4 +1,4 @@
-"""Alignment accuracy (SPEC section 6), computed on the device with local GGUF models.
+"""Alignment accuracy (docs/method.md §6), computed on the device with local GGUF models.
 
 For a record with task x, chosen y+ and rejected y-, the implicit DPO reward is::
 
@@ -10,7 +10,7 @@ conditioning (any registered one, :mod:`edgealign.conditioning`: ``none`` the ta
 ``instruct`` the profile as instructions, ``steer`` the profile as a control vector, and
 combinations). The record is correct when r(y+) > r(y-), strictly: a tie is wrong.
 
-The reference reads the same prompt as the policy when it is another model (SPEC 6: a tuned
+The reference reads the same prompt as the policy when it is another model (docs/method.md §6: a tuned
 aligner against its untuned base). When the policy *is* the reference (one model, the
 default), the same prompt would make every reward 0, so the reference reads the task alone
 and the score is the model's zero-shot conditioning gain: does putting the persona in the
@@ -19,7 +19,7 @@ prompt move probability towards the user's choice?
 Beside ``accuracy`` the result carries:
 
 - ``length_baseline_accuracy``: "the longer response wins" (characters, strict). Some
-  benchmarks reward length alone (SPEC 6's P-Soups caveat), so read accuracy beside it.
+  benchmarks reward length alone (docs/method.md §6's P-Soups caveat), so read accuracy beside it.
 - ``no_persona_accuracy``: the same rewards with the persona emptied (the ICA template with
   no items, a profile conditioning with an empty profile); ``none`` has no persona, so it
   equals ``accuracy`` there.
@@ -215,7 +215,7 @@ def alignment_accuracy(
     ``mode`` is any registered conditioning (``base`` = ``none``); ``profile_source`` where
     profiles start (given: the
     record's ``profile`` text, else directions, else ``bridge``; directions: persona items'
-    directions aggregated as SPEC 4, else the record's own direction, else the bridge;
+    directions aggregated as docs/method.md §4, else the record's own direction, else the bridge;
     bridge: ``bridge.infer(items)``). ``items`` caps the persona items per record and
     ``limit`` the records. Returns one JSON-ready dict with at least ``n``, ``accuracy``,
     ``length_baseline_accuracy``, ``no_persona_accuracy``, ``sweep`` and ``controllability``.

@@ -1,8 +1,8 @@
 """Scoring inferred preferences against references, shared by the trainers and the CLI.
 
 ``accuracy_nonneutral`` is the share of the reference's non-neutral dimensions on which the
-prediction has the same value (a neutral prediction counts as wrong), the figure the issue
-tracker and the AlignX paper's gold-direction comparison care about.
+prediction has the same value (a neutral prediction counts as wrong), the figure
+the AlignX paper's gold-direction comparison rests on (docs/method.md §6).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def evaluate_bridge(bridge: Any, records: Any, *, curve: tuple[int, ...] = (1, 2
     record's ``Preference Direction`` (else its ``profile`` string).
 
     Items are taken in a fixed shuffled order per record; the curve uses the first k items
-    of records that have at least k. When items carry their own directions, SPEC 4's
+    of records that have at least k. When items carry their own directions, docs/method.md §4's
     aggregation of those labels is scored too (``label_aggregate``): the figure a bridge
     with perfect item labels would reach.
     """
