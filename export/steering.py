@@ -18,7 +18,7 @@ import json
 import logging
 import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,36 +26,14 @@ import numpy as np
 
 from edgealign.artifacts import MANIFEST, Manifest
 from edgealign.errors import ArtifactError, ParityError
+from edgealign.steering import SteeringDetails, file_name
 from edgealign.training.steering import SteeringCheckpoint, SteeringConfig, build_steering, load_checkpoint
 
-__all__ = ["SteeringDetails", "export_steering", "ensure_steering", "file_name", "expected_tensors"]
+__all__ = ["export_steering", "ensure_steering", "expected_tensors"]
 
 log = logging.getLogger(__name__)
 
 ARCH = "controlvector"
-
-
-@dataclass(frozen=True)
-class SteeringDetails:
-    """``manifest.details`` of a steering artifact (the device reads the dict)."""
-
-    base_model_sha256: str
-    base_model_file: str
-    n_embd: int
-    n_layer: int
-    layers: tuple[int, int]
-    """[il_start, il_end], inclusive; direction tensors outside it are zeros."""
-    method: str
-    scale: float
-    """Recommended multiplier per unit weight (chosen on the held-out sweep)."""
-    dimensions: tuple[int, ...]
-    normalization: str
-    model_hint: str
-
-
-def file_name(dim: int) -> str:
-    """The control-vector file of one dimension."""
-    return f"dim_{dim:02d}.gguf"
 
 
 def expected_tensors(ckpt: SteeringCheckpoint, row: int) -> dict[str, np.ndarray]:
@@ -121,8 +99,7 @@ def export_steering(checkpoint: str | os.PathLike[str], out: str | os.PathLike[s
         normalization=ckpt.info.get("normalization", ""), model_hint=hint)
     metrics = {**{k: ckpt.info.get(k) for k in ("config", "sweep", "metrics", "timings")},
                "config_fingerprint": _fingerprint(ckpt.info.get("config", {})), "export_s": round(time.perf_counter() - t0, 2), "parity": "bit-identical read-back"}
-    detail_dict = {**asdict(details), "layers": list(details.layers), "dimensions": list(details.dimensions)}
-    manifest = Manifest.for_files(out, "steering", names, details=detail_dict, metrics=metrics)
+    manifest = Manifest.for_files(out, "steering", names, details=details.to_dict(), metrics=metrics)
     manifest.write(out)
     log.info("steering artifact: %d files in %s", len(names), out)
     return manifest

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,14 @@ class SteeringDetails:
     scale: float
     """Multiplier per unit of weight, chosen on a held-out sweep."""
     dimensions: tuple[int, ...]
+    normalization: str = ""
+    """How the directions were scaled per layer (for people; the device applies ``scale``)."""
+    model_hint: str = ""
+    """The base model's architecture, as llama.cpp's control-vector files name it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The manifest's ``details``: JSON types only."""
+        return {**asdict(self), "layers": list(self.layers), "dimensions": list(self.dimensions)}
 
     @classmethod
     def from_manifest(cls, folder: Path, details: dict[str, Any]) -> "SteeringDetails":
@@ -75,7 +83,8 @@ class SteeringDetails:
             out = cls(str(details["base_model_sha256"]), str(details.get("base_model_file", "")),
                       int(details["n_embd"]), int(details["n_layer"]),
                       (int(details["layers"][0]), int(details["layers"][1])), str(details.get("method", "caa")),
-                      float(details["scale"]), tuple(int(d) for d in details["dimensions"]))
+                      float(details["scale"]), tuple(int(d) for d in details["dimensions"]),
+                      str(details.get("normalization", "")), str(details.get("model_hint", "")))
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise ArtifactError(f"{folder}: the steering manifest's details are incomplete ({exc!r}); "
                                 "re-export it with `edgealign export steering`") from None

@@ -63,7 +63,10 @@ def load_gguf_as_hf(path: str | os.PathLike[str]) -> tuple[Any, Any]:
     keys = _read_keys(path)
     tokenizer = _tokenizer(path, keys)
     try:
-        model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
+        # The tokenizer decides the special ids (an id past the vocabulary means none), so the
+        # config's pad id follows it rather than the file's raw value.
+        model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32,
+                                                     pad_token_id=tokenizer.pad_token_id)
     except (OSError, ValueError, KeyError) as exc:
         raise ArtifactError(f"transformers cannot load {path}: {exc}") from exc
     _as_plain_model(model)
@@ -99,8 +102,10 @@ def _read_keys(path: Path) -> dict[str, Any]:
 def _tokenizer(path: Path, keys: dict[str, Any]) -> Any:
     from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
-    ids = {kind: keys.get(f"tokenizer.ggml.{name}_token_id")
-           for kind, name in (("bos", "bos"), ("eos", "eos"), ("pad", "padding"), ("unk", "unknown"))}
+    n_vocab = len(keys.get("tokenizer.ggml.tokens") or ())
+    # An id past the vocabulary means "none" (stories260K writes 2**32 - 1 as its padding id).
+    ids = {kind: i for kind, name in (("bos", "bos"), ("eos", "eos"), ("pad", "padding"), ("unk", "unknown"))
+           if isinstance(i := keys.get(f"tokenizer.ggml.{name}_token_id"), int) and 0 <= i < n_vocab}
     if keys.get("tokenizer.ggml.model") == "gpt2":
         backend = _byte_level_bpe(keys)
         tokens = keys["tokenizer.ggml.tokens"]
