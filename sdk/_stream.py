@@ -12,11 +12,11 @@ stream is exhausted or closed. :class:`Gate` decides what a second request does 
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .errors import ModelError
 
-__all__ = ["Gate", "Reply", "ChatStream", "StopFilter"]
+__all__ = ["Gate", "Reply", "ChatStream", "StopFilter", "until_stop"]
 
 
 class Gate:
@@ -171,3 +171,20 @@ class StopFilter:
     def flush(self) -> str:
         out, self._buf = self._buf, ""
         return out
+
+
+def until_stop(pieces: Iterable[str], stop: Sequence[str], out: ChatStream, *, max_tokens: int) -> Iterator[str]:
+    """``pieces`` of a reply up to the first ``stop`` string, setting ``out.finish_reason``:
+    "stop" at a stop string or the end of the turn, "length" when ``max_tokens`` were made."""
+    stops = StopFilter(stop)
+    for chunk in pieces:
+        piece = stops.feed(chunk)
+        if piece:
+            yield piece
+        if stops.hit:
+            out.finish_reason = "stop"
+            return
+    tail = stops.flush()
+    if tail:
+        yield tail
+    out.finish_reason = "length" if out.completion_tokens >= max_tokens else "stop"

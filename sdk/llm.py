@@ -27,7 +27,7 @@ from . import conditioning as _cond
 from ._gguf_check import GGUFInfo
 from ._probe import validate_model
 from ._llama import Scorer, load_llama, stream_text
-from ._stream import ChatStream, Gate, Reply, StopFilter
+from ._stream import ChatStream, Gate, Reply, until_stop
 from ._turns import TaskLike, fit_turns, split_messages
 from .conditioning import PersonaLike, ProfileLike, UserInfo
 from .errors import ArtifactError, ConfigError, ModelError, PromptError
@@ -274,20 +274,9 @@ class LocalLLM:
         self._switch(key)
         self._apply_vector(llama, vector)
         llama.set_seed(self._seed if seed is None else int(seed))
-        stops = StopFilter(stop)
         counted = lambda token: setattr(out, "completion_tokens", out.completion_tokens + 1)
-        for chunk in stream_text(llama, ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
-                                 on_token=counted):
-            piece = stops.feed(chunk)
-            if piece:
-                yield piece
-            if stops.hit:
-                out.finish_reason = "stop"
-                return
-        tail = stops.flush()
-        if tail:
-            yield tail
-        out.finish_reason = "length" if out.completion_tokens >= max_tokens else "stop"
+        pieces = stream_text(llama, ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p, on_token=counted)
+        yield from until_stop(pieces, stop, out, max_tokens=max_tokens)
 
     def _clear_vector(self, vector: Any) -> None:
         if vector is not None and self._llama is not None:

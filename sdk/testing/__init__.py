@@ -24,7 +24,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from .. import conditioning as _cond
-from .._stream import ChatStream, Gate, Reply, StopFilter
+from .._stream import ChatStream, Gate, Reply, until_stop
 from .._turns import split_messages
 from ..conditioning import UserInfo
 from ..llm import check_sampling
@@ -121,19 +121,11 @@ class FakeLLM:
         words = self.reply_text(task, conditioning, UserInfo(profile, persona)).split(" ")
 
         def chunks(out: ChatStream) -> Iterator[str]:
-            stops = StopFilter(list(stop or ()))
-            for n, word in enumerate(words[:max_tokens]):
-                out.completion_tokens += 1
-                piece = stops.feed(word if n == 0 else " " + word)
-                if piece:
-                    yield piece
-                if stops.hit:
-                    out.finish_reason = "stop"
-                    return
-            tail = stops.flush()
-            if tail:
-                yield tail
-            out.finish_reason = "length" if len(words) > max_tokens else "stop"
+            def pieces() -> Iterator[str]:
+                for n, word in enumerate(words[:max_tokens]):
+                    out.completion_tokens += 1
+                    yield word if n == 0 else " " + word
+            return until_stop(pieces(), list(stop or ()), out, max_tokens=max_tokens)
 
         out = ChatStream(self._gate, chunks, prompt_tokens=len(str(task).split()), take_over=take_over)
         if stream:
