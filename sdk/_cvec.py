@@ -2,15 +2,15 @@
 
 A control-vector file holds float32 tensors ``direction.<layer>`` of n_embd values each;
 llama.cpp adds direction.il to the residual stream at the output of decoder layer il (layers
-are 0-based and layer 0 has none). The reader is our own (the ``gguf`` package is an export
-extra) and checks every size against the file before a float is read, so a truncated or
-altered file is an ArtifactError naming it, never a crash.
+are 0-based and layer 0 has none). The header is read with the SDK's own GGUF reader
+(:mod:`edgealign._gguf_check`; the ``gguf`` package is an export extra), and every size is
+checked against the file before a float is read, so a truncated or altered file is an
+ArtifactError naming it, never a crash.
 """
 
 from __future__ import annotations
 
 import re
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -21,64 +21,33 @@ from .errors import ArtifactError, ModelError
 __all__ = ["read_directions", "set_control_vector"]
 
 _MAGIC, _F32 = b"GGUF", 0
-_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
-_STRING, _ARRAY = 8, 9
 _NAME = re.compile(r"direction\.(\d+)$")
-
-
-class _Reader:
-    def __init__(self, data: bytes, path: Path) -> None:
-        self.data, self.path, self.pos = data, path, 0
-
-    def take(self, fmt: str) -> Any:
-        size = struct.calcsize("<" + fmt)
-        if self.pos + size > len(self.data):
-            raise ArtifactError(f"{self.path} is truncated (header ends early); re-export the steering basis")
-        (value,) = struct.unpack_from("<" + fmt, self.data, self.pos)
-        self.pos += size
-        return value
-
-    def string(self) -> str:
-        n = self.take("Q")
-        if self.pos + n > len(self.data):
-            raise ArtifactError(f"{self.path} is truncated (a string runs past the end)")
-        raw = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return raw.decode("utf-8", errors="replace")
-
-    def value(self, vtype: int) -> Any:
-        if vtype in _SCALARS:
-            return self.take(_SCALARS[vtype])
-        if vtype == _STRING:
-            return self.string()
-        if vtype == _ARRAY:
-            etype, count = self.take("I"), self.take("Q")
-            if count > len(self.data):
-                raise ArtifactError(f"{self.path}: an array claims {count} entries; the file is corrupt")
-            return [self.value(etype) for _ in range(count)]
-        raise ArtifactError(f"{self.path}: unknown metadata type {vtype}; the file is corrupt")
 
 
 def read_directions(path: Path, n_embd: int) -> tuple[dict[str, Any], dict[int, np.ndarray]]:
     """(metadata, layer -> float32 direction of n_embd) from one control-vector file."""
+    from ._gguf_check import _Cursor, _tensor_info, _Truncated  # the same header reader as models
+
     data = path.read_bytes()
-    r = _Reader(data, path)
     if data[:4] != _MAGIC:
         raise ArtifactError(f"{path} is not a GGUF control-vector file")
-    r.pos = 4
-    if r.take("I") not in (2, 3):
-        raise ArtifactError(f"{path}: unsupported GGUF version")
-    n_tensors, n_kv = r.take("Q"), r.take("Q")
-    meta = {r.string(): r.value(r.take("I")) for _ in range(n_kv)}
-    infos = []
-    for _ in range(n_tensors):
-        name, n_dims = r.string(), r.take("I")
-        if not 1 <= n_dims <= 4:
-            raise ArtifactError(f"{path}: tensor {name!r} claims {n_dims} dimensions; the file is corrupt")
-        dims = [r.take("Q") for _ in range(n_dims)]
-        infos.append((name, dims, r.take("I"), r.take("Q")))
+    cur = _Cursor(data, len(data))
+    cur.pos = 4
+    try:
+        if cur.take("I") not in (2, 3):
+            raise ArtifactError(f"{path}: unsupported GGUF version")
+        n_tensors, n_kv = cur.take("Q"), cur.take("Q")
+        meta = {}
+        for _ in range(n_kv):
+            key = cur.string()
+            meta[key] = cur.value(cur.take("I"))
+        infos = [_tensor_info(cur, path) for _ in range(n_tensors)]
+    except _Truncated:
+        raise ArtifactError(f"{path} is truncated (header ends early); re-export the steering basis") from None
+    except ValueError as exc:
+        raise ArtifactError(f"{path}: {exc}; the file is corrupt") from None
     align = meta.get("general.alignment", 32)
-    start = -(-r.pos // align) * align if isinstance(align, int) and align > 0 else r.pos
+    start = -(-cur.pos // align) * align if isinstance(align, int) and align > 0 else cur.pos
     return meta, {_layer(path, name): _tensor(data, path, name, dims, ttype, start + off, n_embd)
                   for name, dims, ttype, off in infos}
 
