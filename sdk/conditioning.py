@@ -29,7 +29,7 @@ from .prompts import SYSTEM_PLAIN, ChatTemplate, Prompt, ica_prompt, pba_prompt,
 
 __all__ = [
     "Conditioning", "UserInfo", "ProfileLike", "PersonaLike", "get", "names", "register", "resolve_alias",
-    "build_prompt", "cache_key", "MAX_INSTRUCTIONS",
+    "cache_key", "MAX_INSTRUCTIONS",
 ]
 
 ProfileLike = Union[PreferenceProfile, str]
@@ -173,18 +173,6 @@ def names() -> tuple[str, ...]:
     plain = tuple(_REGISTRY)
     combos = tuple(f"{n}+steer" for n, c in _REGISTRY.items() if not c.steers and n != "none")
     return plain + combos
-
-
-def build_prompt(task: str, conditioning: str | Conditioning, info: UserInfo, *, budget: int,
-                 count: TokenCounter, template: ChatTemplate) -> Prompt:
-    """The messages for ``task`` under ``conditioning``, rendering within ``budget`` tokens.
-
-    ICA drops or cuts persona items, PBA drops its least confident labels and instruct its
-    weakest instructions to fit; the task is never cut (PromptError when it alone is too long).
-    """
-    c = get(conditioning) if isinstance(conditioning, str) else conditioning
-    c.check(info)
-    return c.build(task, info, budget, count, template)
 
 
 def cache_key(conditioning: str | Conditioning, info: UserInfo, vector_key: Hashable = None) -> Hashable:
