@@ -107,3 +107,15 @@ def store(path: Path):
 
     with PersonaStore.open(path, KEY) as s:
         yield s
+
+
+@pytest.fixture(scope="session")
+def bundled_model() -> Path:
+    """The bundled SmolLM2-135M GGUF (from its pip package); skips when it is not installed."""
+    from edgealign.errors import ArtifactError
+    from edgealign.llm import default_model_path
+
+    try:
+        return default_model_path()
+    except ArtifactError as exc:
+        pytest.skip(str(exc))

@@ -26,12 +26,8 @@ def stories(stories_path):
 
 
 @pytest.fixture(scope="module")
-def smol():
-    try:
-        path = default_model_path()
-    except ArtifactError as exc:
-        pytest.skip(str(exc))
-    with LocalLLM.open(path, n_ctx=1024, n_threads=1) as llm:
+def smol(bundled_model):
+    with LocalLLM.open(bundled_model, n_ctx=1024, n_threads=1) as llm:
         yield llm
 
 

@@ -10,7 +10,7 @@ from edgealign import PreferenceProfile
 from _steering_helpers import CONCISE, HUMOR, N_EMBD, N_LAYER, write_basis
 from edgealign.artifacts import Manifest
 from edgealign.errors import ArtifactError, ConfigError
-from edgealign.llm import LocalLLM, default_model_path
+from edgealign.llm import LocalLLM
 from edgealign.steering import COMPOSE_CAP, SteeringBasis, file_name
 
 pytest.importorskip("gguf")
@@ -19,11 +19,8 @@ QUESTION = "How should I spend a free weekend?"
 
 
 @pytest.fixture(scope="module")
-def model():
-    try:
-        return default_model_path()
-    except ArtifactError as exc:
-        pytest.skip(str(exc))
+def model(bundled_model):
+    return bundled_model
 
 
 @pytest.fixture(scope="module")

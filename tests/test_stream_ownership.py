@@ -9,19 +9,15 @@ import time
 
 import pytest
 
-from edgealign.errors import ArtifactError, ModelError
-from edgealign.llm import LocalLLM, default_model_path
+from edgealign.errors import ModelError
+from edgealign.llm import LocalLLM
 
 A, B = "Name three fruits.", "Write one line about the sea."
 
 
 @pytest.fixture(scope="module")
-def llm():
-    try:
-        path = default_model_path()
-    except ArtifactError as exc:
-        pytest.skip(str(exc))
-    with LocalLLM.open(path, n_ctx=512, n_threads=1) as m:
+def llm(bundled_model):
+    with LocalLLM.open(bundled_model, n_ctx=512, n_threads=1) as m:
         yield m
 
 
