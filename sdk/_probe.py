@@ -191,12 +191,12 @@ def _assertion(stderr: str) -> str:
     return ""
 
 
-def _child(path: str) -> int:
-    """Load ``path``, decode a short prompt with every position's logits, sample one token."""
+def decode_once(info: GGUFInfo, *, verbose: bool = False) -> None:
+    """Load a checked file in this process, decode a short prompt with every position's
+    logits and sample one token: what the probe's child (and the fuzzer) ask of a model."""
     from ._llama import load_llama
 
-    info = check_gguf(path)
-    llama = load_llama(info.path, n_ctx=64, n_threads=1, seed=0, logits_all=True, verbose=True)
+    llama = load_llama(info.path, n_ctx=64, n_threads=1, seed=0, logits_all=True, verbose=verbose)
     try:
         ids = llama.tokenize(b"Hello, world.", add_bos=True, special=True)[:16] or [0]
         llama.eval(ids)
@@ -204,6 +204,11 @@ def _child(path: str) -> int:
         llama.detokenize([token], special=True)
     finally:
         llama.close()
+
+
+def _child(path: str) -> int:
+    """Load ``path``, decode a short prompt with every position's logits, sample one token."""
+    decode_once(check_gguf(path), verbose=True)
     return 0
 
 

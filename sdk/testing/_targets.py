@@ -14,20 +14,13 @@ from ..errors import EdgeAlignError
 def _gguf(path: Path) -> None:
     """Check, load, decode a few tokens and sample one, in this process (no probe)."""
     from .._gguf_check import check_gguf
-    from .._llama import load_llama
+    from .._probe import decode_once
     from ..prompts import ChatTemplate, Prompt
 
     info = check_gguf(path)
     template = info.metadata.get("tokenizer.chat_template")
     ChatTemplate(template if isinstance(template, str) else None, origin=str(path)).render(Prompt("s", "u"))
-    llama = load_llama(info.path, n_ctx=64, n_threads=1, seed=0, logits_all=True)
-    try:
-        ids = llama.tokenize(b"Once upon a time", add_bos=True, special=True)[:16] or [0]
-        llama.eval(ids)
-        token = llama.sample(temp=0.0)
-        llama.detokenize([token], special=True)
-    finally:
-        llama.close()
+    decode_once(info)
 
 
 def _template(path: Path) -> None:
