@@ -50,7 +50,9 @@ def _seed_model(tmp: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     try:
-        return m.tiny_gguf(tmp / "tiny.gguf")
+        from ._tiny_gguf import tiny_gguf
+
+        return tiny_gguf(tmp / "tiny.gguf")
     except ImportError:
         pass
     try:
