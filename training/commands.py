@@ -36,9 +36,25 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--response-users", choices=("train", "heldout"), default=None,
                         help="instead: users whose history is --items response-style choices (two answers to one "
                              "request, written differently), from the train or heldout prompts and phrasings")
+    parser.add_argument("--model-choices", choices=("train", "heldout"), default=None,
+                        help="instead: a model-choice data file: the model (--model) answers the train or heldout "
+                             "tasks under each pole's instruction of the style dimensions (slow: about 1.3 s per "
+                             "answer on one CPU thread); --response-users reads it with --generated")
+    parser.add_argument("--model", default=None, metavar="GGUF",
+                        help="with --model-choices: a llama GGUF (default: the bundled SmolLM2-135M-Instruct)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     _synth_options().add_to(parser)
     _response_options().add_to(parser)
+    _model_choice_options().add_to(parser)
+
+
+def _model_choice_options():  # noqa: ANN202
+    from edgealign.cli._config import ConfigOptions
+
+    from .generated_choices import ModelChoiceConfig
+
+    return ConfigOptions(ModelChoiceConfig, given=("seed", "split", "dims"), config_file=False,
+                         title="ModelChoiceConfig (with --model-choices; --seed applies)")
 
 
 def _response_options():  # noqa: ANN202
@@ -55,6 +71,8 @@ def synth(args: argparse.Namespace) -> int:
     from edgealign.data import write_records
 
     cfg = _synth_options().build(args)
+    if args.model_choices:
+        return _model_choices(args, cfg.seed)
     if args.statements:
         from .statements import statement_records
 
@@ -73,6 +91,24 @@ def synth(args: argparse.Namespace) -> int:
         emit_json({"records": n, "seed": cfg.seed, "out": args.out})
     else:
         print(f"wrote {n} records to {args.out}")
+    return 0
+
+
+def _model_choices(args: argparse.Namespace, seed: int) -> int:
+    from edgealign.cli._output import emit_json
+    from edgealign.llm import default_model_path
+
+    from .generated_choices import generate_choice_file
+
+    cfg = _model_choice_options().build(args, seed=seed, split=args.model_choices)
+    model = args.model or default_model_path()
+    _log.info("answering %d %s tasks under both poles of %d dimensions with %s", cfg.tasks, cfg.split,
+              len(cfg.dims), model)
+    header = generate_choice_file(model, args.out, cfg, progress=not args.json)
+    if args.json:
+        emit_json({**header, "out": args.out})
+    else:
+        print(f"wrote {header['pairs']} answer pairs to {args.out} ({header['dropped']} dropped)")
     return 0
 
 

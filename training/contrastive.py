@@ -175,13 +175,13 @@ class Pair:
 
 
 def generate_pairs(model: Any, tokenizer: Any, dims: Sequence[int], task_list: Sequence[str], *, seed: int,
-                   max_new_tokens: int = 48, batch_size: int = 16) -> list[Pair]:
+                   max_new_tokens: int = 48, batch_size: int = 16, temperature: float = 0.7) -> list[Pair]:
     """For every dimension in ``dims`` and task, an answer under each pole's instruction.
 
     Empty answers (the model stopped at once) are kept; callers that train on them may drop them."""
     jobs = [(d, t, s) for d in dims for t in task_list for s in (1, -1)]
     texts = generate(model, tokenizer, [pole_prompt(d, s, t) for d, t, s in jobs], seed=seed,
-                     max_new_tokens=max_new_tokens, batch_size=batch_size)
+                     max_new_tokens=max_new_tokens, batch_size=batch_size, temperature=temperature)
     by_job = dict(zip(jobs, texts))
     return [Pair(d, t, by_job[(d, t, 1)], by_job[(d, t, -1)]) for d in dims for t in task_list]
 

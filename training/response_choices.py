@@ -199,6 +199,11 @@ class ResponseChoiceConfig:
     neutral_share: float = 0.0
     """Chance that a choice is between two answers written alike (no dimension involved, its
     direction all neutral): what the bridge must leave neutral."""
+    generated: str | None = None
+    """A model-choice data file (``edgealign synth --model-choices``) of the same split: a
+    choice that involves one of its dimensions may be a pair of the model's own answers."""
+    generated_share: float = 0.5
+    """With ``generated``: chance that such a choice is the model's pair rather than templated."""
 
     def __post_init__(self) -> None:
         from edgealign.errors import ConfigError
@@ -207,6 +212,8 @@ class ResponseChoiceConfig:
             raise ConfigError(f"users >= 0, items >= 1 and 1 <= max_dims <= {len(STYLE_DIMS)} are required")
         if self.split not in _SPLITS:
             raise ConfigError(f"split must be 'train' or 'heldout', got {self.split!r}")
+        if not 0 <= self.neutral_share <= 1 or not 0 <= self.generated_share <= 1:
+            raise ConfigError("neutral_share and generated_share must be in [0, 1]")
 
 
 def _user_dims(rng: random.Random, cfg: ResponseChoiceConfig) -> list[int]:
@@ -217,9 +224,34 @@ def _user_dims(rng: random.Random, cfg: ResponseChoiceConfig) -> list[int]:
     return dims
 
 
+def _generated_pools(cfg: ResponseChoiceConfig) -> dict[int, list]:
+    """dim -> the model's answer pairs, from ``cfg.generated`` (checked to be of cfg's split)."""
+    if cfg.generated is None:
+        return {}
+    from edgealign.errors import ConfigError
+
+    from .generated_choices import read_choice_file
+
+    data = read_choice_file(cfg.generated)
+    if data.split != cfg.split:
+        raise ConfigError(f"{cfg.generated} answers {data.split} tasks; users of the {cfg.split} split need a file "
+                          f"generated with `edgealign synth --model-choices {cfg.split}`")
+    return data.by_dim()
+
+
+def _generated_choice(rng: random.Random, direction: list[float], dim: int, pool: list, used: set[int]) -> Choice:
+    from .generated_choices import draw_pair
+
+    pair = draw_pair(rng, pool, used)
+    chosen, rejected = pair.chosen_rejected(1 if direction[dim] == 1.0 else -1)
+    item = tuple(direction[i] if i == dim else 0.5 for i in range(N_DIMS))
+    return Choice(pair.task, chosen, rejected, item)
+
+
 def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
     """One record per user: ``items`` choices covering the user's dimensions, and a task
     whose chosen answer honours all of them (the rejected one the opposite)."""
+    pools = _generated_pools(cfg)
     for u in range(cfg.users):
         rng = random.Random(f"edgealign-response-choices:{cfg.seed}:{cfg.split}:{u}")
         dims = _user_dims(rng, cfg)
@@ -228,6 +260,7 @@ def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
             direction[d] = float(rng.randint(0, 1))
         deck: list[int] = []
         choices = []
+        used_pairs: dict[int, set[int]] = {}
         for _ in range(cfg.items):
             if not deck:
                 deck = rng.sample(dims, len(dims))
@@ -235,6 +268,10 @@ def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
                 choices.append(response_choice(rng, direction, [], cfg.split))
                 continue
             involved = [deck.pop()]
+            if involved[0] in pools and rng.random() < cfg.generated_share:
+                used = used_pairs.setdefault(involved[0], set())
+                choices.append(_generated_choice(rng, direction, involved[0], pools[involved[0]], used))
+                continue
             if deck and rng.random() < 0.3:
                 involved.append(deck.pop())
             choices.append(response_choice(rng, direction, involved, cfg.split))
