@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from edgealign import Comment
-from edgealign.featurize import bridge_units, configure, tokenize
+from edgealign.featurize import KIND_CHOICE, KIND_DESCRIPTION, bridge_units, configure, tokenize
 
 torch = pytest.importorskip("torch")
 
@@ -49,9 +49,12 @@ def test_dimensions_without_data_get_the_head_that_dimension_dropout_trained(hel
     model, _, cfg = load_bridge(out)
     head = model.head
     assert cfg.holdout_dims == HELD and metrics["unseen_dims"] >= len(HELD)
+    assert cfg.unseen_raw_space  # the default: read in the encoder's own space, choices muted
+    start = head.unseen(torch.ones(90, dtype=torch.bool))[0] @ torch.linalg.inv(head.proj.mean(0))
     for d in HELD:
-        assert torch.allclose(head.anchors[:, d], head.unseen(torch.ones(90, dtype=torch.bool))[0][:, d])
-        assert torch.allclose(head.bias[:, :, d], head.shared_bias[:, :, 0] + torch.tensor([0.0, 0.5, 0.0]))
+        assert torch.allclose(head.anchors[:, d], cfg.unseen_gain * start[:, d], atol=1e-5)
+        assert torch.allclose(head.bias[:, 1, d], torch.tensor([0.5, 0.5 + head._MUTE, 0.5]))
+        assert (head.bias[:, [0, 2], d] != head.shared_bias[:, [0, 2], 0]).all(), "pole lines from the sentences"
         assert head.agg_bias[d] == head.shared_agg_bias
     trained = [d for d in (5, 14, 45, 46) if not torch.equal(head.bias[:, :, d], head.shared_bias[:, :, 0])]
     assert trained, "dimensions with data keep their own biases"
@@ -70,11 +73,32 @@ def test_raw_space_anchors_score_the_unprojected_sentence():
     unseen = torch.zeros(90, dtype=torch.bool)
     unseen[[3, 7]] = True
     start = head.unseen(unseen)[0]
+    bias = head.bias.detach().clone()
     head.reset_unseen(unseen, raw_space=True)
     x = torch.randn(5, 16)
     mean = x @ head.proj.mean(0).T
     assert torch.allclose(mean @ head.anchors[:, [3, 7]].transpose(1, 2), x @ start[:, [3, 7]].transpose(1, 2), atol=1e-4)
     assert torch.equal(head.anchors[:, 5], start[:, 5])
+    # a choice sentence says nothing about an unseen dimension: its relevance is ~0
+    logits = head.item_logits(x, torch.full((5,), KIND_CHOICE))
+    p_neutral = torch.softmax(logits, -1)[:, [3, 7], 1]
+    assert (p_neutral > 1 - 1e-6).all() and torch.equal(head.bias[KIND_DESCRIPTION], bias[KIND_DESCRIPTION])
+
+
+def test_unseen_poles_count_only_sentences_past_the_training_line():
+    from edgealign.training.bridge_model import BridgeHead
+
+    torch.manual_seed(1)
+    head = BridgeHead(torch.nn.functional.normalize(torch.randn(90, 16), dim=-1),
+                      torch.nn.functional.normalize(torch.randn(90, 16), dim=-1))
+    unseen = torch.zeros(90, dtype=torch.bool)
+    unseen[[3, 7]] = True
+    x = torch.nn.functional.normalize(torch.randn(4000, 16), dim=-1)
+    kind = torch.tensor([KIND_DESCRIPTION, 0] * 2000)
+    head.reset_unseen(unseen, raw_space=True, sample=(x, kind), quantile=0.75, gain=2.0)
+    logits = head.item_logits(x, kind)[:, [3, 7]]                      # (N, 2, 3)
+    past = (logits[..., [0, 2]] > logits[..., 1:2]).float().mean()
+    assert abs(float(past) - 0.25) < 0.01  # a quarter of the training sentences pass each pole's line
 
 
 def test_anchors_start_from_labels_and_descriptions():

@@ -23,7 +23,8 @@ import numpy as np
 from edgealign.data import Record
 from edgealign.errors import ConfigError, DataError
 
-from ._bridge_data import Example, Featurizer, _observed, examples_from_records
+from ._bridge_calibration import _sentences, calibrate_evidence
+from ._bridge_data import Example, Featurizer, examples_from_records
 
 __all__ = ["BridgeConfig", "BridgeTrainer", "load_bridge", "evaluate_examples"]
 
@@ -103,10 +104,18 @@ class BridgeConfig:
     run, int8 agreed with torch on 99.6% of dimensions at gain 1, 99.0% at 1.25, 98.6% at 1.5
     and 97.1% at 2.25 (validation's free choice), while held-out response-choice users went
     0.60, 0.67, 0.70, 0.76 (docs/performance.md)."""
-    unseen_raw_space: bool = False
-    """Read the anchors of dimensions without training data in the encoder's own space (see
-    ``BridgeHead.reset_unseen``): found 0.725 of four held-out dimensions' real statements
-    where the projected anchors found none, but made them fire on choices between answers."""
+    unseen_raw_space: bool = True
+    """Read the anchors of dimensions without training data in the encoder's own space, from
+    statements and comments only (see ``BridgeHead.reset_unseen``): with four of the eight
+    real-statement dimensions held out, 0.725 and 0.835 of the held-out dimensions' statements
+    found where the projected anchors found 0.00 and 0.005; choices between answers say
+    nothing about such a dimension."""
+    unseen_quantile: float = 0.75
+    """With ``unseen_raw_space``: a sentence counts for a pole of a dimension without training
+    data only where it is nearer to that pole than this share of the training sentences of
+    its kind are (``BridgeHead.reset_unseen``)."""
+    unseen_gain: float = 2.0
+    """With ``unseen_raw_space``: logits per unit of pole score above that line."""
     unseen_neutral_offset: float = 0.0
     """Added to the neutral bias of dimensions without training data."""
     feature_cache: str | None = None
@@ -129,6 +138,8 @@ class BridgeConfig:
             raise ConfigError("val_fraction must be in [0, 1)")
         if self.max_evidence_gain < 1:
             raise ConfigError("max_evidence_gain must be at least 1")
+        if not 0 < self.unseen_quantile < 1 or self.unseen_gain <= 0:
+            raise ConfigError("unseen_quantile must be in (0, 1) and unseen_gain above 0")
         if not 0 <= self.dim_dropout < 1:
             raise ConfigError("dim_dropout must be in [0, 1)")
         if self.anchor_text not in ("label", "label+description"):
@@ -197,10 +208,15 @@ class BridgeTrainer:
         per_epoch = -(-len(train) * cfg.samples_per_user // cfg.batch_size)
         sched = _cosine(opt, cfg.epochs * per_epoch, cfg.lr_floor)
         unseen = torch.from_numpy(~_seen(train)).to(next(model.parameters()).device)
+        lines = bool(unseen.any()) and cfg.unseen_raw_space
+        sample = _sentences(feats, train) if lines and cfg.freeze_encoder else None
         metrics: dict[str, Any] = {}
         for epoch in range(cfg.epochs):
             loss = self._epoch(model, feats, train, (opt, sched), rng, epoch, progress, unseen)
-            model.head.reset_unseen(unseen, cfg.unseen_neutral_offset, cfg.unseen_raw_space)
+            if lines and not cfg.freeze_encoder:  # the encoder moved: read its sentences again
+                sample = _sentences(feats, train)
+            model.head.reset_unseen(unseen, cfg.unseen_neutral_offset, cfg.unseen_raw_space, sample,
+                                    cfg.unseen_quantile, cfg.unseen_gain)
             extra = {}
             if epoch == cfg.epochs - 1 and val and cfg.neutral_floor is not None:
                 gains = tuple(1 + x / 4 for x in range(int((cfg.max_evidence_gain - 1) * 4) + 1))
@@ -288,48 +304,6 @@ def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None):  # noqa: ANN001
     weight = user.new_tensor([1.0, cfg.neutral_weight, 1.0])
     loss = F.cross_entropy(user.reshape(-1, 3), batch["target"].reshape(-1), weight=weight)
     return loss + cfg.drift_weight * model.head.drift()
-
-
-def calibrate_evidence(model, feats: "Featurizer", examples: list[Example], floor: float,  # noqa: ANN001
-                       gains: tuple[float, ...] = tuple(1 + x / 4 for x in range(13))) -> float:
-    """Multiply the head's evidence gain (how far summed evidence moves a user's pole logits)
-    by the factor of ``gains`` that gives the best accuracy on ``examples`` cut to 2, 4 and 8
-    items while at least ``floor`` of their neutral dimensions stay neutral; returns it.
-
-    Raising the gain rather than lowering the neutral bias keeps a dimension without
-    evidence confidently neutral (calibration error 0.03 on held-out response-choice users
-    against 0.20 for the same accuracy by a neutral shift)."""
-    import torch
-    import torch.nn.functional as F
-
-    model.eval()
-    parts = []
-    with torch.no_grad():
-        for k in (2, 4, 8):
-            for i in range(0, len(examples), 64):
-                chunk = [ex.first(k) for ex in examples[i: i + 64]]
-                b = feats.batch(chunk)
-                _, evidence = model.head.aggregate(model.head.item_logits(b["x"], b["kind"]), b["sign"])
-                logp = torch.log_softmax(model.head.item_logits(b["x"], b["kind"]), -1)
-                mass = ((1 - logp[..., 1].exp()) * b["sign"].abs().unsqueeze(-1)).sum(-2)
-                ref = torch.from_numpy(np.stack([_observed(c.item_targets, c.target) for c in chunk]))
-                parts.append((evidence.sum(-2), mass, ref.to(evidence.device)))
-        a, b_ = F.softplus(model.head.agg).unbind()
-        best, best_acc = 1.0, -1.0
-        for gain in gains:
-            hits = kept = n_pole = n_neutral = 0
-            for z, m, ref in parts:
-                user = torch.stack([-a * gain * z, model.head.agg_bias - b_ * m, a * gain * z], -1)
-                pred = user.argmax(-1)
-                hits += int((pred == ref)[ref != 1].sum())
-                kept += int((pred == 1)[ref == 1].sum())
-                n_pole, n_neutral = n_pole + int((ref != 1).sum()), n_neutral + int((ref == 1).sum())
-            acc = hits / max(1, n_pole)
-            if kept / max(1, n_neutral) >= floor and acc > best_acc:
-                best, best_acc = gain, acc
-        target = a * best
-        model.head.agg[0] = target + torch.log(-torch.expm1(-target))  # softplus^-1
-    return best
 
 
 def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> dict[str, Any]:  # noqa: ANN001

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from edgealign.featurize import KIND_CHOICE
 from edgealign.preferences import SPACE
 
 from .encoders import mean_pool
@@ -63,7 +64,8 @@ def label_anchors(encoder: Any, tokenizer: Any, max_length: int,
 class BridgeHead(nn.Module):
     """Unit features (U, D) -> unit logits (U, 90, 3); a user's units -> user logits."""
 
-    N_KINDS = 3  # comment, choice, description sentences
+    N_KINDS = 3  # comment, choice, description sentences (edgealign.featurize.KIND_*)
+    _MUTE = 1000.0  # neutral-bias lift far above any pole logit: a unit's relevance is 0
 
     def __init__(self, neg_anchors: torch.Tensor, pos_anchors: torch.Tensor) -> None:
         super().__init__()
@@ -98,7 +100,9 @@ class BridgeHead(nn.Module):
         return anchors, bias, agg_bias
 
     @torch.no_grad()
-    def reset_unseen(self, unseen: torch.Tensor, neutral_offset: float = 0.0, raw_space: bool = False) -> None:
+    def reset_unseen(self, unseen: torch.Tensor, neutral_offset: float = 0.0, raw_space: bool = False,
+                     sample: tuple[torch.Tensor, torch.Tensor] | None = None, quantile: float = 0.75,
+                     gain: float = 2.0) -> None:
         """Give dimensions no training data touched (``unseen`` (90,) bool) the shared values,
         so the exported head treats them as dimension dropout trained it to.
 
@@ -107,19 +111,52 @@ class BridgeHead(nn.Module):
         dimensions the projected sentences scored 5 logits under neutral, and no held-out
         dimension was ever found), while a raw sentence embedding still lies near its pole's
         description. The anchor is folded through the inverse of the mean projection, so the
-        graph does not change; that is exact for no kind, close for comments, and far off for
-        choice sentences (see docs/performance.md). ``neutral_offset`` is added to their
-        neutral bias.
+        graph does not change; that is exact for no kind, close for comments and
+        descriptions, and far off for choice sentences, whose projection learnt the most: read
+        that way, choices between answers fired on unseen dimensions (response-choice users'
+        neutral dimensions 0.985 -> 0.94). So choice sentences say nothing about an unseen
+        dimension (their neutral bias is raised by ``_MUTE``): a dimension nobody trained is
+        recognised in what people say about themselves, not in which answer they picked
+        (docs/performance.md).
+
+        Raw similarity alone fires on every sentence (every user got a pole on every unseen
+        dimension, filler included), so with ``sample`` (x (N, D), kind (N,): training
+        sentences) a pole counts only where a sentence is nearer to it than the ``quantile``
+        of the sample's sentences of its kind are, by ``gain`` logits per unit of score above
+        that line: the pole biases become ``-gain * line`` and the neutral logit 0.
+        ``neutral_offset`` is added to their neutral bias.
         """
         if not bool(unseen.any()):
             return
         anchors, bias, agg_bias = self.unseen(unseen)
         if raw_space:  # <P x, P^-T a> = <x, a>
             anchors[:, unseen] = anchors[:, unseen] @ torch.linalg.inv(self.proj.mean(0))
+            if sample is not None:
+                lines = self._pole_lines(sample, anchors[:, unseen], quantile)   # (kind, 2, n)
+                anchors[:, unseen] *= gain
+                bias[:, 0, unseen], bias[:, 2, unseen] = -gain * lines[:, 0], -gain * lines[:, 1]
+                bias[:, 1, unseen] = 0.0
+            bias[KIND_CHOICE, 1, unseen] += self._MUTE
         bias[:, 1, unseen] += neutral_offset
         self.anchors.copy_(anchors)
         self.bias.copy_(bias)
         self.agg_bias.copy_(agg_bias)
+
+    def _pole_lines(self, sample: tuple[torch.Tensor, torch.Tensor], anchors: torch.Tensor,
+                    quantile: float) -> torch.Tensor:
+        """Per kind, pole and anchor column, the ``quantile`` of the sample sentences' pole
+        scores (kind, 2, n); a kind with under 100 sentences uses all non-choice sentences."""
+        x, kind = sample
+        pooled = kind != KIND_CHOICE
+        out = []
+        for k in range(self.N_KINDS):
+            rows = kind == k if int((kind == k).sum()) >= 100 else pooled
+            if not bool(rows.any()):
+                raise ValueError("no training sentences to place the unseen dimensions' pole lines on")
+            h = x[rows] @ self.proj[k].T
+            scores = self.scale * torch.einsum("nd,pkd->npk", h, anchors)     # (N, 2, n)
+            out.append(torch.quantile(scores, quantile, dim=0))
+        return torch.stack(out)
 
     def item_logits(self, x: torch.Tensor, kind: torch.Tensor, dropped: torch.Tensor | None = None) -> torch.Tensor:
         """x (..., D), kind (...) -> logits (..., 90, 3) ordered (negative, neutral, positive);
