@@ -106,3 +106,21 @@ def test_synthetic_users_can_choose_between_answers():
     answers = [c for c in choices if c.prompt in prompts]
     assert len(answers) > len(choices) // 3
     assert all(isinstance(c, Choice) and set(c.direction) != {0.5} for c in answers)
+
+
+def test_users_may_say_how_they_want_answers_written():
+    from edgealign.training._response_phrases import ANSWER_PREFERENCES
+
+    cfg = ResponseChoiceConfig(users=40, seed=5, items=6, statement_share=0.5, interest_share=0.0, split="heldout")
+    said = 0
+    for record in response_choice_records(cfg):
+        for comment in record.persona.comments:
+            dims = [d for d, v in enumerate(comment.direction) if v != 0.5]
+            assert len(dims) == 1 and record.direction[dims[0]] == comment.direction[dims[0]]
+            positive, negative = ANSWER_PREFERENCES[dims[0]]
+            pole = positive if record.direction[dims[0]] == 1.0 else negative
+            assert comment.comment in _part(pole, "heldout")
+            said += 1
+    assert said > 20
+    with pytest.raises(ConfigError):
+        ResponseChoiceConfig(statement_share=1.5)

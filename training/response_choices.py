@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from edgealign.data import Record
-from edgealign.persona import Choice, Persona
+from edgealign.persona import Choice, Comment, Persona
 from edgealign.preferences import N_DIMS
 
-from ._response_phrases import CONTENT, PROMPTS, STYLE, SUBJECTS
+from ._response_phrases import ANSWER_PREFERENCES, CONTENT, PROMPTS, STYLE, SUBJECTS
 from ._synth_phrases import TOPICS
 
 __all__ = ["STYLE_DIMS", "RESPONSE_DIMS", "INTEREST_DIMS", "ResponseChoiceConfig", "answer_pair", "response_choice",
@@ -184,7 +184,8 @@ def response_choice(rng: random.Random, direction: tuple[float, ...] | list[floa
 
 @dataclass(frozen=True, kw_only=True)
 class ResponseChoiceConfig:
-    """Users whose history is response-style choices only."""
+    """Users whose history is response-style choices (and, with ``statement_share``, their own
+    wishes about how answers should be written)."""
 
     users: int = 200
     seed: int = 0
@@ -204,6 +205,10 @@ class ResponseChoiceConfig:
     choice that involves one of its dimensions may be a pair of the model's own answers."""
     generated_share: float = 0.5
     """With ``generated``: chance that such a choice is the model's pair rather than templated."""
+    statement_share: float = 0.0
+    """Chance that an item is instead the user saying, in a comment, how they want answers
+    written (a first-person wish on one of their style dimensions, e.g. "Humour in answers
+    distracts me."), as people tell an assistant."""
 
     def __post_init__(self) -> None:
         from edgealign.errors import ConfigError
@@ -212,8 +217,8 @@ class ResponseChoiceConfig:
             raise ConfigError(f"users >= 0, items >= 1 and 1 <= max_dims <= {len(STYLE_DIMS)} are required")
         if self.split not in _SPLITS:
             raise ConfigError(f"split must be 'train' or 'heldout', got {self.split!r}")
-        if not 0 <= self.neutral_share <= 1 or not 0 <= self.generated_share <= 1:
-            raise ConfigError("neutral_share and generated_share must be in [0, 1]")
+        if not all(0 <= x <= 1 for x in (self.neutral_share, self.generated_share, self.statement_share)):
+            raise ConfigError("neutral_share, generated_share and statement_share must be in [0, 1]")
 
 
 def _user_dims(rng: random.Random, cfg: ResponseChoiceConfig) -> list[int]:
@@ -248,6 +253,16 @@ def _generated_choice(rng: random.Random, direction: list[float], dim: int, pool
     return Choice(pair.task, chosen, rejected, item)
 
 
+def _wish(rng: random.Random, direction: list[float], dim: int, split: str) -> Comment:
+    """The user's comment on how answers should be written, at their pole of ``dim``."""
+    positive, negative = ANSWER_PREFERENCES[dim]
+    text = rng.choice(_part(positive if direction[dim] == 1.0 else negative, split))
+    subject = rng.choice(_part(SUBJECTS, split))
+    post = rng.choice(_part(PROMPTS, split)).replace("{s}", subject)
+    item = tuple(direction[i] if i == dim else 0.5 for i in range(N_DIMS))
+    return Comment(post, text, item)
+
+
 def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
     """One record per user: ``items`` choices covering the user's dimensions, and a task
     whose chosen answer honours all of them (the rejected one the opposite)."""
@@ -259,22 +274,27 @@ def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
         for d in dims:
             direction[d] = float(rng.randint(0, 1))
         deck: list[int] = []
-        choices = []
+        items: list[Choice | Comment] = []
         used_pairs: dict[int, set[int]] = {}
         for _ in range(cfg.items):
             if not deck:
                 deck = rng.sample(dims, len(dims))
             if cfg.neutral_share and rng.random() < cfg.neutral_share:
-                choices.append(response_choice(rng, direction, [], cfg.split))
+                items.append(response_choice(rng, direction, [], cfg.split))
                 continue
             involved = [deck.pop()]
+            if involved[0] in ANSWER_PREFERENCES and cfg.statement_share and rng.random() < cfg.statement_share:
+                items.append(_wish(rng, direction, involved[0], cfg.split))
+                continue
             if involved[0] in pools and rng.random() < cfg.generated_share:
                 used = used_pairs.setdefault(involved[0], set())
-                choices.append(_generated_choice(rng, direction, involved[0], pools[involved[0]], used))
+                items.append(_generated_choice(rng, direction, involved[0], pools[involved[0]], used))
                 continue
             if deck and rng.random() < 0.3:
                 involved.append(deck.pop())
-            choices.append(response_choice(rng, direction, involved, cfg.split))
+            items.append(response_choice(rng, direction, involved, cfg.split))
         prompt, chosen, rejected = answer_pair(rng, {d: int(direction[d]) for d in dims}, cfg.split)
-        yield Record(prompt=prompt, chosen=chosen, rejected=rejected, persona=Persona(choices=tuple(choices)),
+        persona = Persona(comments=tuple(i for i in items if isinstance(i, Comment)),
+                          choices=tuple(i for i in items if isinstance(i, Choice)))
+        yield Record(prompt=prompt, chosen=chosen, rejected=rejected, persona=persona,
                      direction=tuple(direction), user_id=f"response-{cfg.split}-{cfg.seed}-{u}")
