@@ -125,4 +125,10 @@ def test_eval_command_prints_one_json_object(shared, tmp_path, capsys):
                  "--threads", "1", "--n-ctx", "512", "--limit", "2", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["n"] == 2 and {"accuracy", "length_baseline_accuracy", "no_persona_accuracy"} <= set(out)
+    assert out["sweep"] and out["controllability"] is None  # ica has no profile to flip
+    assert main(["eval", "--data", str(data), "--mode", "pba", "--model", model, "--threads", "1",
+                 "--n-ctx", "512", "--limit", "2", "--headline", "--json"]) == 0
+    quick = json.loads(capsys.readouterr().out)
+    assert quick["n"] == 2 and quick["sweep"] == {} and quick["controllability"] == {"n": 0, "flipped_accuracy": None,
+                                                                                     "flip_rate": None}
     assert main(["eval", "--data", str(data), "--mode", "base", "--model", model, "--n-ctx", "512"]) == 2

@@ -44,6 +44,8 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--beta", type=float, default=0.1, help="DPO beta of the reward (default 0.1)")
     add("--threads", type=int, default=None, metavar="N", help="llama.cpp threads (default: its choice)")
     add("--n-ctx", type=int, default=2048, metavar="N", help="context size in tokens (default 2048)")
+    add("--headline", action="store_true",
+        help="the accuracy only: skip the persona-size sweep and the controllability check (about 5x faster)")
     add("--json", action="store_true", help="print one JSON object")
 
 
@@ -63,6 +65,7 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
         result = alignment_accuracy(
             read_records(args.data), policy, reference, mode=args.mode, profile_source=args.profile_source,
             bridge=bridge, beta=args.beta, limit=args.limit, items=args.items, progress=True,
+            **({"sweep": (), "controllability": False} if args.headline else {}),
         )
     if args.json:
         emit_json(result)
