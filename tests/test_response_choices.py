@@ -109,10 +109,10 @@ def test_synthetic_users_can_choose_between_answers():
 
 
 def test_users_may_say_how_they_want_answers_written():
-    from edgealign.training._response_phrases import ANSWER_PREFERENCES
+    from edgealign.training._user_phrases import ANSWER_PREFERENCES
 
     cfg = ResponseChoiceConfig(users=40, seed=5, items=6, statement_share=0.5, interest_share=0.0, split="heldout")
-    said = 0
+    said = described = 0
     for record in response_choice_records(cfg):
         for comment in record.persona.comments:
             dims = [d for d, v in enumerate(comment.direction) if v != 0.5]
@@ -121,6 +121,22 @@ def test_users_may_say_how_they_want_answers_written():
             pole = positive if record.direction[dims[0]] == 1.0 else negative
             assert comment.comment in _part(pole, "heldout")
             said += 1
-    assert said > 20
+        if record.persona.description is not None:
+            d = record.persona.description
+            assert all(v == 0.5 or v == record.direction[i] for i, v in enumerate(d.direction))
+            described += 1
+    assert said > 20 and described > 5
     with pytest.raises(ConfigError):
         ResponseChoiceConfig(statement_share=1.5)
+
+
+def test_everyday_remarks_are_neutral_and_not_the_plain_statement_tests_own():
+    from edgealign.training._user_phrases import MUNDANE
+
+    cfg = ResponseChoiceConfig(users=30, seed=2, items=6, mundane_share=0.5)
+    remarks = [c for r in response_choice_records(cfg) for c in r.persona.comments]
+    assert len(remarks) > 30 and all(set(c.direction) == {0.5} and c.comment in _part(MUNDANE, "train")
+                                     for c in remarks)
+    from test_bridge_history import UNRELATED
+
+    assert not {c.comment for c in UNRELATED} & set(MUNDANE) and len(set(MUNDANE)) == len(MUNDANE)

@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 
 from edgealign.training import _response_phrases as bank
+from edgealign.training import _user_phrases as wishes
 from edgealign.training.response_choices import STYLE_DIMS, _part
 
 #: (bank, side) -> the fewest entries it needs so the held-out third is not a handful.
@@ -23,7 +24,7 @@ def _sides():
 
 
 def _preferences():
-    return [(dim, sign, poles[sign]) for dim, poles in bank.ANSWER_PREFERENCES.items() for sign in (0, 1)]
+    return [(dim, sign, poles[sign]) for dim, poles in wishes.ANSWER_PREFERENCES.items() for sign in (0, 1)]
 
 
 def _norm(text):
@@ -71,8 +72,8 @@ def test_no_single_word_marks_a_tone(key, side):
 
 
 def test_answer_preferences_cover_the_style_dimensions():
-    assert set(bank.ANSWER_PREFERENCES) == set(STYLE_DIMS)
-    for dim, (positive, negative) in bank.ANSWER_PREFERENCES.items():
+    assert set(wishes.ANSWER_PREFERENCES) == set(STYLE_DIMS)
+    for dim, (positive, negative) in wishes.ANSWER_PREFERENCES.items():
         assert not set(map(_norm, positive)) & set(map(_norm, negative)), dim
 
 

@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from edgealign.data import Record
-from edgealign.persona import Choice, Comment, Persona
+from edgealign.persona import Choice, Comment, Description, Persona
 from edgealign.preferences import N_DIMS
 
-from ._response_phrases import ANSWER_PREFERENCES, CONTENT, PROMPTS, STYLE, SUBJECTS
+from ._response_phrases import CONTENT, PROMPTS, STYLE, SUBJECTS
+from ._user_phrases import ANSWER_PREFERENCES, MUNDANE
 from ._synth_phrases import TOPICS
 
 __all__ = ["STYLE_DIMS", "RESPONSE_DIMS", "INTEREST_DIMS", "ResponseChoiceConfig", "answer_pair", "response_choice",
@@ -206,9 +207,12 @@ class ResponseChoiceConfig:
     generated_share: float = 0.5
     """With ``generated``: chance that such a choice is the model's pair rather than templated."""
     statement_share: float = 0.0
-    """Chance that an item is instead the user saying, in a comment, how they want answers
-    written (a first-person wish on one of their style dimensions, e.g. "Humour in answers
-    distracts me."), as people tell an assistant."""
+    """Chance that an item is instead the user saying how they want answers written (a
+    first-person wish on one of their style dimensions, e.g. "Humour in answers distracts
+    me."), as people tell an assistant: a comment, or their self-description."""
+    mundane_share: float = 0.0
+    """Chance that an item is an everyday remark ("Got a haircut this afternoon.") that says
+    nothing about any dimension: what the bridge must leave neutral."""
 
     def __post_init__(self) -> None:
         from edgealign.errors import ConfigError
@@ -217,8 +221,9 @@ class ResponseChoiceConfig:
             raise ConfigError(f"users >= 0, items >= 1 and 1 <= max_dims <= {len(STYLE_DIMS)} are required")
         if self.split not in _SPLITS:
             raise ConfigError(f"split must be 'train' or 'heldout', got {self.split!r}")
-        if not all(0 <= x <= 1 for x in (self.neutral_share, self.generated_share, self.statement_share)):
-            raise ConfigError("neutral_share, generated_share and statement_share must be in [0, 1]")
+        if not all(0 <= x <= 1 for x in (self.neutral_share, self.generated_share, self.statement_share,
+                                          self.mundane_share)):
+            raise ConfigError("neutral_share, generated_share, statement_share and mundane_share must be in [0, 1]")
 
 
 def _user_dims(rng: random.Random, cfg: ResponseChoiceConfig) -> list[int]:
@@ -253,14 +258,33 @@ def _generated_choice(rng: random.Random, direction: list[float], dim: int, pool
     return Choice(pair.task, chosen, rejected, item)
 
 
-def _wish(rng: random.Random, direction: list[float], dim: int, split: str) -> Comment:
-    """The user's comment on how answers should be written, at their pole of ``dim``."""
+def _wish(rng: random.Random, direction: list[float], dim: int, split: str) -> Comment | Description:
+    """The user's word on how answers should be written, at their pole of ``dim``: a comment,
+    or (one time in three) a self-description."""
     positive, negative = ANSWER_PREFERENCES[dim]
     text = rng.choice(_part(positive if direction[dim] == 1.0 else negative, split))
-    subject = rng.choice(_part(SUBJECTS, split))
-    post = rng.choice(_part(PROMPTS, split)).replace("{s}", subject)
     item = tuple(direction[i] if i == dim else 0.5 for i in range(N_DIMS))
-    return Comment(post, text, item)
+    if rng.random() < 1 / 3:
+        return Description(text, item)
+    return Comment(_post(rng, split), text, item)
+
+
+def _join(described: list[Description]) -> Description | None:
+    """One self-description of the user's wishes (a persona has one), their directions merged."""
+    if not described:
+        return None
+    merged = [0.5] * N_DIMS
+    for d in described:
+        merged = [v if v != 0.5 else m for v, m in zip(d.direction, merged)]
+    return Description(" ".join(d.text for d in described), tuple(merged))
+
+
+def _post(rng: random.Random, split: str) -> str:
+    return rng.choice(_part(PROMPTS, split)).replace("{s}", rng.choice(_part(SUBJECTS, split)))
+
+
+def _mundane(rng: random.Random, split: str) -> Comment:
+    return Comment(_post(rng, split), rng.choice(_part(MUNDANE, split)), (0.5,) * N_DIMS)
 
 
 def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
@@ -274,13 +298,16 @@ def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
         for d in dims:
             direction[d] = float(rng.randint(0, 1))
         deck: list[int] = []
-        items: list[Choice | Comment] = []
+        items: list[Choice | Comment | Description] = []
         used_pairs: dict[int, set[int]] = {}
         for _ in range(cfg.items):
             if not deck:
                 deck = rng.sample(dims, len(dims))
             if cfg.neutral_share and rng.random() < cfg.neutral_share:
                 items.append(response_choice(rng, direction, [], cfg.split))
+                continue
+            if cfg.mundane_share and rng.random() < cfg.mundane_share:
+                items.append(_mundane(rng, cfg.split))
                 continue
             involved = [deck.pop()]
             if involved[0] in ANSWER_PREFERENCES and cfg.statement_share and rng.random() < cfg.statement_share:
@@ -294,7 +321,9 @@ def response_choice_records(cfg: ResponseChoiceConfig) -> Iterator[Record]:
                 involved.append(deck.pop())
             items.append(response_choice(rng, direction, involved, cfg.split))
         prompt, chosen, rejected = answer_pair(rng, {d: int(direction[d]) for d in dims}, cfg.split)
+        described = [i for i in items if isinstance(i, Description)]
         persona = Persona(comments=tuple(i for i in items if isinstance(i, Comment)),
-                          choices=tuple(i for i in items if isinstance(i, Choice)))
+                          choices=tuple(i for i in items if isinstance(i, Choice)),
+                          description=_join(described))
         yield Record(prompt=prompt, chosen=chosen, rejected=rejected, persona=persona,
                      direction=tuple(direction), user_id=f"response-{cfg.split}-{cfg.seed}-{u}")
