@@ -55,7 +55,7 @@ def test_smoothing_every_encoder_linear_keeps_the_fp32_outputs(fp32_graph, feeds
         np.testing.assert_allclose(got, want, atol=1e-4)
 
 
-def test_the_int8_graph_keeps_layer_0_ffn_output_in_fp32(int8_graph):
+def test_the_int8_graph_keeps_layer_0_ffn_output_and_the_head_in_fp32(int8_graph):
     from edgealign.export.onnx import FP32_LINEARS
 
     graph = onnx.load(str(int8_graph)).graph
@@ -63,7 +63,8 @@ def test_the_int8_graph_keeps_layer_0_ffn_output_in_fp32(int8_graph):
     kept = [n for n in graph.node if n.op_type in ("MatMul", "Gemm") and n.input[1] in floats
             and any(suffix in n.input[1] for suffix in FP32_LINEARS)]
     assert len(kept) == len(FP32_LINEARS)
-    assert sum(n.op_type == "MatMulInteger" and n.name.startswith("/encoder/") for n in graph.node) == 4 * 2 - len(kept)
+    integer = [n.name for n in graph.node if n.op_type == "MatMulInteger"]
+    assert len(integer) == 4 * 2 - len(kept) and all(name.startswith("/encoder/") for name in integer)  # the head stays fp32
 
 
 def test_a_renamed_fp32_layer_fails_the_export(fp32_graph, feeds, tmp_path, monkeypatch):
