@@ -112,18 +112,19 @@ def _quantize(src: Path, dst: Path, calibration: list[dict[str, np.ndarray]]) ->
     """``src`` to int8: the encoder's linear layers smoothed (:mod:`._smooth`, alpha
     :data:`SMOOTH_ALPHA`, calibrated on ``calibration``), then dynamic quantization of the
     MatMul weights per channel and of the embedding tables, but :data:`FP32_LINEARS` and the
-    head (1.4 MB of matrices, no time measured; its bias table, 3 KB, quantized per tensor
+    head (1.4 MB of matrices, no measurable time; its bias table, 3 KB, quantized per tensor
     flipped a tenth of the tiny test bridge's dimensions).
 
     Measured on the 2026-11-30 checkpoint with `edgealign bench bridge` (40 users x 90
     dimensions, argmax agreement with torch): plain int8 0.9897; smoothed 0.992-0.994
     (varies with the calibration users) for +0.4 ms; smoothed with layer 0's FFN output in
-    fp32, as here, 0.9953 for +3 ms (0.9947-0.9964 over five calibration sets; 0.9951 on
-    300 other users, was 0.9911; two other checkpoints 0.9861 -> 0.9939, 0.9933 -> 0.9981).
-    A per-layer ablation found the FFN output projections the sensitive layers (an outlier
-    channel in their input); each costs ~2.5 ms in fp32, and layer 0's gained the most once
-    smoothed. Not kept: fp32 word embeddings (no gain, +35 MB), reduce_range (worse),
-    symmetric activations or asymmetric weights (within noise)."""
+    fp32 0.9953 (0.9947-0.9964 over five calibration sets) for ~3 ms; and the head in fp32,
+    as here, 0.9961 (300 other users: 0.9911 -> 0.9959; two other checkpoints 0.9861 ->
+    0.9950 and 0.9933 -> 0.9983). A per-layer ablation found the FFN output projections the
+    sensitive layers (an outlier channel in their input); each costs ~2.5 ms in fp32, and
+    layer 0's gained the most once smoothed. Not kept: fp32 word embeddings (no gain, +35
+    MB), reduce_range (worse), symmetric activations or asymmetric weights (within noise),
+    all three FFN outputs in fp32 (0.9953, +8 ms)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
