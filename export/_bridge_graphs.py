@@ -40,7 +40,7 @@ class WithEmbeddings(nn.Module):
     def forward(self, input_ids, attention_mask, combine, sign, kind):  # noqa: ANN001 - ONNX signature
         embeddings = self.model.embed(input_ids, attention_mask)            # (T, D)
         units = self.model.head.item_logits(combine @ embeddings, kind)
-        user, evidence = self.model.head.aggregate(units, sign)
+        user, evidence = self.model.head.aggregate(units, sign, kind)
         return units, user, evidence, embeddings
 
 
@@ -58,6 +58,7 @@ class HeadGraph(nn.Module):
         self.register_buffer("bias", head.bias.detach().clone())             # (kind, pole, 90)
         self.register_buffer("agg", torch.stack([a, b]).detach().clone())
         self.register_buffer("agg_bias", head.agg_bias.detach().clone())
+        self.register_buffer("kind_gain", head.kind_gain.detach().clone())
         self.eval()
 
     def forward(self, comment_embeddings, choice_embeddings, description_embeddings,  # noqa: ANN001
@@ -71,7 +72,7 @@ class HeadGraph(nn.Module):
         units = torch.stack([s[:, 0] + b[:, 0], b[:, 1], s[:, 1] + b[:, 2]], dim=-1)
         logp = torch.log_softmax(units, dim=-1)
         relevance = (1 - logp[..., 1].exp()) * sign.abs().unsqueeze(-1)
-        evidence = relevance * (logp[..., 2] - logp[..., 0]).clamp(-12, 12) * sign.unsqueeze(-1)
+        evidence = relevance * (logp[..., 2] - logp[..., 0]).clamp(-12, 12) * (sign * self.kind_gain[kind]).unsqueeze(-1)
         w = weight.unsqueeze(-1)
         z, m = (evidence * w).sum(0), (relevance * w).sum(0)
         a, bb = self.agg[0], self.agg[1]

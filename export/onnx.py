@@ -181,7 +181,7 @@ def _weighted_parity(model: Any, tokenizer: Any, head: Path, max_items: int, n_u
         with torch.no_grad():
             emb = model.embed(torch.from_numpy(ids), torch.from_numpy(mask))
             logits = model.head.item_logits(emb[torch.from_numpy(units.text)], torch.from_numpy(units.kind))
-            _, evidence = model.head.aggregate(logits, torch.from_numpy(units.sign))
+            _, evidence = model.head.aggregate(logits, torch.from_numpy(units.sign), torch.from_numpy(units.kind))
             relevance = 1 - torch.softmax(logits, -1)[..., 1]
             a, b = torch.nn.functional.softplus(model.head.agg)
             z, m = (evidence * torch.from_numpy(w)[:, None]).sum(0), (relevance * torch.from_numpy(w)[:, None]).sum(0)

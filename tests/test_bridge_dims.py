@@ -130,3 +130,25 @@ def test_items_that_say_nothing_leave_dimensions_neutral(held_out):
     choices = [Choice(p, c, r) for p, c, r in alike]
     values = _profile_values(model, tokenizer, choices)
     assert np.mean(values == 1) >= 0.95, np.nonzero(values != 1)
+
+
+def test_choice_evidence_carries_its_own_gain_in_torch_and_in_the_head_graph():
+    from edgealign.bridge import head_feed
+    from edgealign.export._bridge_graphs import HeadGraph
+    from edgealign.training.bridge_model import BridgeHead
+
+    torch.manual_seed(2)
+    head = BridgeHead(torch.nn.functional.normalize(torch.randn(90, 16), dim=-1),
+                      torch.nn.functional.normalize(torch.randn(90, 16), dim=-1)).eval()
+    x = torch.nn.functional.normalize(torch.randn(4, 16), dim=-1)
+    kind = torch.tensor([KIND_CHOICE, KIND_CHOICE, 0, KIND_DESCRIPTION])
+    sign = torch.tensor([1.0, -1.0, 1.0, 1.0])
+    with torch.no_grad():
+        logits = head.item_logits(x, kind)
+        _, before = head.aggregate(logits, sign, kind)
+        head.kind_gain[KIND_CHOICE] = 2.0
+        user, after = head.aggregate(logits, sign, kind)
+        assert torch.allclose(after[:2], 2 * before[:2]) and torch.equal(after[2:], before[2:])
+        feed = head_feed(x.numpy(), np.arange(4), sign.numpy(), kind.numpy(), np.ones(4))
+        graph_user = HeadGraph(head)(*(torch.from_numpy(feed[k]) for k in feed))[1]
+    assert torch.allclose(graph_user, user, atol=1e-5)

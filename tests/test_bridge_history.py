@@ -75,7 +75,7 @@ def test_weighted_head_matches_torch(bridge, tiny_bridge_checkpoint):
     with torch.no_grad():
         x = torch.from_numpy(units.combine) @ model.embed(torch.from_numpy(ids), torch.from_numpy(mask))
         logits = model.head.item_logits(x, torch.from_numpy(units.kind))
-        _, evidence = model.head.aggregate(logits, torch.from_numpy(units.sign))
+        _, evidence = model.head.aggregate(logits, torch.from_numpy(units.sign), torch.from_numpy(units.kind))
         relevance = 1 - torch.softmax(logits, -1)[..., 1]
         a, b = torch.nn.functional.softplus(model.head.agg)
         z, m = (evidence * w[:, None]).sum(0), (relevance * w[:, None]).sum(0)

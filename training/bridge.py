@@ -104,6 +104,9 @@ class BridgeConfig:
     run, int8 agreed with torch on 99.6% of dimensions at gain 1, 99.0% at 1.25, 98.6% at 1.5
     and 97.1% at 2.25 (validation's free choice), while held-out response-choice users went
     0.60, 0.67, 0.70, 0.76 (docs/performance.md)."""
+    max_choice_gain: float = 3.0
+    """The largest extra factor the calibration may give the evidence of choice sentences
+    (steps of 0.25 from 1), chosen with the evidence gain under the same ``neutral_floor``."""
     unseen_raw_space: bool = True
     """Read the anchors of dimensions without training data in the encoder's own space, from
     statements and comments only (see ``BridgeHead.reset_unseen``): with four of the eight
@@ -136,8 +139,8 @@ class BridgeConfig:
             raise ConfigError("lr_floor must be in [0, 1]")
         if not 0 <= self.val_fraction < 1:
             raise ConfigError("val_fraction must be in [0, 1)")
-        if self.max_evidence_gain < 1:
-            raise ConfigError("max_evidence_gain must be at least 1")
+        if self.max_evidence_gain < 1 or self.max_choice_gain < 1:
+            raise ConfigError("max_evidence_gain and max_choice_gain must be at least 1")
         if not 0 < self.unseen_quantile < 1 or self.unseen_gain <= 0:
             raise ConfigError("unseen_quantile must be in (0, 1) and unseen_gain above 0")
         if not 0 <= self.dim_dropout < 1:
@@ -219,8 +222,10 @@ class BridgeTrainer:
                                     cfg.unseen_quantile, cfg.unseen_gain)
             extra = {}
             if epoch == cfg.epochs - 1 and val and cfg.neutral_floor is not None:
-                gains = tuple(1 + x / 4 for x in range(int((cfg.max_evidence_gain - 1) * 4) + 1))
-                extra["evidence_gain"] = calibrate_evidence(model, feats, val, cfg.neutral_floor, gains)
+                gains, choice_gains = (tuple(1 + x / 4 for x in range(int((top - 1) * 4) + 1))
+                                       for top in (cfg.max_evidence_gain, cfg.max_choice_gain))
+                extra["evidence_gain"], extra["choice_gain"] = calibrate_evidence(
+                    model, feats, val, cfg.neutral_floor, gains, choice_gains)
             metrics = {"epoch": epoch + 1, "train_loss": loss, "unseen_dims": int(unseen.sum()), **extra,
                        **(evaluate_examples(model, feats, val) if val else {})}
             save_checkpoint(model, tokenizer, cfg, metrics, out)
@@ -300,7 +305,7 @@ def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None):  # noqa: ANN001
     import torch.nn.functional as F
 
     units = model.head.item_logits(batch["x"], batch["kind"], dropped)      # (B, U, 90, 3)
-    user, _ = model.head.aggregate(units, batch["sign"], dropped)            # (B, 90, 3)
+    user, _ = model.head.aggregate(units, batch["sign"], batch["kind"], dropped)  # (B, 90, 3)
     weight = user.new_tensor([1.0, cfg.neutral_weight, 1.0])
     loss = F.cross_entropy(user.reshape(-1, 3), batch["target"].reshape(-1), weight=weight)
     return loss + cfg.drift_weight * model.head.drift()
@@ -318,7 +323,7 @@ def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> di
         for i in range(0, len(examples), 64):
             chunk = [ex.first(feats.cfg.max_items) for ex in examples[i: i + 64]]
             b = feats.batch(chunk)
-            user, _ = model.head.aggregate(model.head.item_logits(b["x"], b["kind"]), b["sign"])
+            user, _ = model.head.aggregate(model.head.item_logits(b["x"], b["kind"]), b["sign"], b["kind"])
             probs = torch.softmax(user, -1)
             preds.append(probs.argmax(-1).cpu().numpy() / 2.0)
             confs.append(probs.max(-1).values.cpu().numpy())
@@ -355,8 +360,9 @@ def load_bridge(folder: str | Path):  # -> (BridgeModel, tokenizer, BridgeConfig
     state = load_file(folder / "head.safetensors")
     n_dims, dim = state["anchors"].shape[1:]
     head = BridgeHead(torch.zeros(n_dims, dim), torch.zeros(n_dims, dim))
-    result = head.load_state_dict(state, strict=False)  # checkpoints before dimension dropout lack shared_*
-    if result.unexpected_keys or any(not k.startswith("shared_") for k in result.missing_keys):
+    # Older checkpoints lack shared_* (before dimension dropout) and kind_gain (ones before it).
+    result = head.load_state_dict(state, strict=False)
+    if result.unexpected_keys or any(not k.startswith("shared_") and k != "kind_gain" for k in result.missing_keys):
         raise DataError(f"{folder}/head.safetensors does not match the bridge head: missing "
                         f"{result.missing_keys}, unexpected {result.unexpected_keys}")
     return BridgeModel(encoder, head).eval(), tokenizer, cfg

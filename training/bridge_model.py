@@ -86,6 +86,9 @@ class BridgeHead(nn.Module):
         # log of (norm, pole spread) applied to starting anchors: trained anchors grow and
         # their poles move apart (x1.4 and x3 in the default preset), which these stand in for.
         self.shared_gain = nn.Parameter(torch.zeros(2))
+        # Per kind of unit, a factor on its evidence, set after training (ones while training):
+        # a choice between two answers moves the head less per unit than a statement does.
+        self.register_buffer("kind_gain", torch.ones(self.N_KINDS))
 
     def unseen(self, dropped: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(anchors, bias, agg_bias) with ``dropped`` (90,) bool dimensions as an unseen
@@ -187,14 +190,15 @@ class BridgeHead(nn.Module):
                 h = h.index_copy(0, rows, flat[rows] @ self.proj[k].T)
         return h.reshape(x.shape)
 
-    def aggregate(self, logits: torch.Tensor, sign: torch.Tensor,
+    def aggregate(self, logits: torch.Tensor, sign: torch.Tensor, kind: torch.Tensor,
                   dropped: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """logits (..., U, 90, 3), sign (..., U) in {-1, 0, +1} (0 masks a padding unit)
-        -> user logits (..., 90, 3), signed evidence (..., U, 90)."""
+        """logits (..., U, 90, 3), sign (..., U) in {-1, 0, +1} (0 masks a padding unit), kind
+        (..., U) -> user logits (..., 90, 3), signed evidence (..., U, 90) (times its kind's gain)."""
         agg_bias = self.agg_bias if dropped is None else self.unseen(dropped)[2]
         logp = torch.log_softmax(logits, dim=-1)
         relevance = (1 - logp[..., 1].exp()) * sign.abs().unsqueeze(-1)
-        evidence = relevance * (logp[..., 2] - logp[..., 0]).clamp(-12, 12) * sign.unsqueeze(-1)
+        polarity = (logp[..., 2] - logp[..., 0]).clamp(-12, 12)
+        evidence = relevance * polarity * (sign * self.kind_gain[kind]).unsqueeze(-1)
         a, b = nn.functional.softplus(self.agg).unbind()
         z, m = evidence.sum(-2), relevance.sum(-2)
         user = torch.stack([-a * z, agg_bias - b * m, a * z], dim=-1)
@@ -222,5 +226,5 @@ class BridgeModel(nn.Module):
     def forward(self, input_ids, attention_mask, combine, sign, kind):  # noqa: ANN001 - ONNX signature
         x = combine @ self.embed(input_ids, attention_mask)                # (U, D)
         units = self.head.item_logits(x, kind)                             # (U, 90, 3)
-        user, evidence = self.head.aggregate(units, sign)
+        user, evidence = self.head.aggregate(units, sign, kind)
         return units, user, evidence
