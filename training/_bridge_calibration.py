@@ -33,7 +33,8 @@ def calibrate_evidence(model, feats: Featurizer, examples: list[Example], floor:
     """Multiply the head's evidence gain (how far summed evidence moves a user's pole logits)
     by the factor of ``gains``, and the evidence of choice sentences by a factor of
     ``choice_gains`` on top, that give the best accuracy on ``examples`` cut to 2, 4 and 8
-    items while at least ``floor`` of their neutral dimensions stay neutral; returns both.
+    items while at least ``floor`` of their neutral dimensions stay neutral at each of those
+    lengths (pooled, longer histories hid their false poles among the short ones'); returns both.
 
     Raising the gain rather than lowering the neutral bias keeps a dimension without
     evidence confidently neutral (calibration error 0.03 on held-out response-choice users
@@ -60,20 +61,23 @@ def calibrate_evidence(model, feats: Featurizer, examples: list[Example], floor:
                 choice = (b["kind"] == KIND_CHOICE).unsqueeze(-1)
                 mass = ((1 - torch.softmax(logits, -1)[..., 1]) * b["sign"].abs().unsqueeze(-1)).sum(-2)
                 ref = torch.from_numpy(np.stack([_observed(c.item_targets, c.target) for c in chunk]))
-                parts.append(((evidence * ~choice).sum(-2), (evidence * choice).sum(-2), mass, ref.to(mass.device)))
+                parts.append((k, (evidence * ~choice).sum(-2), (evidence * choice).sum(-2), mass, ref.to(mass.device)))
         a, b_ = F.softplus(head.agg).unbind()
         best, best_acc = (1.0, 1.0), -1.0
         for gain in gains:
             for choice_gain in choice_gains:
-                hits = kept = n_pole = n_neutral = 0
-                for z_rest, z_choice, m, ref in parts:
+                hits = n_pole = 0
+                kept: dict[int, list[int]] = {}
+                for k, z_rest, z_choice, m, ref in parts:
                     z = gain * (z_rest + choice_gain * z_choice)
                     pred = torch.stack([-a * z, head.agg_bias - b_ * m, a * z], -1).argmax(-1)
                     hits += int((pred == ref)[ref != 1].sum())
-                    kept += int((pred == 1)[ref == 1].sum())
-                    n_pole, n_neutral = n_pole + int((ref != 1).sum()), n_neutral + int((ref == 1).sum())
+                    n_pole += int((ref != 1).sum())
+                    tally = kept.setdefault(k, [0, 0])
+                    tally[0] += int((pred == 1)[ref == 1].sum())
+                    tally[1] += int((ref == 1).sum())
                 acc = hits / max(1, n_pole)
-                if kept / max(1, n_neutral) >= floor and acc > best_acc:
+                if all(t[0] / max(1, t[1]) >= floor for t in kept.values()) and acc > best_acc:
                     best, best_acc = (gain, choice_gain), acc
         target = a * best[0]
         head.agg[0] = target + torch.log(-torch.expm1(-target))  # softplus^-1
