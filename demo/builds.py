@@ -47,6 +47,7 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     """The bridge artifact under ``home/artifacts/bridge``, built first if missing or broken
     (``config`` defaults to the ``default`` preset with :data:`DEMO_EPOCHS` epochs)."""
     from edgealign.training.bridge import BridgeConfig, BridgeTrainer
+    from edgealign.training.generated_choices import MODEL_CHOICES
     from edgealign.training.response_choices import ResponseChoiceConfig, response_choice_records
     from edgealign.training.synth import SynthConfig, generate_records
 
@@ -64,10 +65,12 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
         f"(encoder {config.encoder}, {depth}, frozen, {config.epochs} epochs)")
     shutil.rmtree(checkpoint, ignore_errors=True)
     # Synthetic users (half their choices between two answers written differently) and users
-    # whose history is such choices only, as the default preset's mix (docs/bridge.md).
+    # whose history is such choices (half of them the bundled model's own answers) and wishes
+    # about answers, as the default preset's mix (docs/bridge.md).
+    rc = ResponseChoiceConfig(users=users // 3, items=6, neutral_share=0.15, statement_share=0.2,
+                              generated=str(MODEL_CHOICES["train"]), generated_share=0.5)
     records = itertools.chain(generate_records(SynthConfig(users=users, seed=0, response_choices=0.5)),
-                              response_choice_records(ResponseChoiceConfig(users=users // 3, items=6,
-                                                                           neutral_share=0.15)))
+                              response_choice_records(rc))
     metrics = BridgeTrainer(config).fit(records, checkpoint, progress=progress)
     say(f"Trained: accuracy on held-out users' non-neutral dimensions {metrics['accuracy_nonneutral']:.2f}")
     say("Exporting it to ONNX (fp32 and int8) and checking parity with the torch model")

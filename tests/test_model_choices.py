@@ -108,3 +108,32 @@ def test_cli_writes_a_model_choice_file(shared, tmp_path, capsys):
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["config"]["split"] == "heldout" and read_choice_file(out).split == "heldout"
+
+
+@pytest.mark.parametrize("split", ["train", "heldout"])
+def test_the_shipped_files_are_the_bundled_models_answers(split):
+    from edgealign.training.contrastive import tasks
+    from edgealign.training.generated_choices import MODEL_CHOICES
+
+    data = read_choice_file(MODEL_CHOICES[split])
+    cfg = data.header["config"]
+    assert data.split == split and data.header["model"] == "SmolLM2-135M-Instruct.Q4_1.gguf"
+    assert len(data.pairs) == data.header["pairs"] and data.header["pairs"] + data.header["dropped"] == \
+        cfg["tasks"] * len(cfg["dims"])
+    assert {p.task for p in data.pairs} <= set(tasks(split, cfg["tasks"], cfg["seed"]))
+    by_dim = data.by_dim()
+    assert set(by_dim) == set(cfg["dims"]) and min(len(v) for v in by_dim.values()) >= cfg["tasks"] // 4
+    concise = by_dim[16]
+    assert all(len(p.positive) < len(p.negative) for p in concise)  # the poles really differ in length
+    from edgealign.artifacts import sha256_file
+    from edgealign.llm import default_model_path
+
+    assert data.header["model_sha256"] == sha256_file(default_model_path())
+
+
+def test_train_and_heldout_files_share_no_task():
+    from edgealign.training.generated_choices import MODEL_CHOICES
+
+    train, heldout = (read_choice_file(MODEL_CHOICES[s]) for s in ("train", "heldout"))
+    assert not {p.task for p in train.pairs} & {p.task for p in heldout.pairs}
+    assert train.header["config"]["temperature"] != heldout.header["config"]["temperature"]
