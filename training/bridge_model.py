@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from edgealign.errors import DataError
 from edgealign.featurize import KIND_CHOICE
 from edgealign.preferences import SPACE
 
@@ -104,7 +105,7 @@ class BridgeHead(nn.Module):
 
     @torch.no_grad()
     def reset_unseen(self, unseen: torch.Tensor, neutral_offset: float = 0.0, raw_space: bool = False,
-                     sample: tuple[torch.Tensor, torch.Tensor] | None = None, quantile: float = 0.75,
+                     sample: tuple[torch.Tensor, torch.Tensor] | None = None, quantile: float = 0.9,
                      gain: float = 2.0) -> None:
         """Give dimensions no training data touched (``unseen`` (90,) bool) the shared values,
         so the exported head treats them as dimension dropout trained it to.
@@ -155,7 +156,8 @@ class BridgeHead(nn.Module):
         for k in range(self.N_KINDS):
             rows = kind == k if int((kind == k).sum()) >= 100 else pooled
             if not bool(rows.any()):
-                raise ValueError("no training sentences to place the unseen dimensions' pole lines on")
+                raise DataError("the training users have no comments or descriptions to place the pole lines of "
+                                "dimensions without data on; train with --no-unseen-raw-space")
             h = x[rows] @ self.proj[k].T
             scores = self.scale * torch.einsum("nd,pkd->npk", h, anchors)     # (N, 2, n)
             out.append(torch.quantile(scores, quantile, dim=0))
