@@ -33,19 +33,19 @@ from typing import Any
 from edgealign.errors import ConfigError, DataError
 
 from .contrastive import SPLITS, Pair
+from .response_choices import STYLE_DIMS
 
 __all__ = ["FORMAT", "VERSION", "MODEL_CHOICES", "ModelChoiceConfig", "ChoiceFile", "generate_choice_file",
-           "read_choice_file", "clean_answer"]
+           "read_choice_file", "clean_answer", "draw_pair"]
 
 FORMAT = "edgealign-model-choices"
 VERSION = 1
 #: The files shipped with the project, per split: the bundled SmolLM2-135M-Instruct's answers,
-#: written by the commands in docs/bridge.md (train: 100 tasks, temperature 0.7, seed 0;
+#: written by the commands in docs/performance.md (train: 100 tasks, temperature 0.7, seed 0;
 #: heldout: 40 tasks, temperature 1.0, seed 1).
 MODEL_CHOICES: dict[str, Path] = {split: Path(__file__).parent / "data" / f"model_choices_{split}.jsonl"
                                   for split in SPLITS}
-#: The style dimensions an answer's writing can show (see :data:`.response_choices.STYLE_DIMS`).
-_STYLE_DIMS = (16, 5, 73, 46, 14, 45, 40)
+_STYLE_DIMS = tuple(STYLE_DIMS)  # the style dimensions an answer's writing can show
 _CONCISE = 16
 
 
