@@ -13,6 +13,9 @@ ANSWER_PREFERENCES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # concise (positive) vs detailed
     16: (
         (
+            'Answers without padding, please.',
+            'No filler, just the answer.',
+            'Minus the background, thanks.',
             "Please keep replies to a couple of lines.", "Just give me the bottom line.",
             "I don't need the backstory, only the answer.", "Long paragraphs lose me, so get to the point quickly.",
             "One or two sentences is plenty for me.", "Bullet points over essays, please.",
@@ -62,6 +65,8 @@ ANSWER_PREFERENCES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "Heartfelt support in a reply makes me want to keep going.",
         ),
         (
+            'Answers without the pleasantries, please.',
+            'No cheerleading, just tell me.',
             "Just tell me straight.", "Don't sugarcoat anything.", "I don't need to be coddled.",
             "Skip the pleasantries and compliments.", "Be blunt with me, I can take it.",
             "I find all the 'great question!' stuff annoying.", "Give me the hard truth even if it stings.",
@@ -93,6 +98,14 @@ ANSWER_PREFERENCES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "A chuckle or two in each reply would be ideal.", "I'm the person who reads the funny answers first.",
         ),
         (
+            'Plain facts, minus the comedy.',
+            'Answers free of puns suit me.',
+            'I like my information without humour.',
+            'Give it to me straight, no wisecracks.',
+            'Skip any attempt at being witty.',
+            'Facts only, hold the banter.',
+            'A reply with zero gags is what I want.',
+            'I want serious answers without any funny business.',
             "Humour in answers distracts me.", "Please don't try to be funny.", "I find puns irritating.",
             "Stay serious when you reply to me.", "Jokes get in the way of the information.",
             "I'm not here to be entertained.", "Quips and wisecracks annoy me.", "A plain, sober tone suits me best.",
@@ -216,6 +229,8 @@ ANSWER_PREFERENCES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "Caveats reassure me.",
         ),
         (
+            'Answers without warnings, please.',
+            'No safety caveats needed for me.',
             "Skip the disclaimers.", "Skip the moralising and just tell me.", "I can judge the risks myself.",
             "Warnings are just noise to me.", "Give me the raw information.", "I don't need safety lectures.",
             "Stop adding caveats to everything.", "I'm an adult, let me decide what's dangerous.",
