@@ -30,7 +30,8 @@ DEMO_EPOCHS = 16
 
 def _usable(folder: Path) -> bool:
     """Whether ``folder`` holds a readable bridge artifact with the head graph that reads whole
-    histories (one exported before it would read only the newest items: it is rebuilt)."""
+    histories and a calibrated gain for choices (one exported before either would read only
+    the newest items, or barely read choices between answers: it is rebuilt)."""
     from edgealign.bridge import HEAD, HEAD_INPUTS
 
     try:
@@ -38,7 +39,9 @@ def _usable(folder: Path) -> bool:
     except ArtifactError:
         return False
     head = manifest.details.get("head")
-    return isinstance(head, dict) and head.get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files
+    training = manifest.metrics.get("training") or {}
+    return (isinstance(head, dict) and head.get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files
+            and "choice_gain" in training)
 
 
 def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int = DEMO_USERS,
@@ -60,7 +63,8 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     config = config or BridgeConfig.default(epochs=DEMO_EPOCHS)
     depth = "all layers" if config.encoder_layers is None else f"first {config.encoder_layers} layers"
     why = ("No bridge artifact yet" if not (artifact / "manifest.json").exists() else
-           f"The bridge artifact in {artifact} is broken or predates whole-history reading (no head graph)")
+           f"The bridge artifact in {artifact} is broken or predates whole-history reading or the "
+           "response-choice training")
     say(f"{why}: training one on {users} synthetic users "
         f"(encoder {config.encoder}, {depth}, frozen, {config.epochs} epochs)")
     shutil.rmtree(checkpoint, ignore_errors=True)

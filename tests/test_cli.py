@@ -109,3 +109,11 @@ def test_ensure_bridge_builds_once_then_reuses(tmp_path):
     again = ensure_bridge(tmp_path, said.append, users=20, config=BridgeConfig.tiny(), progress=False)
     assert again == first and (first / "manifest.json").stat().st_mtime_ns == stamp
     assert any("training one" in s for s in said) and said[-1].startswith("Using the preference bridge")
+    # a bridge from before the response-choice training (no choice gain) is built again
+    manifest = json.loads((first / "manifest.json").read_text())
+    del manifest["metrics"]["training"]["choice_gain"]
+    (first / "manifest.json").write_text(json.dumps(manifest))
+    before = len(said)
+    ensure_bridge(tmp_path, said.append, users=20, config=BridgeConfig.tiny(), progress=False, min_agreement=0.5)
+    assert any("response-choice training" in s for s in said[before:])
+    assert "choice_gain" in json.loads((first / "manifest.json").read_text())["metrics"]["training"]
