@@ -21,7 +21,6 @@ tasks (with other settings: temperature, seed).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import random
@@ -30,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from edgealign.artifacts import sha256_file
 from edgealign.errors import ConfigError, DataError
 
 from .contrastive import SPLITS, Pair
@@ -119,14 +119,6 @@ def _usable(pair: Pair) -> bool:
     return True
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def generate_choice_file(model: str | os.PathLike[str], out: str | os.PathLike[str],
                          config: ModelChoiceConfig | None = None, progress: bool = True) -> dict[str, Any]:
     """Answer ``config.tasks`` tasks under both poles of every dimension with ``model`` (a llama
@@ -155,7 +147,7 @@ def generate_choice_file(model: str | os.PathLike[str], out: str | os.PathLike[s
                     kept.append(p)
                 else:
                     dropped += 1
-    header = {"format": FORMAT, "version": VERSION, "model": path.name, "model_sha256": _sha256(path),
+    header = {"format": FORMAT, "version": VERSION, "model": path.name, "model_sha256": sha256_file(path),
               "config": asdict(cfg), "pairs": len(kept), "dropped": dropped}
     _write(Path(out), header, kept)
     return header
