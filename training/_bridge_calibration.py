@@ -56,9 +56,8 @@ def calibrate_evidence(model, feats: Featurizer, examples: list[Example], floor:
     parts = []
     with torch.no_grad():
         for k in sorted({2, 4, 8, int(MAX_MASS or 8)}):
-            long_enough = [ex for ex in examples if len(ex.items) >= k] if k > 8 else examples
-            for i in range(0, len(long_enough), 64):
-                chunk = [ex.first(k) for ex in long_enough[i: i + 64]]
+            for i in range(0, len(examples), 64):
+                chunk = [ex.first(k) for ex in examples[i: i + 64]]
                 b = feats.batch(chunk)
                 logits = head.item_logits(b["x"], b["kind"])
                 _, evidence = head.aggregate(logits, b["sign"], b["kind"])
