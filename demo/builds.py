@@ -30,9 +30,11 @@ DEMO_EPOCHS = 16
 
 def _usable(folder: Path) -> bool:
     """Whether ``folder`` holds a readable bridge artifact with the head graph that reads whole
-    histories and a calibrated gain for choices (one exported before either would read only
-    the newest items, or barely read choices between answers: it is rebuilt)."""
+    histories, a calibrated gain for choices and this SDK's sentence units (one exported before
+    any of these would read only the newest items, barely read choices between answers, or
+    misread negations: it is rebuilt)."""
     from edgealign.bridge import HEAD, HEAD_INPUTS
+    from edgealign.featurize import UNITS_VERSION
 
     try:
         manifest = Manifest.read(folder, "bridge")
@@ -41,7 +43,7 @@ def _usable(folder: Path) -> bool:
     head = manifest.details.get("head")
     training = manifest.metrics.get("training") or {}
     return (isinstance(head, dict) and head.get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files
-            and "choice_gain" in training)
+            and "choice_gain" in training and manifest.details.get("units_version", 1) == UNITS_VERSION)
 
 
 def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int = DEMO_USERS,
@@ -63,8 +65,8 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     config = config or BridgeConfig.default(epochs=DEMO_EPOCHS)
     depth = "all layers" if config.encoder_layers is None else f"first {config.encoder_layers} layers"
     why = ("No bridge artifact yet" if not (artifact / "manifest.json").exists() else
-           f"The bridge artifact in {artifact} is broken or predates whole-history reading or the "
-           "response-choice training")
+           f"The bridge artifact in {artifact} is broken or predates whole-history reading, the "
+           "response-choice training or reading negations")
     say(f"{why}: training one on {users} synthetic users "
         f"(encoder {config.encoder}, {depth}, frozen, {config.epochs} epochs)")
     shutil.rmtree(checkpoint, ignore_errors=True)

@@ -240,6 +240,9 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
         out, "bridge", [*files, "tokenizer.json"],
         details={"encoder": cfg.encoder, "encoder_layers": model.encoder.config.num_hidden_layers,
                  "max_length": cfg.max_length, "max_items": cfg.max_items, "max_sentences": MAX_SENTENCES,
+                 # The sentence split the head was trained on; checkpoints from before it was
+                 # recorded split as version 1 (negations read as written).
+                 "units_version": int(trained.get("units_version", 1)),
                  "inputs": list(BRIDGE_INPUTS), "outputs": [*BRIDGE_OUTPUTS, EMBEDDINGS],
                  "head": {"file": HEAD, "inputs": list(HEAD_INPUTS), "outputs": list(HEAD_OUTPUTS),
                           "dim": int(model.head.anchors.shape[-1])},

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._negation import signed_clauses
 from .persona import Choice, Comment, Description, PersonaItem
 
 __all__ = ["Units", "bridge_units", "split_sentences", "configure", "tokenize",
@@ -30,7 +31,7 @@ KIND_COMMENT, KIND_CHOICE, KIND_DESCRIPTION = 0, 1, 2
 MAX_SENTENCES = 12
 #: Bump when the split of an item into sentences changes: cached sentence embeddings
 #: (edgealign.bridge) are keyed by it.
-UNITS_VERSION = 1
+UNITS_VERSION = 2
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -71,6 +72,12 @@ def bridge_units(items: Sequence[PersonaItem]) -> Units:
                 texts.append(sentence)
             rows.append((index[sentence], sign, kind, item))
 
+    def say(sentences: list[str], kind: int, item: int) -> None:
+        # What a user says of themselves: a negated clause counts against what it names.
+        for sentence in sentences:
+            for clause, sign in signed_clauses(sentence):
+                add([clause], sign, kind, item)
+
     for n, it in enumerate(items):
         if isinstance(it, Choice):
             # A sentence in both replies would add and subtract the same evidence: skip it
@@ -79,9 +86,9 @@ def bridge_units(items: Sequence[PersonaItem]) -> Units:
             add([s for s in chosen if s not in rejected], 1.0, KIND_CHOICE, n)
             add([s for s in rejected if s not in chosen], -1.0, KIND_CHOICE, n)
         elif isinstance(it, Comment):
-            add(split_sentences(it.comment), 1.0, KIND_COMMENT, n)
+            say(split_sentences(it.comment), KIND_COMMENT, n)
         elif isinstance(it, Description):
-            add(split_sentences(it.text), 1.0, KIND_DESCRIPTION, n)
+            say(split_sentences(it.text), KIND_DESCRIPTION, n)
         else:
             raise TypeError(f"not a persona item: {type(it).__name__}")
     text = np.asarray([r[0] for r in rows], dtype=np.int64)

@@ -22,6 +22,7 @@ import numpy as np
 
 from edgealign.data import Record
 from edgealign.errors import ConfigError, DataError
+from edgealign.featurize import UNITS_VERSION
 
 from ._bridge_calibration import _sentences, calibrate_evidence
 from ._bridge_data import Example, Featurizer, examples_from_records
@@ -228,7 +229,8 @@ class BridgeTrainer:
                                        for top in (cfg.max_evidence_gain, cfg.max_choice_gain))
                 extra["evidence_gain"], extra["choice_gain"] = calibrate_evidence(
                     model, feats, val, cfg.neutral_floor, gains, choice_gains)
-            metrics = {"epoch": epoch + 1, "train_loss": loss, "unseen_dims": int(unseen.sum()), **extra,
+            metrics = {"epoch": epoch + 1, "train_loss": loss, "unseen_dims": int(unseen.sum()),
+                       "units_version": UNITS_VERSION, **extra,
                        **(evaluate_examples(model, feats, val) if val else {})}
             save_checkpoint(model, tokenizer, cfg, metrics, out)
         return metrics
