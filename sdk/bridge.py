@@ -78,15 +78,21 @@ _CHUNK_TEXTS = 64
 _MIN_WEIGHT = 1e-3
 
 
-def recency_weights(n: int, window: int, half_life: float | None, max_mass: float | None = None) -> np.ndarray:
+def recency_weights(n: int, window: int, half_life: float | None, max_mass: float | None = None,
+                    informative: np.ndarray | None = None) -> np.ndarray:
     """Weights of ``n`` items, newest first: 1 for the newest ``window``, then halving every
-    ``half_life`` items (``None``: every item counts in full); scaled down, all alike, so
-    that they sum to at most ``max_mass`` items (``None``: no limit)."""
+    ``half_life`` items (``None``: every item counts in full). Once they sum past
+    ``max_mass`` items (``None``: no limit), each is multiplied by its item's
+    ``informative`` share ((n,) in [0, 1], when given: how much the item says about any
+    dimension), and all are scaled down alike to sum to at most ``max_mass``."""
     age = np.maximum(np.arange(n) - window + 1, 0)
     weights = np.ones(n) if half_life is None else 0.5 ** (age / half_life)
-    total = float(weights.sum())
-    if max_mass is not None and total > max_mass:
-        weights *= max_mass / total
+    if max_mass is not None and weights.sum() > max_mass:
+        if informative is not None:
+            weights = weights * np.clip(informative, 0.0, 1.0)
+        total = float(weights.sum())
+        if total > max_mass:
+            weights *= max_mass / total
     return weights
 
 
@@ -142,6 +148,11 @@ class PreferenceBridge:
         except Exception as exc:  # the tokenizers library raises its own Exception type
             raise ArtifactError(f"{folder}: tokenizer.json does not load ({exc})") from None
         configure(tokenizer, int(manifest.details.get("max_length", 64)))
+        trained_on = int(manifest.details.get("units_version", 1))
+        if trained_on != UNITS_VERSION:
+            log.warning("bridge: %s was trained on sentence units of version %d and this SDK makes version %d "
+                        "(see edgealign.featurize); its profiles may be off: retrain and re-export it",
+                        folder, trained_on, UNITS_VERSION)
         session = _session(folder / graph, providers, threads)
         head = None
         if manifest.details.get("head", {}).get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files:
@@ -232,11 +243,24 @@ class PreferenceBridge:
             cached[n] = e
         table = np.zeros((len(units.texts), self._dim()), dtype=np.float32)
         table[np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])] = np.concatenate(cached)
-        weight = recency_weights(len(items), self.max_items, self.half_life, self.max_mass)
-        weight = weight[units.item].astype(np.float32)
+        weight = self._weights(table, units, len(items))[units.item].astype(np.float32)
         feed = head_feed(table, units.text, units.sign, units.kind, weight)
         user_logits, evidence = self._head.run(["user_logits", "evidence"], feed)
         return PreferenceProfile(_softmax(user_logits), evidence=_item_evidence(evidence * weight[:, None], units.item))
+
+    def _weights(self, table: np.ndarray, units: Units, n: int) -> np.ndarray:
+        """Per item, its weight in the user's sums (:func:`recency_weights`). Past the cap,
+        an item counts by its strongest relevance to any dimension (one more head call), so
+        a run of small talk neither thins out what a user said about themselves nor sums
+        to poles of its own."""
+        weight = recency_weights(n, self.max_items, self.half_life)
+        if self.max_mass is None or weight.sum() <= self.max_mass:
+            return weight
+        feed = head_feed(table, units.text, units.sign, units.kind, weight[units.item].astype(np.float32))
+        (unit_logits,) = self._head.run(["unit_logits"], feed)
+        informative = np.zeros(n)
+        np.maximum.at(informative, units.item, 1 - _softmax(unit_logits)[..., 1].min(-1))
+        return recency_weights(n, self.max_items, self.half_life, self.max_mass, informative)
 
     def _feed(self, units: Units) -> dict[str, np.ndarray]:
         ids, mask = tokenize(self._tokenizer, units.texts)

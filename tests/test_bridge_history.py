@@ -40,6 +40,17 @@ def test_recency_weights_keep_the_window_then_halve_and_cap():
     assert recency_weights(3, 8, 32.0, max_mass=8.0).tolist() == [1.0] * 3
 
 
+def test_past_the_cap_an_item_counts_by_what_it_says():
+    informative = np.r_[np.full(30, 0.1), [0.9, 0.8]]   # 30 items of small talk, then two statements
+    w = recency_weights(32, 8, None, max_mass=8.0, informative=informative)
+    assert w[30:].tolist() == pytest.approx([0.9, 0.8])   # their mass is under the cap: in full
+    assert w[:30].tolist() == pytest.approx([0.1] * 30)
+    w = recency_weights(32, 8, None, max_mass=8.0, informative=np.ones(32))
+    assert np.allclose(w, 0.25)                          # all informative: capped as before
+    w = recency_weights(6, 8, None, max_mass=8.0, informative=np.zeros(6))
+    assert w.tolist() == [1.0] * 6                       # under the cap nothing changes
+
+
 def test_the_head_on_embeddings_gives_the_single_graphs_profile(bridge):
     assert bridge.reads_history
     items = _history(8)
@@ -71,10 +82,13 @@ def test_weighted_head_matches_torch(bridge, tiny_bridge_checkpoint):
     model, tokenizer, cfg = load_bridge(tiny_bridge_checkpoint)
     units = bridge_units(items)
     ids, mask = tokenize(configure(tokenizer, cfg.max_length), units.texts)
-    w = torch.from_numpy(recency_weights(len(items), bridge.max_items, bridge.half_life, bridge.max_mass)[units.item])
     with torch.no_grad():
         x = torch.from_numpy(units.combine) @ model.embed(torch.from_numpy(ids), torch.from_numpy(mask))
         logits = model.head.item_logits(x, torch.from_numpy(units.kind))
+        informative = np.zeros(len(items))  # per item, its strongest relevance to any dimension
+        np.maximum.at(informative, units.item, (1 - torch.softmax(logits, -1)[..., 1]).amax(-1).numpy())
+        w = recency_weights(len(items), bridge.max_items, bridge.half_life, bridge.max_mass, informative)
+        w = torch.from_numpy(w[units.item])
         _, evidence = model.head.aggregate(logits, torch.from_numpy(units.sign), torch.from_numpy(units.kind))
         relevance = 1 - torch.softmax(logits, -1)[..., 1]
         a, b = torch.nn.functional.softplus(model.head.agg)
@@ -212,8 +226,8 @@ UNRELATED = [Comment("What did you do today?", t) for t in (
 
 def _plain_bridge():
     """The demo's bridge when `make demo` built one with a head graph, else None."""
-    for folder in (ROOT / ".edgealign" / "artifacts" / "bridge",
-                   Path(os.environ.get("EDGEALIGN_BRIDGE", "/nonexistent"))):
+    for folder in (Path(os.environ.get("EDGEALIGN_BRIDGE", "/nonexistent")),
+                   ROOT / ".edgealign" / "artifacts" / "bridge"):
         try:
             bridge = PreferenceBridge.load(folder, threads=1)
         except Exception:  # absent or from another version: the test has nothing to read
@@ -240,3 +254,22 @@ def test_plain_statements_count_in_a_longer_history():
         profile = bridge.infer([*UNRELATED, *STATEMENTS])  # newest first: the statements are oldest
     assert profile.values[concise] == 1.0, profile.to_text()
     assert profile.values[humour] == 0.0, profile.to_text()
+
+
+def test_a_bridge_trained_on_other_sentence_units_is_named_when_loaded(tiny_bridge_artifact, tmp_path, caplog):
+    import json
+    import logging
+    import shutil
+
+    from edgealign.featurize import UNITS_VERSION
+
+    assert json.loads((tiny_bridge_artifact / "manifest.json").read_text())["details"]["units_version"] == UNITS_VERSION
+    folder = tmp_path / "old"
+    shutil.copytree(tiny_bridge_artifact, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["details"]["units_version"]  # exported before the version was recorded
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with caplog.at_level(logging.WARNING, logger="edgealign.bridge"), PreferenceBridge.load(folder, precision="fp32"):
+        pass
+    assert f"sentence units of version 1 and this SDK makes version {UNITS_VERSION}" in caplog.text
+    assert "retrain and re-export" in caplog.text
