@@ -1,15 +1,17 @@
 """What users say, for response-choice users (:mod:`.response_choices`): their wishes about how
-answers should be written, and everyday remarks that say nothing about any dimension. Like
+answers should be written (a first bank here, more in :mod:`._wishes_a` and :mod:`._wishes_b`),
+and everyday remarks that say nothing about any dimension. Like
 :mod:`._response_phrases`, every bank is split by position (the first two thirds train, the rest
 held out). Pure data.
 """
 
 from __future__ import annotations
 
-#: Style dimension -> (its positive pole's sentences, its negative pole's), poles as in
-#: edgealign.preferences.SPACE: first-person wishes an app user might write about how an assistant
-#: should answer. None repeats tests/test_bridge_history.py's plain statements, which must be inferred.
-ANSWER_PREFERENCES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
+from ._wishes_a import MORE_WISHES_A
+from ._wishes_b import MORE_WISHES_B
+
+# The first bank of wishes; ANSWER_PREFERENCES (below) joins the later ones to it.
+_FIRST_WISHES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # concise (positive) vs detailed
     16: (
         (
@@ -244,6 +246,23 @@ ANSWER_PREFERENCES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "Lay out the dangerous stuff too; I'll decide.", "Cautionary notes are wasted on me.",
         ),
     ),
+}
+
+
+def _joined(first: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
+    """``first``'s training part, ``more``'s, then ``first``'s held-out part and ``more``'s: with
+    ``more`` a multiple of three long, the joined bank's two-thirds split keeps both splits."""
+    a, b = (2 * len(first)) // 3, (2 * len(more)) // 3
+    return first[:a] + more[:b] + first[a:] + more[b:]
+
+
+#: Style dimension -> (its positive pole's sentences, its negative pole's), poles as in
+#: edgealign.preferences.SPACE: first-person wishes an app user might write about how an assistant
+#: should answer. None repeats tests/test_bridge_history.py's plain statements, which must be inferred.
+ANSWER_PREFERENCES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    dim: (_joined(pos, more[0]), _joined(neg, more[1]))
+    for dim, (pos, neg) in _FIRST_WISHES.items()
+    for more in [{**MORE_WISHES_A, **MORE_WISHES_B}[dim]]
 }
 
 #: Everyday first-person remarks that say nothing about how a person wants answers written,
