@@ -7,7 +7,9 @@ The bridge reads *sentences*: a comment of five sentences usually says one or tw
 about its writer among filler, and a mean-pooled embedding of the whole comment blurs them.
 Each sentence is a *unit* with a sign and a kind. A choice contributes the sentences of the
 chosen reply with sign +1 and of the rejected reply with sign -1, so what both replies share
-(the topic) cancels and the difference, the choice itself, drives the direction. Layout, see
+(the topic) cancels and the difference, the choice itself, drives the direction. What a
+user says of themselves (comments, the description) has its negated clauses rewritten
+without the negation and signed -1 (:mod:`edgealign._negation`). Layout, see
 :data:`edgealign.artifacts.BRIDGE_INPUTS`.
 """
 
@@ -29,8 +31,9 @@ __all__ = ["Units", "bridge_units", "split_sentences", "configure", "tokenize",
 KIND_COMMENT, KIND_CHOICE, KIND_DESCRIPTION = 0, 1, 2
 #: Sentences read per text; the rest of a very long text is ignored (bounded latency).
 MAX_SENTENCES = 12
-#: Bump when the split of an item into sentences changes: cached sentence embeddings
-#: (edgealign.bridge) are keyed by it.
+#: Bump when the split of an item into units changes: cached sentence embeddings
+#: (edgealign.bridge) are keyed by it, and a bridge records the version it was trained on.
+#: 2: negated clauses of comments and descriptions are rewritten and signed -1.
 UNITS_VERSION = 2
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 

@@ -102,3 +102,20 @@ def test_answer_preferences_leave_the_plain_statements_unseen():
     for sentence in everything:
         assert _norm(sentence) not in plain, sentence
         assert not any(word in sentence.lower() for word in BANNED), sentence
+
+
+def test_the_held_out_wishes_share_no_sentence_with_the_banks():
+    """training/data/wishes_heldout.jsonl (users of two wishes, written apart from these banks)
+    measures how the bridge reads wishes it never saw: none may be in a bank."""
+    from pathlib import Path
+
+    from edgealign.data import read_records
+
+    records = list(read_records(Path(wishes.__file__).parent / "data" / "wishes_heldout.jsonl"))
+    banks = {_norm(s) for _, _, sentences in _preferences() for s in sentences}
+    assert len(records) >= 200
+    for record in records:
+        dims = [d for d, v in enumerate(record.direction) if v != 0.5]
+        assert len(dims) == 1 and dims[0] in STYLE_DIMS
+        for item in record.persona.items():
+            assert _norm(item.comment) not in banks, item.comment
