@@ -72,8 +72,10 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     shutil.rmtree(checkpoint, ignore_errors=True)
     # Synthetic users (half their choices between two answers written differently) and users
     # whose history is such choices (half of them the bundled model's own answers) and wishes
-    # about answers, as the default preset's mix (docs/bridge.md).
-    rc = ResponseChoiceConfig(users=users // 3, items=6, neutral_share=0.15, statement_share=0.2,
+    # about answers, as the default preset's mix (docs/bridge.md). Half as many of those as
+    # synthetic users, a third of their items wishes: with a third as many and a fifth, the
+    # bridge left "no-nonsense answers without jokes" neutral on humour (docs/performance.md).
+    rc = ResponseChoiceConfig(users=users // 2, items=6, neutral_share=0.15, statement_share=0.3,
                               generated=str(MODEL_CHOICES["train"]), generated_share=0.5)
     records = itertools.chain(generate_records(SynthConfig(users=users, seed=0, response_choices=0.5)),
                               response_choice_records(rc))

@@ -16,6 +16,7 @@ state.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["signed_clauses"]
@@ -26,7 +27,7 @@ _CUE = re.compile(
     r"|(?<=[A-Za-z])n[’']t\b", re.IGNORECASE)
 # Idioms whose negation is no negation: "I can't wait for summer", "not only ... but".
 _IDIOM = re.compile(
-    r"\b(?:can(?:no|[’']?)t wait|can(?:no|[’']?)t get enough|can(?:no|[’']?)t help|could(?:n[’']t| not) be happier"
+    r"\b(?:can(?:no|[’']?)t (?:wait|get enough|help)|could(?:n[’']t| not) be happier"
     r"|not only|not just|never miss|no doubt|not bad)\b", re.IGNORECASE)
 # Prepositions whose object is what the writer does not want: "answers without jokes".
 _AGAINST = re.compile(r"\b(?:without|instead of|rather than)\s+([^,;:.!?]+)", re.IGNORECASE)
@@ -44,10 +45,16 @@ def signed_clauses(sentence: str) -> list[tuple[str, float]]:
     """``sentence`` as (text, sign) pairs: itself with sign +1 unless it negates something;
     else per clause, a negated clause without its negation at -1 and the object of
     "without"/"instead of"/"rather than" at -1 beside the rest of its clause at +1."""
+    return list(_signed(sentence))
+
+
+@functools.lru_cache(maxsize=4096)
+def _signed(sentence: str) -> tuple[tuple[str, float], ...]:
+    # Cached: a whole history is featurized again on every profile update.
     if sentence.rstrip().endswith("?") or not (_CUE.search(sentence) or _AGAINST.search(sentence)):
-        return [(sentence, 1.0)]
+        return ((sentence, 1.0),)
     out = [(t, s) for clause in _CLAUSE.split(sentence) for t, s in _clause(clause) if any(c.isalpha() for c in t)]
-    return out if any(s < 0 for _, s in out) else [(sentence, 1.0)]
+    return tuple(out) if any(s < 0 for _, s in out) else ((sentence, 1.0),)
 
 
 def _clause(clause: str) -> list[tuple[str, float]]:
