@@ -12,8 +12,8 @@ alone on sentence embeddings, and its single graph returns the embeddings it com
 items in chunks (or takes their cached embeddings, see :meth:`PreferenceBridge.encode`), and
 one head call sums the evidence of every sentence, each item weighted by
 :func:`recency_weights`: the newest ``max_items`` in full, older ones halving every
-``half_life`` items, all scaled down alike once they sum past ``max_mass`` items (the
-range of evidence the bridge was trained on).
+``half_life`` items; once they sum past ``max_mass`` items (the range of evidence the
+bridge was trained on), each counts by how much it says and all are scaled down alike.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ EMBEDDINGS = "embeddings"
 #: Measured (docs/bridge.md, "Whole history"): 32 keeps what a user said a hundred items
 #: ago; 8 follows a change of mind within about 16 items for 1-2.5 points of accuracy.
 HALF_LIFE = 32.0
-#: A history's weights sum to at most MAX_MASS items (None: no cap). The bridge learnt its
+#: A history's weights sum to at most MAX_MASS items (None: no cap); past it, each item
+#: first counts by its strongest relevance (PreferenceBridge._weights). The bridge learnt its
 #: aggregation on 1-8 items and its gains are calibrated there: uncapped, 128 items' sums turn
 #: faint relevance on unrelated dimensions into confident poles (44% of dimensions right,
 #: against 99.6%), and at 16 a 32-item history kept 0.81 of its neutral dimensions against
