@@ -77,6 +77,8 @@ MAX_MASS: float | None = 8.0
 _CHUNK_TEXTS = 64
 #: Items whose weight falls below this are not read at all.
 _MIN_WEIGHT = 1e-3
+#: Items whose relevance a loaded bridge remembers (about 50 bytes each) before it starts over.
+_MEMO_ITEMS = 100_000
 
 
 def recency_weights(n: int, window: int, half_life: float | None, max_mass: float | None = None,
@@ -125,6 +127,10 @@ class PreferenceBridge:
         #: The weights' sum is capped at this many items (None: no cap). See :func:`recency_weights`.
         self.max_mass: float | None = MAX_MASS
         self._graph = graph
+        # Item digest -> its strongest relevance (see _weights): a profile update after one
+        # new item scores only that item's sentences for the cap, not the whole history.
+        # Digests, not text: no plaintext outlives the call that brought it.
+        self._informative: dict[bytes, float] = {}
 
     @classmethod
     def load(
@@ -251,17 +257,33 @@ class PreferenceBridge:
 
     def _weights(self, table: np.ndarray, units: Units, n: int) -> np.ndarray:
         """Per item, its weight in the user's sums (:func:`recency_weights`). Past the cap,
-        an item counts by its strongest relevance to any dimension (one more head call), so
-        a run of small talk neither thins out what a user said about themselves nor sums
-        to poles of its own."""
+        an item counts by its strongest relevance to any dimension, so a run of small talk
+        neither thins out what a user said about themselves nor sums to poles of its own."""
         weight = recency_weights(n, self.max_items, self.half_life)
         if self.max_mass is None or weight.sum() <= self.max_mass:
             return weight
-        feed = head_feed(table, units.text, units.sign, units.kind, weight[units.item].astype(np.float32))
-        (unit_logits,) = self._head.run(["unit_logits"], feed)
-        informative = np.zeros(n)
-        np.maximum.at(informative, units.item, 1 - _softmax(unit_logits)[..., 1].min(-1))
-        return recency_weights(n, self.max_items, self.half_life, self.max_mass, informative)
+        return recency_weights(n, self.max_items, self.half_life, self.max_mass, self._relevance(table, units, n))
+
+    def _relevance(self, table: np.ndarray, units: Units, n: int) -> np.ndarray:
+        """Per item, 1 - p(neutral) of its most relevant unit on its most relevant dimension;
+        items scored before (same sentences, kinds and signs) come from a memo."""
+        keys = [hashlib.blake2b(digest_size=16) for _ in range(n)]
+        for t, k, s, i in zip(units.text.tolist(), units.kind.tolist(), units.sign.tolist(), units.item.tolist()):
+            keys[i].update(f"{k}{s:+.0f}{units.texts[t]}\x00".encode())
+        digests = [key.digest() for key in keys]
+        known = [self._informative.get(d) for d in digests]
+        new = np.asarray([v is None for v in known])
+        scored = np.asarray([0.0 if v is None else v for v in known])
+        if new.any():
+            rows = new[units.item]
+            feed = head_feed(table, units.text[rows], units.sign[rows], units.kind[rows],
+                             np.ones(int(rows.sum()), dtype=np.float32))
+            (unit_logits,) = self._head.run(["unit_logits"], feed)
+            np.maximum.at(scored, units.item[rows], 1 - _softmax(unit_logits)[..., 1].min(-1))
+            if len(self._informative) > _MEMO_ITEMS:
+                self._informative.clear()
+            self._informative.update((digests[i], float(scored[i])) for i in np.flatnonzero(new))
+        return scored
 
     def _feed(self, units: Units) -> dict[str, np.ndarray]:
         ids, mask = tokenize(self._tokenizer, units.texts)

@@ -97,6 +97,24 @@ def test_weighted_head_matches_torch(bridge, tiny_bridge_checkpoint):
     assert np.abs(torch.softmax(user, -1).numpy() - profile.distribution).max() < 1e-4
 
 
+def test_past_the_cap_relevance_is_scored_once_per_item(tiny_bridge_artifact):
+    """The cap's relevance pass reads only items it has not scored; the profile is the same."""
+    items = _history(30)
+    with PreferenceBridge.load(tiny_bridge_artifact, precision="fp32", threads=1) as b:
+        first = b.infer(items)
+        fed: list[int] = []
+        run = b._head.run
+        b._head = type("Spy", (), {"run": lambda self, out, feed: fed.append(len(feed["row"])) or run(out, feed)})()
+        again = b.infer(items)
+        newer = b.infer([Comment("Plans?", "A long walk. Then tea."), *items])
+    assert np.array_equal(first.distribution, again.distribution)
+    assert fed[0] == sum(len(bridge_units([it]).kind) for it in items)  # the main pass only
+    assert fed[1:] == [2, fed[0] + 2]  # the new item's two sentences, then the main pass
+    with PreferenceBridge.load(tiny_bridge_artifact, precision="fp32", threads=1) as fresh:
+        assert np.abs(fresh.infer([Comment("Plans?", "A long walk. Then tea."), *items]).distribution
+                      - newer.distribution).max() < 1e-6
+
+
 def test_old_items_count_and_the_profile_names_them(bridge):
     items = _history(40)
     profile = bridge.infer(items)
