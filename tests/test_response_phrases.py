@@ -119,3 +119,12 @@ def test_the_held_out_wishes_share_no_sentence_with_the_banks():
         assert len(dims) == 1 and dims[0] in STYLE_DIMS
         for item in record.persona.items():
             assert _norm(item.comment) not in banks, item.comment
+
+
+@pytest.mark.parametrize("dim", sorted(wishes.ANSWER_PREFERENCES))
+def test_joined_wishes_keep_each_banks_split(dim):
+    for side in (0, 1):
+        first, more = wishes._FIRST_WISHES[dim][side], wishes._MORE[dim][side]
+        joined = wishes.ANSWER_PREFERENCES[dim][side]
+        assert _part(joined, "train") == _part(first, "train") + _part(more, "train")
+        assert _part(joined, "heldout") == _part(first, "heldout") + _part(more, "heldout")

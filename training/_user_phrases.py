@@ -249,6 +249,9 @@ _FIRST_WISHES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+_MORE = {**MORE_WISHES_A, **MORE_WISHES_B}
+
+
 def _joined(first: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
     """``first``'s training part, ``more``'s, then ``first``'s held-out part and ``more``'s: with
     ``more`` a multiple of three long, the joined bank's two-thirds split keeps both splits."""
@@ -260,9 +263,7 @@ def _joined(first: tuple[str, ...], more: tuple[str, ...]) -> tuple[str, ...]:
 #: edgealign.preferences.SPACE: first-person wishes an app user might write about how an assistant
 #: should answer. None repeats tests/test_bridge_history.py's plain statements, which must be inferred.
 ANSWER_PREFERENCES: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    dim: (_joined(pos, more[0]), _joined(neg, more[1]))
-    for dim, (pos, neg) in _FIRST_WISHES.items()
-    for more in [{**MORE_WISHES_A, **MORE_WISHES_B}[dim]]
+    dim: (_joined(pos, _MORE[dim][0]), _joined(neg, _MORE[dim][1])) for dim, (pos, neg) in _FIRST_WISHES.items()
 }
 
 #: Everyday first-person remarks that say nothing about how a person wants answers written,
