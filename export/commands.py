@@ -90,10 +90,55 @@ def _steering_run(args: argparse.Namespace) -> dict[str, Any]:
             "scale": d["scale"], "base_model_file": d["base_model_file"], "export_s": manifest.metrics["export_s"]}
 
 
+def _lora_arguments(parser: argparse.ArgumentParser) -> None:
+    from .lora import ADAPTER_TYPES, export_lora
+
+    d = _defaults(export_lora)
+    parser.add_argument("checkpoint", metavar="CHECKPOINT",
+                        help="LoRA checkpoint folder (from edgealign train ... --lora-rank N: peft's save_pretrained)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write (adapter.gguf, manifest.json)")
+    parser.add_argument("--base", default=None, metavar="FILE",
+                        help="the GGUF model file the adapter runs on and is bound to (default: the bundled SmolLM2 "
+                             "for a checkpoint of smollm2-135m)")
+    parser.add_argument("--dtype", choices=ADAPTER_TYPES, default=d["dtype"],
+                        help=f"adapter tensor type (default {d['dtype']})")
+    parser.add_argument("--held-out", default=None, metavar="FILE",
+                        help="JSON of held-out accuracy per conditioning ({\"pba\": 0.9, \"instruct+steer\": 0.7}); "
+                             "the device's default conditioning follows it (default: metrics.json's held_out)")
+    parser.add_argument("--threads", type=int, default=d["n_threads"], metavar="N",
+                        help=f"llama.cpp threads for the parity check (default {d['n_threads']})")
+
+
+def _lora_run(args: argparse.Namespace) -> dict[str, Any]:
+    """a LoRA checkpoint to a llama.cpp adapter GGUF bound to its base file, parity-checked against torch + peft"""
+    import json
+    from pathlib import Path
+
+    from edgealign.cli._output import step
+    from edgealign.errors import ConfigError
+
+    from .lora import export_lora
+
+    held_out = None
+    if args.held_out:
+        try:
+            held_out = json.loads(Path(args.held_out).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"--held-out {args.held_out}: not a readable JSON file ({exc})") from None
+    step(f"exporting the LoRA adapter in {args.checkpoint} to GGUF ({args.dtype})")
+    manifest = export_lora(args.checkpoint, args.out, base=args.base, dtype=args.dtype, held_out=held_out,
+                           n_threads=args.threads)
+    d, m = manifest.details, manifest.metrics
+    return {"out": args.out, "files": sorted(manifest.files), "method": d["method"], "rank": d["rank"],
+            "base_model_file": d["base_model_file"], "size_bytes": m["size_bytes"], "parity": m["parity"],
+            "held_out": m.get("held_out", {})}
+
+
 #: target -> (add its options, run it).
 EXPORT_TARGETS: Targets = {
     "bridge": (_bridge_arguments, _bridge_run),
     "gguf": (_gguf_arguments, _gguf_run),
+    "lora": (_lora_arguments, _lora_run),
     "steering": (_steering_arguments, _steering_run),
 }
 

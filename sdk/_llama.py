@@ -13,9 +13,9 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from .errors import MissingDependencyError, ModelError, PromptError
+from .errors import ArtifactError, MissingDependencyError, ModelError, PromptError
 
-__all__ = ["load_llama", "stream_text", "Scorer"]
+__all__ = ["load_llama", "stream_text", "Scorer", "load_adapter", "set_adapter", "Adapters"]
 
 #: Tokens per llama.cpp batch when every position's logits are kept: the context's output
 #: buffer holds n_batch x n_vocab floats (25 MB for a 49k vocabulary at 128, 100 MB at 512).
@@ -39,6 +39,53 @@ def load_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int, logi
         )
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc
+
+
+def load_adapter(llama: Any, path: Path) -> Any:
+    """Load a LoRA adapter GGUF (checked by :mod:`edgealign._adapter` first) onto the model of
+    ``llama``; the native handle, freed before the model when ``llama`` closes."""
+    import llama_cpp
+
+    handle = llama_cpp.llama_adapter_lora_init(llama._model.model, str(path).encode("utf-8"))
+    if not handle:
+        raise ArtifactError(f"llama.cpp could not load the adapter {path} on {Path(llama.model_path).name}")
+    # The stack unwinds last-in first-out: the adapter goes before the context and model.
+    llama._stack.callback(llama_cpp.llama_adapter_lora_free, handle)
+    return handle
+
+
+def set_adapter(llama: Any, handle: Any, scale: float = 1.0) -> None:
+    """Set one adapter (``handle`` from :func:`load_adapter`), or none, on ``llama``'s
+    context. The KV cache is not touched: the caller drops what the old adapter computed."""
+    import ctypes
+
+    import llama_cpp
+
+    if handle is None:
+        llama_cpp.llama_set_adapters_lora(llama._ctx.ctx, None, 0, None)
+        return
+    adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(handle)
+    scales = (ctypes.c_float * 1)(scale)
+    llama_cpp.llama_set_adapters_lora(llama._ctx.ctx, adapters, 1, scales)
+
+
+class Adapters:
+    """LoRA adapters loaded once on one llama.cpp model; one of them, or none, is set on its
+    context at a time. Switching is a pointer swap plus a graph re-reservation at the next
+    decode (``bench llm`` measures it); the weights stay loaded."""
+
+    def __init__(self, llama: Any, files: Sequence[Path]) -> None:
+        self._llama = llama
+        self._handles = {Path(f): load_adapter(llama, Path(f)) for f in files}
+        self.current: Path | None = None
+
+    def use(self, file: Path | None) -> bool:
+        """Set ``file``'s adapter (None: none); True when that changed what is set."""
+        if file == self.current:
+            return False
+        set_adapter(self._llama, None if file is None else self._handles[Path(file)])
+        self.current = file
+        return True
 
 
 def _end_test(llama: Any):
@@ -93,11 +140,20 @@ class Scorer:
     (chosen and rejected after one prompt) evaluate only the tokens after it.
     """
 
-    def __init__(self, path: Path, *, n_ctx: int, n_threads: int | None, seed: int) -> None:
+    def __init__(self, path: Path, *, n_ctx: int, n_threads: int | None, seed: int,
+                 adapters: Sequence[Path] = ()) -> None:
         self._args = dict(n_ctx=n_ctx, n_threads=n_threads, seed=seed)
         self._path = path
         self._llama: Any = None
         self._vector: tuple[Any, ...] = (None, None)  # (key, apply) of the control vector set
+        self._adapter_files = tuple(adapters)
+        self._adapters: Adapters | None = None
+        self._adapter: Path | None = None
+
+    def adapt(self, file: Path | None) -> None:
+        """Score under the LoRA adapter ``file`` (one given at creation; None: none) from the
+        next call; logits computed under another adapter are not reused."""
+        self._adapter = file
 
     def steer(self, key: Any, apply: Callable[[Any], None]) -> None:
         """Use the control vector named ``key`` (``apply(llama)`` sets it) from the next call;
@@ -121,11 +177,14 @@ class Scorer:
     def _evaluate(self, ids: list[int]) -> Any:
         if self._llama is None:
             self._llama = load_llama(self._path, logits_all=True, **self._args)
+            self._adapters = Adapters(self._llama, self._adapter_files)
         llama = self._llama
         if getattr(llama, "_edgealign_vector", None) != self._vector[0]:
             self._vector[1](llama)
             llama._edgealign_vector = self._vector[0]
             llama.n_tokens = 0  # nothing evaluated under the old vector may serve this one
+        if self._adapters is not None and self._adapters.use(self._adapter):
+            llama.n_tokens = 0  # nor under the old adapter
         keep = 0
         for a, b in zip(llama.input_ids[: llama.n_tokens], ids):
             if a != b:
@@ -140,4 +199,4 @@ class Scorer:
     def close(self) -> None:
         if self._llama is not None:
             self._llama.close()
-            self._llama = None
+            self._llama = self._adapters = None
