@@ -32,7 +32,10 @@ BASE_DIR = "base"
 __all__ = ["AlignerConfig", "AlignerTrainer", "ICATrainer", "PBATrainer", "PRESETS", "pretrain_base", "train_aligner"]
 
 #: Preset name -> AlignerConfig class method.
-PRESETS = {"tiny": "tiny", "smollm2-135m": "smollm2_135m", "llama-3.1-8b": "llama_3_1_8b"}
+PRESETS = {"tiny": "tiny", "smollm2-135m": "smollm2_135m", "smollm2-135m-lora": "smollm2_135m_lora",
+           "llama-3.1-8b": "llama_3_1_8b"}
+#: The projections of a Llama block that get a LoRA adapter by default: attention and MLP.
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +105,14 @@ class AlignerConfig:
     """Optimizer steps between lines of ``metrics.jsonl`` (the first step is always logged)."""
     eval_records: int = 0
     """When > 0: DPO loss and accuracy on the first records, before and after training."""
+    eval_data: tuple[str, ...] = ()
+    """Record files those ``eval_records`` come from (held-out data); none: the training data."""
+    lora_rank: int = 0
+    """Rank of a LoRA adapter trained instead of the whole model (peft); 0: full fine-tune."""
+    lora_alpha: float = 32.0
+    """LoRA scale numerator: the update is multiplied by ``lora_alpha / lora_rank``."""
+    lora_targets: tuple[str, ...] = LORA_TARGETS
+    """Module names (last part) that get an adapter: attention and MLP projections by default."""
     seed: int = 0
     """Seeds the run: initialisation, the streaming shuffle, the persona sampling."""
 
@@ -120,6 +131,10 @@ class AlignerConfig:
             raise ConfigError("pretrain_epochs must be >= 0 and pretrain_lr > 0")
         if self.pretrain_epochs and self.model != "tiny":
             raise ConfigError("pretrain_epochs is for the 'tiny' model; other bases come pretrained")
+        object.__setattr__(self, "lora_targets", tuple(self.lora_targets))
+        object.__setattr__(self, "eval_data", tuple(str(f) for f in self.eval_data))
+        if self.lora_rank < 0 or self.lora_alpha <= 0 or (self.lora_rank and not self.lora_targets):
+            raise ConfigError("lora_rank must be >= 0, lora_alpha > 0 and lora_targets name at least one module")
 
     @classmethod
     def tiny(cls, method: str, **kw: Any) -> "AlignerConfig":
@@ -136,6 +151,16 @@ class AlignerConfig:
     def smollm2_135m(cls, method: str, **kw: Any) -> "AlignerConfig":
         """The bundled SmolLM2-135M-Instruct, one GPU (or a patient CPU)."""
         return cls(**{"method": method, "model": "smollm2-135m", **kw})
+
+    @classmethod
+    def smollm2_135m_lora(cls, method: str, **kw: Any) -> "AlignerConfig":
+        """The shipped adapter: the bundled SmolLM2-135M-Instruct with a rank-16 LoRA adapter on
+        every attention and MLP projection, sized to train on a 2-core CPU in about an hour
+        (docs/training.md, "LoRA adapters")."""
+        return cls(**{"method": method, "model": "smollm2-135m", "lora_rank": 16, "lora_alpha": 32.0,
+                      "lr": 5e-4, "beta": 0.1, "epochs": 1, "micro_batch_size": 4, "global_batch_size": 16,
+                      "max_length": 320, "max_prompt_length": 192, "mixed_precision": "bf16",
+                      "shuffle_buffer": 4096, "save_every": 40, "keep_checkpoints": 1, "log_every": 5, **kw})
 
     @classmethod
     def llama_3_1_8b(cls, method: str, **kw: Any) -> "AlignerConfig":
@@ -173,15 +198,20 @@ class AlignerTrainer:
         cfg, out, files = self.config, Path(out), _record_files(data)
         self.pretrained: dict[str, Any] = {}
         model, tokenizer = self._base(files, out, resume)
-        reference = copy.deepcopy(model)  # the frozen reference: the untuned base (docs/method.md §6)
+        if cfg.lora_rank:
+            # The reference is this model with its adapter switched off: no second copy.
+            model, reference = _with_lora(model, cfg), None
+        else:
+            reference = copy.deepcopy(model)  # the frozen reference: the untuned base (docs/method.md §6)
         sampling = Sampling(max_items=cfg.max_items, demo_alone=cfg.demo_alone, demo_with_items=cfg.demo_with_items)
         encoder = PairEncoder(tokenizer, cfg.method, max_length=cfg.max_length,
                               max_prompt_length=cfg.max_prompt_length, sampling=sampling)
         if process_state().is_main_process:
             out.mkdir(parents=True, exist_ok=True)
             (out / "aligner_config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
+        held_out = self._stream(_record_files(cfg.eval_data), encoder) if cfg.eval_data else None
         metrics = train_dpo(model, reference, tokenizer, self._stream(files, encoder), cfg, out,
-                            n_records=count_records(files), resume=resume, progress=progress)
+                            n_records=count_records(files), resume=resume, progress=progress, eval_stream=held_out)
         # Trained in place (DDP wraps the same module); kept for callers that go on in memory.
         self.model, self.reference, self.tokenizer = model, reference, tokenizer
         extra = {"pretrain": self.pretrained} if self.pretrained else {}
@@ -239,6 +269,24 @@ class AlignerTrainer:
             (folder / "pretrain.json").write_text(json.dumps(self.pretrained, indent=2) + "\n")
         state.wait_for_everyone()
         return model if state.is_main_process else load_base(str(folder))[0]
+
+
+def _with_lora(model: Any, cfg: AlignerConfig) -> Any:
+    """``model`` with a LoRA adapter (peft) on ``cfg.lora_targets``; the base weights frozen."""
+    try:
+        from peft import LoraConfig, get_peft_model
+    except ImportError:
+        from edgealign.errors import MissingDependencyError
+
+        raise MissingDependencyError("peft", "train") from None
+    names = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    missing = [t for t in cfg.lora_targets if t not in names]
+    if missing:
+        raise ConfigError(f"--lora-targets names {', '.join(missing)}, which {type(model).__name__} does not have; "
+                          f"choose among its projections, e.g. {','.join(LORA_TARGETS)}")
+    lora = LoraConfig(r=cfg.lora_rank, lora_alpha=cfg.lora_alpha, lora_dropout=0.0,
+                      target_modules=list(cfg.lora_targets), bias="none", task_type="CAUSAL_LM")
+    return get_peft_model(model, lora)
 
 
 def pretrain_base(config: AlignerConfig, data: Sequence[str | Path], out: str | Path) -> Path:

@@ -6,7 +6,10 @@ sigmoid DPO needs; owning the loop keeps the prompt path the SDK's own (one temp
 training and evaluation, docs/method.md §5) and the log-probability exactly the metric's (docs/method.md §6).
 
 Per batch: chosen and rejected rows go through the policy in one forward (2B rows); the
-reference, a frozen copy of the base model, gets the same rows under ``no_grad``; each
+reference, a frozen copy of the base model (or, when the policy is a LoRA adapter over the
+base, the same model with its adapter switched off), gets the same rows under ``no_grad``,
+once per example: its log-probabilities are cached by the example's record index and tokens,
+so later epochs and the final evaluation reuse them; each
 sequence's log-probability is the sum over its response tokens plus EOS, prompt and padding
 masked. Loss ``-logsigmoid(beta * ((pc - rc) - (pr - rr)))``; logged: loss, rewards,
 margin and accuracy (chosen reward strictly above rejected). AdamW, cosine schedule with a
@@ -33,8 +36,8 @@ from edgealign.errors import ConfigError, DataError
 from .dpo_objective import collate_pairs, dpo_loss, sequence_logps
 
 __all__ = [
-    "LoopSettings", "StreamFactory", "collate_pairs", "sequence_logps", "dpo_loss", "train_dpo", "evaluate_dpo",
-    "process_state",
+    "LoopSettings", "StreamFactory", "Reference", "collate_pairs", "sequence_logps", "dpo_loss", "train_dpo",
+    "evaluate_dpo", "process_state",
 ]
 
 STATE_DIR = "training_state"
@@ -73,10 +76,13 @@ class _State:
     consumed: int = 0  # this rank's records (positions in its share) used by applied steps
 
 
-def train_dpo(policy: Any, reference: Any, tokenizer: Any, stream: StreamFactory, cfg: LoopSettings,
-              out: str | Path, *, n_records: int, resume: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Train ``policy`` by DPO against the frozen ``reference``; write ``out`` (HF model and
-    tokenizer, ``training_state/``, ``metrics.jsonl``, ``metrics.json``); return the metrics."""
+def train_dpo(policy: Any, reference: Any | None, tokenizer: Any, stream: StreamFactory, cfg: LoopSettings,
+              out: str | Path, *, n_records: int, resume: bool = False, progress: bool = True,
+              eval_stream: StreamFactory | None = None) -> dict[str, Any]:
+    """Train ``policy`` by DPO against the frozen ``reference`` (None: ``policy`` is a peft
+    model and the reference is it with the adapter disabled); write ``out`` (HF model or
+    adapter, tokenizer, ``training_state/``, ``metrics.jsonl``, ``metrics.json``); return the
+    metrics. ``eval_stream`` (else ``stream``) gives the ``eval_records`` scored before and after."""
     from accelerate.utils import set_seed
 
     out = Path(out)
@@ -84,16 +90,20 @@ def train_dpo(policy: Any, reference: Any, tokenizer: Any, stream: StreamFactory
     set_seed(cfg.seed)
     total = _total_steps(cfg, n_records, acc.num_processes, accum)
     policy, optimizer, scheduler = _prepare_policy(acc, policy, cfg, total)
-    reference = _prepare_reference(acc, reference)
+    ref = Reference(acc, policy, None if reference is None else _prepare_reference(acc, reference), cfg.logits_chunk)
     state, summary = _State(), {"total_steps": total, "world_size": acc.num_processes, "accumulation": accum}
+    held_out = eval_stream or stream
     if resume and _latest(out) is not None:
         state, summary = _load_state(acc, out)
     elif cfg.eval_records:
-        summary["eval_before"] = evaluate_dpo(acc, policy, reference, tokenizer, stream, cfg)
-    run = _Run(acc, policy, reference, optimizer, scheduler, tokenizer, cfg, accum, out)
+        summary["eval_before"] = evaluate_dpo(acc, policy, ref, tokenizer, held_out, cfg)
+    run = _Run(acc, policy, ref, optimizer, scheduler, tokenizer, cfg, accum, out)
+    started = time.perf_counter()
     run.train(stream, state, total, summary, progress)
+    summary["train_s"] = time.perf_counter() - started
     if cfg.eval_records:
-        summary["eval_after"] = evaluate_dpo(acc, policy, reference, tokenizer, stream, cfg)
+        summary["eval_after"] = evaluate_dpo(acc, policy, ref, tokenizer, held_out, cfg)
+    summary["reference"] = {"forwards": ref.forwards, "cached_examples": len(ref.cache), "cache_hits": ref.hits}
     run.save(state, summary)
     acc.end_training()
     return summary
@@ -149,7 +159,8 @@ def _prepare_policy(acc: Any, policy: Any, cfg: LoopSettings, total: int) -> tup
         policy.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     policy.config.use_cache = False
     policy.train()
-    optimizer = torch.optim.AdamW(policy.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    trainable = [p for p in policy.parameters() if p.requires_grad]  # a LoRA adapter's alone
+    optimizer = torch.optim.AdamW(trainable, lr=cfg.lr, weight_decay=cfg.weight_decay)
     policy, optimizer = acc.prepare(policy, optimizer)
     # Stepped by hand once per optimizer step: accelerate's wrapper would step it once per
     # process, and the schedule here is counted in global optimizer steps.
@@ -174,6 +185,50 @@ def _prepare_reference(acc: Any, reference: Any) -> Any:
             ds.pop("optimizer", None), ds.pop("scheduler", None)
             return deepspeed.initialize(model=reference, config=ds)[0].eval()
     return reference.to(acc.device)
+
+
+class Reference:
+    """The DPO reference's sequence log-probabilities, computed once per example and cached.
+
+    ``model`` is a frozen copy of the base; None means ``policy`` is a peft model whose
+    adapter is switched off for the reference's forward. The cache key is the example's
+    record index and a digest of its token ids, so an example seen again (a later epoch, the
+    evaluation after training) reuses its value, and a record whose prompt was sampled
+    differently (ICA's persona items) is computed anew."""
+
+    def __init__(self, acc: Any, policy: Any, model: Any | None, chunk: int) -> None:
+        self.acc, self.policy, self.model, self.chunk = acc, policy, model, chunk
+        self.cache: dict[tuple[int, int], torch.Tensor] = {}
+        self.forwards = 0
+        """Reference forwards run (one per batch with an example not in the cache)."""
+        self.hits = 0
+        """Examples whose value came from the cache."""
+
+    @staticmethod
+    def key(example: dict[str, Any]) -> tuple[int, int]:
+        ids = (tuple(example["prompt_ids"]), tuple(example["chosen_ids"]), tuple(example["rejected_ids"]))
+        return int(example.get("index", -1)), hash(ids)
+
+    def logps(self, micro: list[dict[str, Any]], batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """(2B,) reference log-probabilities of ``batch`` (chosen rows, then rejected)."""
+        keys = [self.key(e) for e in micro]
+        if all(k in self.cache for k in keys):
+            self.hits += len(keys)
+            pairs = torch.stack([self.cache[k] for k in keys])  # (B, 2)
+            return torch.cat([pairs[:, 0], pairs[:, 1]]).to(self.acc.device)
+        with torch.no_grad():
+            values = self._forward(batch).float()
+        self.forwards += 1
+        chosen, rejected = values.chunk(2)
+        for i, k in enumerate(keys):
+            self.cache[k] = torch.stack([chosen[i], rejected[i]]).detach()
+        return values
+
+    def _forward(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        if self.model is not None:
+            return sequence_logps(self.model, batch, self.chunk)
+        with self.acc.unwrap_model(self.policy).disable_adapter():
+            return sequence_logps(self.policy, batch, self.chunk)
 
 
 class _Run:
@@ -216,7 +271,7 @@ class _Run:
             batch = _to_device(collate_pairs(micro, self.tokenizer.pad_token_id), acc.device)
             with acc.accumulate(self.policy):
                 with acc.autocast():
-                    loss, chosen, rejected = _pair_loss(self.policy, self.reference, batch, cfg)
+                    loss, chosen, rejected = _pair_loss(self.policy, self.reference, micro, batch, cfg)
                 acc.backward(loss)
                 if acc.sync_gradients:
                     self.grad_norm = float(acc.clip_grad_norm_(self.policy.parameters(), cfg.max_grad_norm))
@@ -265,9 +320,9 @@ class _Run:
         acc.wait_for_everyone()
 
 
-def _pair_loss(policy: Any, reference: Any, batch: dict, cfg: LoopSettings) -> tuple[torch.Tensor, ...]:
-    with torch.no_grad():
-        ref = sequence_logps(reference, batch, cfg.logits_chunk)  # (2B,)
+def _pair_loss(policy: Any, reference: Reference, micro: list[dict], batch: dict,
+               cfg: LoopSettings) -> tuple[torch.Tensor, ...]:
+    ref = reference.logps(micro, batch)  # (2B,)
     return dpo_loss(sequence_logps(policy, batch, cfg.logits_chunk), ref, cfg.beta)
 
 
@@ -300,10 +355,11 @@ def _take(it: Iterator[dict], n: int) -> Iterator[dict]:
         yield item
 
 
-def evaluate_dpo(acc: Any, policy: Any, reference: Any, tokenizer: Any, stream: StreamFactory,
+def evaluate_dpo(acc: Any, policy: Any, reference: Reference, tokenizer: Any, stream: StreamFactory,
                  cfg: LoopSettings) -> dict[str, float]:
-    """DPO loss, reward margin and accuracy over the first ``cfg.eval_records`` records
-    (sampled as in epoch 0, so on the training set), summed over all ranks."""
+    """DPO loss, reward margin and accuracy over the first ``cfg.eval_records`` records of
+    ``stream`` (sampled as in epoch 0: the training set unless it is a held-out stream),
+    summed over all ranks."""
     sums = torch.zeros(6, device=acc.device)
     examples = iter(stream(0, acc.process_index, acc.num_processes, 0, cfg.eval_records))
     was_training = policy.training
@@ -312,7 +368,7 @@ def evaluate_dpo(acc: Any, policy: Any, reference: Any, tokenizer: Any, stream: 
         for (micro,) in _groups(examples, cfg.micro_batch_size, 1, acc):
             batch = _to_device(collate_pairs(micro, tokenizer.pad_token_id), acc.device)
             with acc.autocast():
-                loss, chosen, rejected = _pair_loss(policy, reference, batch, cfg)
+                loss, chosen, rejected = _pair_loss(policy, reference, micro, batch, cfg)
             n = chosen.numel()
             sums += torch.tensor([loss.item() * n, chosen.sum().item(), rejected.sum().item(),
                                   (chosen > rejected).sum().item(), n, 0.0], device=acc.device)
