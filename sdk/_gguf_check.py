@@ -19,7 +19,7 @@ from typing import Any
 
 from .errors import ArtifactError
 
-__all__ = ["GGUFInfo", "SUPPORTED_ARCHITECTURES", "check_gguf", "read_gguf"]
+__all__ = ["GGUFInfo", "SUPPORTED_ARCHITECTURES", "check_gguf", "read_gguf", "check_adapter"]
 
 MAGIC = b"GGUF"
 VERSIONS = (2, 3)  # version 1 (32-bit lengths) is refused by llama.cpp itself
@@ -61,6 +61,8 @@ class GGUFInfo:
     """Tensor name -> (shape as GGUF stores it, innermost first; ggml type id)."""
     vocabulary: frozenset[bytes] = field(default_factory=frozenset, repr=False, compare=False)
     """The distinct token texts, as llama.cpp reads them (up to a NUL byte)."""
+    types: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+    """Metadata key -> GGUF value type id (llama.cpp asserts a key's type where it reads one)."""
 
 
 class _Truncated(Exception):
@@ -169,11 +171,12 @@ def _parse(cur: _Cursor, path: Path, vocabulary: bool = True) -> GGUFInfo:
     n_tensors, n_kv = cur.take("Q"), cur.take("Q")
     metadata: dict[str, Any] = {}
     arrays: dict[str, tuple[int, int]] = {}
+    types: dict[str, int] = {}
     for _ in range(n_kv):
         key = cur.string()
         if key in metadata:
             raise ArtifactError(f"{path}: metadata key {key!r} appears twice; the file is corrupt")
-        vtype = cur.take("I")
+        vtype = types[key] = cur.take("I")
         if vtype == _ARRAY:
             arrays[key] = cur.array(unique=vocabulary and key == "tokenizer.ggml.tokens")
             metadata[key] = arrays[key][1]
@@ -198,7 +201,7 @@ def _parse(cur: _Cursor, path: Path, vocabulary: bool = True) -> GGUFInfo:
     if len(shapes) != len(tensors):
         raise ArtifactError(f"{path}: two tensors share a name; the file is corrupt")
     return GGUFInfo(path, version, arch if isinstance(arch, str) else "", n_tensors, max(end, data_start),
-                    metadata, arrays, shapes, cur.vocabulary)
+                    metadata, arrays, shapes, cur.vocabulary, types)
 
 
 _MAX_ELEMENTS = 1 << 40  # no tensor a device can hold comes near this
@@ -272,3 +275,70 @@ def check_gguf(path: str | os.PathLike[str], *, vocabulary: bool = True) -> GGUF
 
     check_hparams(info)
     return info
+
+
+# -- LoRA adapters ---------------------------------------------------------------------------------
+
+_STRING_KEYS = ("general.type", "general.architecture", "adapter.type")
+_F32 = 6
+_ADAPTER_TENSOR_TYPES = {0: "F32", 1: "F16", 30: "BF16"}
+_ALORA_TOKENS = "adapter.alora.invocation_tokens"
+
+
+def check_adapter(path: str | os.PathLike[str], model: GGUFInfo) -> GGUFInfo:
+    """Read a LoRA adapter GGUF and refuse what llama.cpp's ``llama_adapter_lora_init`` could
+    crash on or would reject for ``model`` (the base file's header): keys of the wrong type
+    (llama.cpp asserts their type), a file that is not a LoRA adapter, another architecture,
+    an unpaired or unknown tensor, a tensor absent from the base or of the wrong shape, a
+    type other than F32/F16/BF16, and truncation. ArtifactError naming the file and cause."""
+    info = read_gguf(path, vocabulary=False)
+    where = info.path
+    for key in _STRING_KEYS:
+        if info.types.get(key) != _STRING:
+            raise ArtifactError(f"{where}: {key} is missing or not a string; not a LoRA adapter GGUF")
+    if info.metadata["general.type"] != "adapter" or info.metadata["adapter.type"] != "lora":
+        raise ArtifactError(f"{where} is a {info.metadata['general.type']!r}/{info.metadata['adapter.type']!r} file, "
+                            "not a LoRA adapter; export one with `edgealign export lora`")
+    alpha = info.metadata.get("adapter.lora.alpha")
+    if info.types.get("adapter.lora.alpha") != _F32 or not (isinstance(alpha, float) and alpha == alpha and
+                                                            abs(alpha) < 1e6):
+        raise ArtifactError(f"{where}: adapter.lora.alpha is {alpha!r}, not a finite float32")
+    if _ALORA_TOKENS in info.types and info.arrays.get(_ALORA_TOKENS, (None,))[0] != 4:
+        raise ArtifactError(f"{where}: {_ALORA_TOKENS} is not an array of uint32")
+    if info.architecture != model.architecture:
+        raise ArtifactError(f"{where} was made for a {info.architecture!r} model; {model.path.name} is "
+                            f"{model.architecture!r}")
+    _check_adapter_tensors(info, model)
+    size = where.stat().st_size
+    if size < info.data_end:
+        raise ArtifactError(f"{where} is truncated: its tensors need {info.data_end:,} bytes but the file has "
+                            f"{size:,}; export it again")
+    return info
+
+
+def _check_adapter_tensors(info: GGUFInfo, model: GGUFInfo) -> None:
+    where, pairs = info.path, {}
+    for name, (shape, ttype) in info.tensors.items():
+        base, dot, part = name.rpartition(".")
+        if name.endswith("_norm.weight"):
+            continue  # llama.cpp skips norm vectors in adapters
+        if part not in ("lora_a", "lora_b") or not dot:
+            raise ArtifactError(f"{where}: tensor {name!r} is neither a LoRA A nor B matrix")
+        if ttype not in _ADAPTER_TENSOR_TYPES or len(shape) != 2:
+            raise ArtifactError(f"{where}: tensor {name!r} is {len(shape)}-D of type {ttype}; LoRA tensors are "
+                                f"matrices of {', '.join(_ADAPTER_TENSOR_TYPES.values())}")
+        pairs.setdefault(base, {})[part] = shape
+    if not pairs:
+        raise ArtifactError(f"{where} holds no LoRA tensors")
+    for base, parts in pairs.items():
+        if len(parts) != 2:
+            raise ArtifactError(f"{where}: the LoRA pair of {base!r} lacks its {'B' if 'lora_a' in parts else 'A'} matrix")
+        target = model.tensors.get(base)
+        if target is None or base.endswith("token_embd.weight"):
+            raise ArtifactError(f"{where}: {base!r} is not a tensor of {model.path.name} this SDK adapts; "
+                                "the adapter was made for another model")
+        a, b, t = parts["lora_a"], parts["lora_b"], target[0]
+        # GGUF shapes are innermost first: A is (in, rank), B (rank, out), the base (in, out).
+        if len(t) != 2 or a[0] != t[0] or b[1] != t[1] or a[1] != b[0]:
+            raise ArtifactError(f"{where}: {base!r} has LoRA shapes A {a}, B {b} for a base tensor {t}; the adapter "
+                                f"was made for another model than {model.path.name}")

@@ -7,6 +7,7 @@
         persona.db.salt          passphrase salt and KDF cost (no secrets)
         artifacts/bridge/        the preference bridge (ONNX + manifest)
         artifacts/steering/      steering vectors
+        artifacts/aligner/       a trained aligner (LoRA adapter + manifest), or one per method
         checkpoints/             training checkpoints (bridge, ...)
         cache/model-probes/      one verdict per model file seen, by SHA-256
 
@@ -83,6 +84,12 @@ class Home:
     def steering(self) -> Path:
         """Where ``edgealign export steering`` puts steering vectors."""
         return self.artifacts / "steering"
+
+    @property
+    def aligner(self) -> Path:
+        """Where ``edgealign export lora`` puts the aligner the Personalizer uses by default:
+        one artifact folder, or sub-folders (``pba/``, ``ica/``) of one each."""
+        return self.artifacts / "aligner"
 
     @property
     def checkpoints(self) -> Path:

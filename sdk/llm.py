@@ -3,8 +3,10 @@
 :class:`LocalLLM` loads the bundled SmolLM2-135M-Instruct (or any GGUF of a supported
 architecture) and answers, with or without streaming, under any registered conditioning
 (:mod:`edgealign.conditioning`: none, pba, ica, instruct, steer and combinations such as
-pba+steer); a steering basis built for the model (:mod:`edgealign.steering`) turns the
-profile into a control vector set on the context before decoding and cleared after. It
+pba+steer); a trained aligner (a LoRA adapter, :mod:`edgealign._adapter`) answers the
+conditioning its manifest names, switched per request on the one loaded model; a steering
+basis built for the model (:mod:`edgealign.steering`) turns the profile into a control
+vector set on the context before decoding and cleared after. It
 also scores a response given a prompt (the log-probability of docs/method.md §6, for
 on-device evaluation). Every file is checked in Python before llama.cpp reads it
 (:mod:`edgealign._gguf_check`), so a truncated or vocab-only file raises
@@ -24,9 +26,10 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import conditioning as _cond
+from ._adapter import Adapter, load_adapters
 from ._gguf_check import GGUFInfo
 from ._probe import validate_model
-from ._llama import Scorer, load_llama, stream_text
+from ._llama import Adapters, Scorer, load_llama, stream_text
 from ._stream import ChatStream, Gate, Reply, until_stop
 from ._turns import TaskLike, fit_turns, split_messages
 from .conditioning import PersonaLike, ProfileLike, UserInfo
@@ -79,7 +82,7 @@ class LocalLLM:
     """A chat model on the device. Open it with :meth:`open`; close it (or use ``with``)."""
 
     def __init__(self, llama: Any, info: GGUFInfo, *, n_ctx: int, n_threads: int | None, seed: int,
-                 steering: Any = None) -> None:
+                 steering: Any = None, adapters: dict[str, Adapter] | None = None) -> None:
         self._llama = llama
         self.info = info
         """What the file's header says (architecture, metadata)."""
@@ -91,7 +94,11 @@ class LocalLLM:
         """The :class:`~edgealign.steering.SteeringBasis` for this model, or None."""
         self.cache_resets = 0
         """How many times the prompt cache was dropped because the conditioning changed."""
-        self._scorer = Scorer(info.path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
+        self.adapters: dict[str, Adapter] = dict(adapters or {})
+        """method ("pba", "ica") -> the trained aligner that answers that conditioning."""
+        files = [a.file for a in self.adapters.values()]
+        self._lora = Adapters(llama, files)
+        self._scorer = Scorer(info.path, n_ctx=n_ctx, n_threads=n_threads, seed=seed, adapters=files)
         self._memo: dict[tuple[Any, ...], float] = {}
         self._key: Any = None
         self._seed = seed
@@ -109,6 +116,7 @@ class LocalLLM:
         steering: str | os.PathLike[str] | Any = None,
         trust: bool | None = None,
         home: Any = None,
+        adapter: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
     ) -> "LocalLLM":
         """Load a GGUF file (default: the bundled SmolLM2) after checking it in Python.
 
@@ -122,6 +130,12 @@ class LocalLLM:
         refuses the file instead of killing this process); the verdict is kept by the file's
         SHA-256 in ``home`` (default: the default home), so it costs once. ``trust=True`` (or
         ``$EDGEALIGN_TRUST_MODELS=1``) skips that probe for a file you trust.
+
+        ``adapter``: a trained aligner folder (``edgealign export lora``), a folder of them or a
+        list; each answers the conditioning its manifest names (``pba`` and ``pba+steer``
+        through the pba aligner, ``ica``... through the ica one; the others run the bare
+        model). Refused with ArtifactError when exported for another model file, altered,
+        truncated or malformed.
         """
         if n_ctx < 16:
             raise ConfigError(f"n_ctx must be at least 16 tokens, got {n_ctx}")
@@ -129,8 +143,13 @@ class LocalLLM:
             raise ConfigError(f"n_threads must be at least 1, got {n_threads}")
         info = validate_model(_resolve(path), home=home, trust=trust)
         basis = _load_steering(steering, info.path)
+        adapters = load_adapters(adapter, info, home)
         llama = load_llama(info.path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
-        return cls(llama, info, n_ctx=n_ctx, n_threads=n_threads, seed=seed, steering=basis)
+        try:
+            return cls(llama, info, n_ctx=n_ctx, n_threads=n_threads, seed=seed, steering=basis, adapters=adapters)
+        except BaseException:
+            llama.close()
+            raise
 
     def _chat_template(self, info: GGUFInfo) -> ChatTemplate:
         meta = info.metadata
@@ -240,27 +259,36 @@ class LocalLLM:
         seed: int | None = None,
         stream: bool = False,
         take_over: bool = False,
+        adapter: bool = True,
     ) -> Reply | ChatStream:
         """Answer ``task`` (a request, or a message list) under ``conditioning`` (any name in
         :func:`edgealign.conditioning.names`, with the ``profile`` and / or ``persona`` it
         reads; ``strength`` 0-2 scales steering). Returns a :class:`~edgealign._stream.Reply`
         (a str with token counts), or with ``stream`` a :class:`~edgealign._stream.ChatStream`
         of text chunks that holds the model until read or closed. ``temperature`` 0 is greedy;
-        ``seed`` (default: the one given to :meth:`open`) makes sampling repeatable."""
+        ``seed`` (default: the one given to :meth:`open`) makes sampling repeatable.
+        ``adapter`` False answers without the conditioning's trained aligner (the untuned model)."""
         check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=top_p)
         text = self.render(task, conditioning=conditioning, profile=profile, persona=persona, reply_tokens=max_tokens)
         vector = self.steering_vector(conditioning, profile, strength)
         notes = self._notes(conditioning, vector)
-        key = _cond.cache_key(conditioning, UserInfo(profile, persona), _vector_key(vector))
+        lora = self.adapter_for(conditioning) if adapter else None
+        # The prompt cache is keyed by the adapter too: no KV computed under one serves another.
+        key = (_cond.cache_key(conditioning, UserInfo(profile, persona), _vector_key(vector)), _file(lora))
         ids = self.tokenize(text)
         gen = lambda s: self._generate(s, ids, key, vector, max_tokens=max_tokens, temperature=temperature,
-                                       top_p=top_p, stop=list(stop or ()), seed=seed)
+                                       top_p=top_p, stop=list(stop or ()), seed=seed, lora=lora)
         out = ChatStream(self._gate, gen, prompt_tokens=len(ids), notes=notes,
                          on_end=lambda: self._clear_vector(vector), take_over=take_over)
         if stream:
             return out
         with out:
             return Reply.of("".join(out), out)
+
+    def adapter_for(self, conditioning: str) -> Adapter | None:
+        """The trained aligner that answers ``conditioning`` here (``pba+steer`` uses the pba
+        one), or None."""
+        return self.adapters.get(_cond.get(conditioning).name.split("+")[0])
 
     def _notes(self, conditioning: str, vector: Any) -> tuple[str, ...]:
         c = _cond.get(conditioning)
@@ -269,9 +297,11 @@ class LocalLLM:
         return ()
 
     def _generate(self, out: ChatStream, ids: list[int], key: Any, vector: Any, *, max_tokens: int,
-                  temperature: float, top_p: float, stop: list[str], seed: int | None) -> Iterator[str]:
+                  temperature: float, top_p: float, stop: list[str], seed: int | None,
+                  lora: Adapter | None = None) -> Iterator[str]:
         llama = self._native()
         self._switch(key)
+        self._lora.use(_file(lora))
         self._apply_vector(llama, vector)
         llama.set_seed(self._seed if seed is None else int(seed))
         counted = lambda token: setattr(out, "completion_tokens", out.completion_tokens + 1)
@@ -319,16 +349,17 @@ class LocalLLM:
         self._key = None
 
     # -- scoring ---------------------------------------------------------------------------------
-    def logprob(self, prompt_text: str, response: str, *, vector: Any = None) -> float:
+    def logprob(self, prompt_text: str, response: str, *, vector: Any = None, adapter: Adapter | None = None) -> float:
         """log p(response + EOS | prompt_text): the sum over the response's tokens and EOS
         (docs/method.md §6). ``prompt_text`` is a rendered prompt (see :meth:`render`);
-        ``vector`` a control vector from :meth:`steering_vector` to score under.
+        ``vector`` a control vector from :meth:`steering_vector` to score under, ``adapter`` one
+        of :attr:`adapters` (see :meth:`adapter_for`).
 
         The prompt and the response are tokenized separately (the response without BOS) and
         their ids concatenated, so the boundary is exactly where the reply starts, as in
         training. Each (prompt, response, vector) is scored once and remembered.
         """
-        key = (prompt_text, response, _vector_key(vector))
+        key = (prompt_text, response, _vector_key(vector), _file(adapter))
         if key not in self._memo:
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.pop(next(iter(self._memo)))
@@ -337,6 +368,7 @@ class LocalLLM:
             self._gate.acquire(self._scorer)
             try:
                 self._scorer.steer(key[2], lambda native: self._apply_vector(native, vector))
+                self._scorer.adapt(key[3])
                 self._memo[key] = self._scorer.logprob(self.tokenize(prompt_text), reply)
             finally:
                 self._gate.release(self._scorer)
@@ -351,16 +383,24 @@ class LocalLLM:
         profile: ProfileLike | None = None,
         persona: PersonaLike | None = None,
         strength: float = 1.0,
+        adapter: bool = True,
     ) -> float:
         """log p(response | task under conditioning): :meth:`render` then :meth:`logprob` (with
-        the conditioning's steering vector), leaving room in the context for the response."""
+        the conditioning's steering vector and, unless ``adapter`` is False, its trained
+        aligner), leaving room in the context for the response."""
         room = len(self._native().tokenize(response.encode("utf-8"), add_bos=False, special=False)) + 1
         text = self.render(task, conditioning=conditioning, profile=profile, persona=persona, reply_tokens=room)
-        return self.logprob(text, response, vector=self.steering_vector(conditioning, profile, strength))
+        return self.logprob(text, response, vector=self.steering_vector(conditioning, profile, strength),
+                            adapter=self.adapter_for(conditioning) if adapter else None)
 
     def __repr__(self) -> str:
         state = "closed" if self._llama is None else f"n_ctx={self.n_ctx}"
+        state += "".join(f", {m} aligner" for m in self.adapters)
         return f"LocalLLM({self.path.name!r}, {self.info.architecture}, {state})"
+
+
+def _file(adapter: Adapter | None) -> Path | None:
+    return None if adapter is None else adapter.file
 
 
 def _vector_key(vector: Any) -> str | None:

@@ -14,7 +14,8 @@ History lives in the encrypted :class:`~edgealign.store.PersonaStore`; the bridg
 profile from the history and the store keeps it with its evidence; overrides and locks are
 applied on top (a lock survives every re-inference, an override lasts until new history
 arrives); the local LLM answers under any registered conditioning (:mod:`edgealign.conditioning`):
-the profile as instructions, as a steering vector, as labels (PBA), or the raw history (ICA).
+the profile as instructions, as a steering vector, as labels (PBA), or the raw history (ICA),
+PBA and ICA through a trained aligner (a LoRA adapter) when one is found for the model.
 The bridge and the LLM load on first use. A lock serialises the store and profile work; the
 model itself answers one request at a time (a streamed reply holds it until read or closed).
 """
@@ -69,7 +70,7 @@ class Personalizer:
 
     def __init__(self, store: Any, *, bridge: Bridge | None = None, llm: ChatModel | None = None,
                  bridge_path: Path | None = None, llm_path: Path | None = None,
-                 steering: Any = None, n_threads: int | None = None) -> None:
+                 steering: Any = None, n_threads: int | None = None, n_ctx: int = 2048) -> None:
         """Prefer :meth:`open`. ``store`` is a PersonaStore; ``bridge`` / ``llm`` loaded
         objects (e.g. :mod:`edgealign.testing`'s fakes) or None to load from the paths on first
         use; ``steering`` a steering basis folder (or None) for the model at ``llm_path``."""
@@ -78,14 +79,15 @@ class Personalizer:
         self._bridge_path, self._llm_path = bridge_path, llm_path
         self._steering = steering
         self._steering_defaulted = False  # set by open() when the home's basis was taken unasked
+        self._aligner: Any = False  # open() sets the aligner folders (None: the default ones)
         self._home: Any = None  # set by open(): where the model probe keeps its verdicts
-        self._n_threads = n_threads
+        self._n_threads, self._n_ctx = n_threads, n_ctx
         self._lock = threading.RLock()
 
     @classmethod
     def open(cls, home: str | os.PathLike[str] | None = None, key: Any = None, *,
              bridge: Any = None, llm: Any = None, steering: Any = None,
-             n_threads: int | None = None) -> "Personalizer":
+             n_threads: int | None = None, n_ctx: int = 2048, aligner: Any = None) -> "Personalizer":
         """Open (or create) the store in ``home`` (default ``$EDGEALIGN_HOME``) with ``key``
         (32 bytes or a key source; default: passphrase from the environment, else keyring).
 
@@ -93,6 +95,13 @@ class Personalizer:
         the bridge in ``home/artifacts/bridge`` and the bundled SmolLM2. ``steering``: a
         steering basis folder built for that model; default ``home/artifacts/steering`` when it
         exists and was built for the model (else answers are not steered); ``False`` for none.
+        ``n_threads`` / ``n_ctx``: the model's CPU threads and context in tokens (prompt, history
+        and reply together) when it is loaded from a path.
+        ``aligner``: a trained aligner folder (``edgealign export lora``; or a list, one per
+        method) for that model; default ``home/artifacts/aligner``, else the aligner shipped
+        in the package for the bundled model, else none; ``False`` for none. The ``pba`` and
+        ``ica`` conditionings answer through the aligner named for them, and
+        :attr:`default_conditioning` follows its recorded held-out figures.
         A bridge or model given as a path is checked here, before the store is opened
         (ArtifactError naming the file), not at the first answer."""
         from .home import Home
@@ -102,14 +111,16 @@ class Personalizer:
         paths = {name: Path(v).expanduser() for name, v in (("bridge", bridge), ("llm", llm), ("steering", steering))
                  if isinstance(v, (str, os.PathLike))}
         _check_given(paths, where)
+        if aligner not in (None, False):
+            _check_aligner(aligner, paths.get("llm"), llm, where)
         store = PersonaStore.open(where.create().store, key)
         defaulted = steering is None and where.steering.is_dir()
         if defaulted:
             paths["steering"] = where.steering
         out = cls(store, bridge=None if "bridge" in paths else bridge, llm=None if "llm" in paths else llm,
                   bridge_path=paths.get("bridge", where.bridge), llm_path=paths.get("llm"),
-                  steering=paths.get("steering", steering or None), n_threads=n_threads)
-        out._steering_defaulted, out._home = defaulted, where
+                  steering=paths.get("steering", steering or None), n_threads=n_threads, n_ctx=n_ctx)
+        out._steering_defaulted, out._home, out._aligner = defaulted, where, aligner
         return out
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -145,10 +156,29 @@ class Personalizer:
             if self._llm is None:
                 from .llm import LocalLLM
 
-                llm = LocalLLM.open(self._llm_path, n_threads=self._n_threads, home=self._home)
+                llm = LocalLLM.open(self._llm_path, n_threads=self._n_threads, n_ctx=self._n_ctx, home=self._home,
+                                    adapter=self._aligner_folders())
                 llm.steering = self._basis_for(llm.path)
                 self._llm = llm
             return self._llm
+
+    def _aligner_folders(self) -> Any:
+        """The aligner folders to load: those given to open(), else the default ones."""
+        if self._aligner is not None:
+            return self._aligner or None
+        from ._adapter import default_aligners
+        from ._probe import validate_model
+        from .llm import _resolve
+
+        return default_aligners(self._home, validate_model(_resolve(self._llm_path), home=self._home)) or None
+
+    def aligners(self) -> list[Any]:
+        """The trained aligners answers use (:class:`edgealign._adapter.Adapter`, pba first);
+        loads the model if needed."""
+        from ._adapter import METHODS
+
+        found = getattr(self.llm, "adapters", None) or {}
+        return sorted(found.values(), key=lambda a: METHODS.index(a.method))
 
     def _basis_for(self, model: Path) -> Any:
         """The steering basis for ``model``: refused loudly when one was named for another model,
@@ -307,13 +337,22 @@ class Personalizer:
 
     @property
     def default_conditioning(self) -> str:
-        """What :meth:`chat` uses when not told: a trained aligner's own (``pba`` or ``ica``,
-        from its manifest); for an untuned model ``instruct+steer`` with a steering basis,
-        else ``instruct`` (docs/steering.md has the measurements behind the choice)."""
+        """What :meth:`chat` uses when not told. With a trained aligner (LoRA adapter): the
+        conditioning its manifest's held-out figures rank best among those usable here (its
+        method, that method ``+steer``, ``instruct+steer``), or its method when it records none
+        (docs/llm.md). A merged aligner model: its method. An untuned model: ``instruct+steer``
+        with a steering basis, else ``instruct`` (docs/steering.md has the measurements)."""
         method = _aligner_method(self._llm_path)
         if method:
             return method
-        return UNTUNED_STEERED if self.steering_basis() is not None else UNTUNED_PROMPT
+        steered = self.steering_basis() is not None
+        fallback = UNTUNED_STEERED if steered else UNTUNED_PROMPT
+        adapters = self.aligners() if self._aligner is not False or self._llm is not None else []
+        if not adapters:
+            return fallback
+        from ._adapter import choose
+
+        return choose(adapters, steered, fallback)[0]
 
     # -- answers ---------------------------------------------------------------------------------
     def chat(self, user: str, task: TaskLike, *, conditioning: str | None = None, stream: bool = False,
@@ -353,6 +392,18 @@ def _aligner_method(llm_path: Path | None) -> str | None:
 
     method = Manifest.read(llm_path, kind="llm", verify=False).details.get("method")
     return method if method in ("pba", "ica") else None
+
+
+def _check_aligner(aligner: Any, llm_path: Path | None, llm: Any, home: Any) -> None:
+    """Check aligner folders named by path against the model, before anything is opened."""
+    from ._adapter import load_adapters
+    from ._probe import validate_model
+    from .llm import _resolve
+
+    if llm is not None and llm_path is None:
+        raise ConfigError("an aligner goes with the model it is loaded on: open the model with "
+                          "LocalLLM.open(path, adapter=FOLDER) and pass that, or pass the model's path as llm=")
+    load_adapters(aligner, validate_model(_resolve(llm_path), home=home), home)
 
 
 def _check_given(paths: dict[str, Path], home: Any) -> None:

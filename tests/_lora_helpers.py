@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+PROFILE = "Concise communication style"
+TASK = "What should I do on a rainy day?"
 TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 TEXTS = [f"The {w} {v} the {o} at {n} o'clock." for n in range(12)
          for w, v, o in (("cat", "watches", "river"), ("old sailor", "paints", "boats"), ("robot", "counts", "stars"))]
@@ -48,3 +50,14 @@ def lora_checkpoint(base: Path, folder: Path, *, method: str = "pba", rank: int 
     (folder / "aligner_config.json").write_text(json.dumps(config))
     (folder / "metrics.json").write_text(json.dumps({"steps": 0, **({"held_out": held_out} if held_out else {})}))
     return folder
+
+
+def greedy(llm, conditioning: str, **kw) -> str:
+    """12 greedy tokens for TASK under ``conditioning`` with what it reads (a light import: the
+    switching test runs it in child processes too)."""
+    info: dict = {"profile": PROFILE} if conditioning.startswith(("pba", "instruct")) else {}
+    if conditioning.startswith("ica"):
+        from edgealign.persona import Comment
+
+        info = {"persona": [Comment("Plans?", "Short answers, please. And a joke.")]}
+    return str(llm.chat(TASK, conditioning=conditioning, max_tokens=12, temperature=0, **info, **kw))
