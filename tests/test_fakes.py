@@ -64,3 +64,18 @@ def test_strength_is_kept_per_user_and_checked(p):
     p.forget("ada")
     p.add_user("ada")
     assert p.strength("ada") == 1.0  # forgotten with the rest
+
+
+@pytest.mark.parametrize("conditioning", ["steer", "instruct+steer", "pba+steer"])
+def test_the_fake_refuses_steering_without_a_basis_as_the_real_model_does(p, bundled_model, conditioning):
+    from edgealign import LocalLLM
+
+    p.add_user("ada")
+    p.record_comment("ada", "Plans?", "Keep it short, please.")
+    with pytest.raises(ConfigError) as fake:
+        p.chat("ada", "Hi?", conditioning=conditioning, max_tokens=8)
+    with LocalLLM.open(bundled_model, n_ctx=256, trust=True) as real:
+        with pytest.raises(ConfigError) as info:
+            real.chat("Hi?", conditioning=conditioning, profile=p.profile("ada"), max_tokens=8)
+    assert type(fake.value) is type(info.value)
+    assert str(fake.value).replace("the fake model", real.path.name) == str(info.value)

@@ -125,7 +125,9 @@ def test_user_selects_the_persona_and_nothing_leaks_to_another(served):
     ben_ica = ask(c, "ben", extra_body={"edgealign": {"conditioning": "ica"}}).choices[0].message.content
     assert "[ica] 1 items" in ada_ica and "[ica] 0 items" in ben_ica
     assert MARKER not in ben + ben_ica
-    for conditioning in ("ica", "pba", "instruct", "ica+steer"):  # the whole prompt each model call was given
+    with pytest.raises(openai.BadRequestError, match="needs a steering basis"):  # as the real model without one
+        ask(c, "ada", extra_body={"edgealign": {"conditioning": "ica+steer"}})
+    for conditioning in ("ica", "pba", "instruct"):  # the whole prompt each model call was given
         said = {user: ask(c, user, "ECHO what do you know?", max_tokens=4096,
                           extra_body={"edgealign": {"conditioning": conditioning}}).choices[0].message.content
                 for user in ("ada", "ben")}

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ..conditioning import names
+from ..llm import TEMPERATURE_MAX, TOP_P_MAX
 from ._args import count, number
 from ._output import emit_json, step
 from ._user import opened, require_user
@@ -23,20 +24,23 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
                         help="steering basis built for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
     parser.add_argument("--model", default=None, metavar="GGUF",
                         help="the local model: a GGUF file or an exported aligner folder (default: the bundled SmolLM2)")
-    parser.add_argument("--top-p", type=number(0.0, 1.0, low_open=True), default=0.95, metavar="P",
+    parser.add_argument("--top-p", type=number(0.0, TOP_P_MAX, low_open=True), default=0.95, metavar="P",
                         help="nucleus sampling (default 0.95)")
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="sampling seed, for repeatable answers")
     parser.add_argument("--max-tokens", type=count(1, 1 << 16), default=256, metavar="N",
                         help="longest reply (default 256)")
-    parser.add_argument("--temperature", type=number(0.0, 5.0), default=0.7, metavar="T",
-                        help="0 is greedy, at most 5 (default 0.7)")
+    parser.add_argument("--temperature", type=number(0.0, TEMPERATURE_MAX), default=0.7, metavar="T",
+                        help=f"0 is greedy, at most {TEMPERATURE_MAX:g} (default 0.7)")
     parser.add_argument("--threads", type=count(1, 1024), default=None, metavar="N", help="CPU threads for the model")
+    parser.add_argument("--n-ctx", type=count(16, 1 << 17), default=2048, metavar="N",
+                        help="context size in tokens: prompt, history and reply (default 2048)")
     parser.add_argument("--json", action="store_true", help="with --prompt: print one JSON object, not a stream")
 
 
 def chat(args: argparse.Namespace) -> int:
-    with opened(n_threads=args.threads, steering=args.steering, llm=args.model) as p:
+    with opened(n_threads=args.threads, n_ctx=args.n_ctx, steering=args.steering, llm=args.model) as p:
         require_user(p, args.name)
+        _require_basis(p, args.conditioning or p.default_conditioning)
         if args.prompt is not None:
             reply = _answer(p, args, args.prompt, echo=not args.json)
             if args.json:
@@ -64,8 +68,18 @@ def _read(interactive: bool) -> str | None:
 
 def _answer(p: Any, args: argparse.Namespace, task: str, *, echo: bool) -> str:
     """Stream the reply to stdout as it is generated (with ``echo``) and return it whole."""
-    chunks = p.chat(args.name, task, conditioning=args.conditioning, stream=True, max_tokens=args.max_tokens,
-                    temperature=args.temperature, top_p=args.top_p, seed=args.seed)
+    from ..errors import PromptError
+
+    try:
+        chunks = p.chat(args.name, task, conditioning=args.conditioning, stream=True, max_tokens=args.max_tokens,
+                        temperature=args.temperature, top_p=args.top_p, seed=args.seed)
+    except PromptError as exc:
+        if "budget" not in str(exc):
+            raise
+        # The prompt's budget is the context less the reply's room: both are flags here.
+        what = str(exc).split("; raise the context size")[0]
+        raise PromptError(f"{what} (--n-ctx {args.n_ctx} less --max-tokens {args.max_tokens}); pass a larger "
+                          "--n-ctx, a smaller --max-tokens or a shorter prompt") from None
     reply = []
     for chunk in chunks:
         reply.append(chunk)
@@ -74,6 +88,17 @@ def _answer(p: Any, args: argparse.Namespace, task: str, *, echo: bool) -> str:
     if echo:
         print(flush=True)
     return "".join(reply)
+
+
+def _require_basis(p: Any, conditioning: str) -> None:
+    """ConfigError, in flags, when ``conditioning`` steers and the model has no steering basis."""
+    from ..conditioning import get
+    from ..errors import ConfigError
+
+    if get(conditioning).steers and p.steering_basis() is None:
+        raise ConfigError(f"--conditioning {conditioning} needs a steering basis built for the model: pass one with "
+                          "--steering DIR (`edgealign train steering --out CKPT`, then `edgealign export steering "
+                          "CKPT --out DIR`, builds it), or choose --conditioning instruct")
 
 
 def _conditioning(text: str) -> str:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 
+from ..steering import MAX_STRENGTH
+from ._args import number
 from ._output import emit_json
 from ._user import opened, require_user
 
 
 def steer_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", metavar="NAME")
-    parser.add_argument("--strength", type=float, default=None, metavar="X",
-                        help="0 (off) to 2 (double); 1 is the default. Without it: show the strength and what steers")
+    parser.add_argument("--strength", type=number(0.0, MAX_STRENGTH), default=None, metavar="X",
+                        help=f"0 (off) to {MAX_STRENGTH:g} (double); 1 is the default. Without it: show the strength "
+                             "and what steers")
     parser.add_argument("--steering", default=None, metavar="DIR",
                         help="steering basis built for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -36,6 +40,9 @@ def steer(args: argparse.Namespace) -> int:
               "`edgealign train steering` and `edgealign export steering`)")
     for label, weight in rows:
         print(f"  {weight:+.2f}  {label}")
-    if has_basis and not rows:
+    if has_basis and not strength:
+        print(f"  steering is off (strength 0): answers are not steered; `edgealign steer {shlex.quote(args.name)} "
+              "--strength 1` turns it back on")
+    elif has_basis and not rows:
         print("  nothing in the profile is steerable yet: answers are not steered")
     return 0

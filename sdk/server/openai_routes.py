@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.responses import JSONResponse
 
+from ..llm import TEMPERATURE_MAX, TOP_P_MAX
 from ..store._tokens import TokenGrant
 from .errors import APIError, as_api_error, error_body
 from .worker import ChatJob
@@ -67,8 +68,8 @@ class ChatRequest(BaseModel):
     stream_options: StreamOptions | None = None
     max_tokens: int | None = Field(None, ge=1)
     max_completion_tokens: int | None = Field(None, ge=1)
-    temperature: float = Field(0.7, ge=0, le=2)
-    top_p: float = Field(0.95, gt=0, le=1)
+    temperature: float = Field(0.7, ge=0, le=TEMPERATURE_MAX)
+    top_p: float = Field(0.95, gt=0, le=TOP_P_MAX)
     stop: Union[str, list[str], None] = None
     seed: int | None = None
     n: int = Field(1, ge=1, le=1, description="only 1 is supported")

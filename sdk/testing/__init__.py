@@ -27,7 +27,7 @@ from .. import conditioning as _cond
 from .._stream import ChatStream, Gate, Reply, until_stop
 from .._turns import split_messages
 from ..conditioning import UserInfo
-from ..llm import check_sampling
+from ..llm import check_sampling, missing_basis
 from ..persona import PersonaItem
 from ..preferences import SPACE, Evidence, PreferenceProfile
 
@@ -90,7 +90,9 @@ class FakeBridge:
 class FakeLLM:
     """A deterministic chat model: the reply names the conditioning and echoes what it was
     conditioned on, e.g. ``"[instruct] Keep the answer short. | Hi?"``. ``calls`` records
-    every chat's arguments; ``steering`` may be set to any object with ``weights()``.
+    every chat's arguments; ``steering`` may be set to any object with ``weights()``; without
+    one, a steering conditioning (``steer``, ``instruct+steer``...) is refused as the real model
+    refuses it.
     Implements :class:`edgealign.protocols.ChatModel`, including stream ownership."""
 
     def __init__(self, *, steering: Any = None, n_ctx: int = 2048) -> None:
@@ -116,6 +118,8 @@ class FakeLLM:
              stop: Sequence[str] | None = None, seed: int | None = None, stream: bool = False,
              take_over: bool = False) -> Reply | ChatStream:
         check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=top_p)
+        if _cond.get(conditioning).steers and self.steering is None:  # as LocalLLM refuses it
+            raise missing_basis(_cond.get(conditioning).name, "the fake model")
         self.calls.append(dict(task=task, conditioning=conditioning, profile=profile, persona=persona,
                                strength=strength, max_tokens=max_tokens, stream=stream))
         words = self.reply_text(task, conditioning, UserInfo(profile, persona)).split(" ")
