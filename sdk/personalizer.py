@@ -27,7 +27,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -207,9 +207,12 @@ class Personalizer:
 
     def record(self, user: str, items: Sequence[PersonaItem]) -> list[int]:
         """Add history items; the profile is re-inferred on next use, and plain overrides end
-        here (new history lets inference decide again; locks stay), in the same transaction."""
+        here (new history lets inference decide again; locks stay), in the same transaction.
+        No items is no news: nothing is added and every override stays."""
+        if isinstance(items, Iterable) and not isinstance(items, (str, bytes, Mapping)):
+            items = list(items)  # a generator is read once, here
         with self._lock:
-            return self.store.add_items(user, items, end_overrides=True)
+            return self.store.add_items(user, items, end_overrides=items != [])
 
     def record_comment(self, user: str, prompt: str, comment: str) -> int:
         """Something ``user`` wrote in reply to ``prompt``."""
@@ -297,7 +300,10 @@ class Personalizer:
 
     def explain(self, user: str, top: int = 5) -> list[Explanation]:
         """The ``top`` non-neutral dimensions by confidence, each with what moved it and how
-        hard it steers the model (when a steering basis is in use)."""
+        hard it steers the model (when a steering basis is in use). ConfigError unless
+        ``top`` is a whole number >= 0, as for :meth:`history`'s ``limit``."""
+        if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+            raise ConfigError(f"top must be a whole number of at least 0, {'not None' if top is None else f'got {top!r}'}")
         with self._lock:
             profile = self.profile(user)
             overrides = self.store.overrides(user)

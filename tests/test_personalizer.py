@@ -87,3 +87,24 @@ def test_forget_and_close_twice(p):
     assert p.forget("ada") and p.users() == []
     p.close()
     p.close()
+
+
+def test_explain_refuses_a_negative_top_as_history_refuses_a_negative_limit(p):
+    with pytest.raises(ConfigError, match="limit"):
+        p.history("ada", limit=-1)
+    for bad in (-1, 1.5, True, None):
+        with pytest.raises(ConfigError, match=r"top must be a whole number of at least 0") as info:
+            p.explain("ada", top=bad)
+        assert "got None" not in str(info.value)
+    assert p.explain("ada", top=0) == []
+
+
+def test_recording_nothing_keeps_an_unlocked_override(p):
+    p.override("ada", 73, 0.0)
+    assert p.record("ada", []) == [] and p.record("ada", iter(())) == []
+    assert p.store.overrides("ada")[73].value == 0.0, "no history arrived: the override stays"
+    assert len(p.history("ada")) == 3
+    with pytest.raises(UnknownUserError):
+        p.record("nobody", [])
+    p.record("ada", (x for x in [Description("Still me.")]))  # a generator is read once
+    assert 73 not in p.store.overrides("ada") and len(p.history("ada")) == 4
