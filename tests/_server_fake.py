@@ -21,8 +21,8 @@ from edgealign.testing import FakeBridge, FakeLLM
 class SlowFakeLLM(FakeLLM):
     """FakeLLM with a pause before each chunk and a long reply on request."""
 
-    def __init__(self, delay: float) -> None:
-        super().__init__()
+    def __init__(self, delay: float, n_ctx: int) -> None:
+        super().__init__(n_ctx=n_ctx)
         self.delay = delay
 
     def reply_text(self, task: Any, conditioning: str, info: Any) -> str:
@@ -64,7 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     _show_progress()  # what `edgealign` itself does: library log lines on stderr
     config = config_from(args, "fake-model")
-    p = Personalizer.open(args.home, bridge=FakeBridge(), llm=SlowFakeLLM(args.fake_delay))
+    p = Personalizer.open(args.home, bridge=FakeBridge(), llm=SlowFakeLLM(args.fake_delay, args.n_ctx))
     run_server(p, config)
 
 

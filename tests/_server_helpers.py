@@ -104,9 +104,11 @@ class Server:
 
 
 def fake_server(home: Path, log: Path, *args: str) -> Server:
-    """The fake-model server on ``home`` (its users and tokens made beforehand)."""
-    return Server([sys.executable, str(HERE / "_server_fake.py"), "--home", str(home), "--port", "0", *args],
-                  home, log, timeout=60)
+    """The fake-model server on ``home`` (its users and tokens made beforehand), with a context
+    (--n-ctx) of 65,536 tokens unless told: room for the long replies the tests ask for."""
+    context = [] if "--n-ctx" in args else ["--n-ctx", "65536"]
+    return Server([sys.executable, str(HERE / "_server_fake.py"), "--home", str(home), "--port", "0", *context,
+                   *args], home, log, timeout=60)
 
 
 def cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
@@ -11,6 +12,13 @@ __all__ = ["ServerConfig", "is_loopback"]
 
 #: The default request-body limit: 1 MiB (a chat request or a persona write is a few KiB).
 MAX_BODY_BYTES = 1 << 20
+#: The ranges ``edgealign serve`` checks its flags against while parsing, and this class again
+#: for callers from Python: one place for each bound.
+MIN_BODY, MAX_BODY = 1024, 1 << 30
+MAX_QUEUE = 100_000
+MAX_SHUTDOWN_S = 3600.0
+#: The model's context in tokens (llama.cpp's n_ctx): prompt, history and reply together.
+MIN_CTX, DEFAULT_CTX, MAX_CTX = 16, 2048, 131_072
 
 
 def is_loopback(host: str) -> bool:
@@ -46,6 +54,8 @@ class ServerConfig:
     """The model name ``/v1/models`` lists and requests must name."""
     sign_in: bool = False
     """Print a one-time sign-in URL for the local web page."""
+    n_ctx: int = DEFAULT_CTX
+    """The model's context in tokens (``--n-ctx``), named when a request does not fit it."""
     default_max_tokens: int = 256
     """``max_tokens`` when a request gives none."""
     log_requests: bool = True
@@ -61,12 +71,15 @@ class ServerConfig:
                 "Keep the default 127.0.0.1, or pass --allow-remote if you mean it")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"--port must be 0..65535, got {self.port}")
-        for name, value, low in (("max body bytes", self.max_body_bytes, 1024), ("queue size", self.queue_size, 1),
-                                 ("default max tokens", self.default_max_tokens, 1)):
-            if value < low:
-                raise ConfigError(f"the {name} must be at least {low}, got {value}")
-        if self.shutdown_s < 0:
-            raise ConfigError(f"the shutdown deadline must be >= 0 seconds, got {self.shutdown_s}")
+        for name, value, low, high in (("max body bytes", self.max_body_bytes, MIN_BODY, MAX_BODY),
+                                       ("queue size", self.queue_size, 1, MAX_QUEUE),
+                                       ("context (n_ctx)", self.n_ctx, MIN_CTX, MAX_CTX),
+                                       ("default max tokens", self.default_max_tokens, 1, self.n_ctx - 1)):
+            if not low <= value <= high:
+                raise ConfigError(f"the {name} must be from {low:,} to {high:,}, got {value}")
+        if not (math.isfinite(self.shutdown_s) and 0 <= self.shutdown_s <= MAX_SHUTDOWN_S):
+            raise ConfigError(f"the shutdown deadline must be from 0 to {MAX_SHUTDOWN_S:g} seconds, "
+                              f"got {self.shutdown_s}")
         for origin in self.cors_origins:
             if origin == "*" or not origin.startswith(("http://", "https://")):
                 raise ConfigError(f"--cors-origin takes one exact origin such as http://localhost:3000, got {origin!r}")

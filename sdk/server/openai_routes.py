@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 import uuid
 from typing import Any, AsyncIterator, Literal, Union
@@ -95,7 +96,7 @@ async def chat_completions(body: ChatRequest, request: Request,
     state.generator.submit(job)
     first = await _next(job, request)
     if first[0] == "error":
-        raise as_api_error(first[1])
+        raise _refusal(first[1], job, state.config)
     meta = {"id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "created": int(time.time()), "model": body.model}
     if body.stream:
         include_usage = bool(body.stream_options and body.stream_options.include_usage)
@@ -107,7 +108,7 @@ async def chat_completions(body: ChatRequest, request: Request,
         text.append(event[1])
         event = await _next(job, request)
     if event[0] == "error":
-        raise as_api_error(event[1])
+        raise _refusal(event[1], job, state.config)
     message = {"role": "assistant", "content": "".join(text)}
     return JSONResponse({**meta, "object": "chat.completion", "system_fingerprint": None,
                          "choices": [{"index": 0, "message": message, "logprobs": None,
@@ -136,10 +137,34 @@ async def _job(body: ChatRequest, request: Request, grant: TokenGrant) -> ChatJo
         raise APIError(400, "the last message must be the user's", "invalid_messages", param="messages")
     stop = [body.stop] if isinstance(body.stop, str) else body.stop
     max_tokens = body.max_completion_tokens or body.max_tokens or state.config.default_max_tokens
+    if max_tokens >= state.config.n_ctx:
+        raise APIError(400, f"max_tokens must be below this server's context of {state.config.n_ctx} tokens, which "
+                            "also holds the prompt; ask for fewer, or restart the server with a larger "
+                            "`edgealign serve --n-ctx N`", "context_length_exceeded", param="max_tokens")
     return ChatJob(body.user, messages, {"conditioning": conditioning, "max_tokens": max_tokens,
                                          "temperature": body.temperature, "top_p": body.top_p, "stop": stop,
                                          "seed": body.seed},
                    before=_recorder(body.user, messages) if options.record else None)
+
+
+#: The library's messages for a prompt over the context, and the advice they end with (given in
+#: Python's terms: a server's client cannot change n_ctx, and the operator sets it by a flag).
+_OVERFLOW = re.compile(r"over the budget of|the context of \d+")
+_LIBRARY_ADVICE = re.compile(r";\s*(raise the context size|open the model with a larger n_ctx)[^;]*$")
+
+
+def _refusal(exc: BaseException, job: ChatJob, config: Any) -> APIError:
+    """The error a failed chat answers; a prompt that does not fit the context says so in the
+    terms of whoever can act: the client (shorter messages, a smaller max_tokens) and the person
+    who runs the server (`edgealign serve --n-ctx`)."""
+    e = as_api_error(exc)
+    if e.code != "context_length_exceeded" or not _OVERFLOW.search(e.message):
+        return e
+    said = _LIBRARY_ADVICE.sub("", e.message)
+    return APIError(400, f"{said}. This server's context is {config.n_ctx} tokens, {job.options['max_tokens']} of "
+                         "them kept for the reply (max_tokens): send fewer or shorter messages or a smaller "
+                         "max_tokens, or restart the server with a larger `edgealign serve --n-ctx N`",
+                    e.code, param=e.param)
 
 
 def _recorder(user: str, messages: list[dict[str, str]]) -> Any:

@@ -75,7 +75,7 @@ def serve(personalizer: Any, config: ServerConfig, *, on_start: Callable[[Starte
         app, log_config=None, access_log=False, lifespan="on", server_header=False,
         timeout_graceful_shutdown=max(1, int(config.shutdown_s) + 1), timeout_keep_alive=5))
     try:
-        with _sigterm_is_a_clean_stop():
+        with _stop_signals_are_a_clean_stop():
             server.run(sockets=[sock])
     finally:
         sock.close()
@@ -83,14 +83,18 @@ def serve(personalizer: Any, config: ServerConfig, *, on_start: Callable[[Starte
 
 
 @contextlib.contextmanager
-def _sigterm_is_a_clean_stop() -> Iterator[None]:
-    """uvicorn shuts down on SIGTERM, then raises the signal again for the handler it found;
-    with this one installed the process then returns normally (exit 0: a requested stop)."""
+def _stop_signals_are_a_clean_stop() -> Iterator[None]:
+    """uvicorn shuts down on SIGINT (Ctrl-C) or SIGTERM, then raises the signal again for the
+    handler it found: Python's own would turn Ctrl-C into KeyboardInterrupt (exit 130 and, from
+    inside uvicorn, a traceback) and SIGTERM into a kill. With these no-op handlers installed the
+    process returns normally instead: exit 0, since a stop was asked for and done cleanly."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    stops = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: None) for s in stops}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
