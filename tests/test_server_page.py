@@ -99,3 +99,48 @@ def test_the_page_signs_in_chats_streaming_and_locks_a_dimension(tmp_path, brows
         assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     finally:
         assert server.stop() == 0
+
+
+@needs_browser
+@pytest.mark.slow
+def test_a_name_no_url_can_hold_does_not_stop_the_page_for_everyone_else(tmp_path, browser, monkeypatch):
+    """An older store may hold "a/b", listed first for an all-users token: its profile cannot
+    load, and the page says why, then opens the next person and works for them."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    from edgealign.store import _records
+
+    home = tmp_path / "home"
+    with monkeypatch.context() as m:  # what a store made before names were checked for URLs holds
+        m.setattr(_records, "check_new_user", _records.check_user)
+        with open_personalizer(home) as p:
+            for name in ("a/b", "ada", "ben"):
+                p.add_user(name)
+            p.record_comment("ada", "How should answers be?", "Keep it short, I read on my phone.")
+    server = fake_server(home, tmp_path / "server.log", "--open")
+    try:
+        wait = WebDriverWait(browser, 30)
+        browser.get(server.sign_in)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#profile tbody tr"))
+        assert browser.find_element(By.ID, "app").is_displayed()
+        assert "sign-in failed" not in browser.find_element(By.ID, "status").text
+        assert "a/b: " in browser.find_element(By.ID, "status").text  # says why that one did not open
+        assert "user import FILE --as NEWNAME" in browser.find_element(By.ID, "status").text
+        users = Select(browser.find_element(By.ID, "user-select"))
+        assert [o.text for o in users.options] == ["a/b", "ada", "ben"]
+        assert users.first_selected_option.text == "ada" and browser.find_element(By.ID, "who").text == "ada"
+        assert browser.find_element(By.ID, "profile-text").text == "1 of 90 dimensions are not neutral"
+
+        users.select_by_visible_text("a/b")
+        wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#profile tbody tr"))
+        users.select_by_visible_text("ben")  # and back: the page still works
+        wait.until(lambda d: d.find_element(By.ID, "profile-text").text == "0 of 90 dimensions are not neutral")
+        browser.find_element(By.ID, "chat-input").send_keys("What should I cook tonight?")
+        browser.find_element(By.ID, "send").click()
+        answer = lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.assistant")[-1]
+        wait.until(lambda d: answer(d).get_attribute("data-state") != "streaming")
+        assert answer(browser).get_attribute("data-state") == "done"
+        assert "What should I cook tonight?" in answer(browser).text
+    finally:
+        assert server.stop() == 0

@@ -67,9 +67,9 @@ def test_items_come_back_exactly_or_not_at_all(store, name, batch):
         store.add_user(name)
     except DataError:
         # refused only for what the name rules refuse: lone surrogates, nothing but whitespace,
-        # control characters (docs/store.md, "User names")
+        # control characters, and what no URL holds: '/', '.', '..' (docs/store.md, "User names")
         clean = unicodedata.normalize("NFC", name).strip() if not _surrogate(name) else ""
-        assert _surrogate(name) or not clean or any(
+        assert _surrogate(name) or not clean or "/" in clean or clean in (".", "..") or any(
             unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") and c not in "\u200c\u200d"
             for c in clean)
         return

@@ -18,7 +18,8 @@ from starlette.responses import JSONResponse
 
 from ..errors import ConfigError, DataError, PreferenceError, PromptError, UnknownUserError
 
-__all__ = ["APIError", "error_body", "error_response", "install_handlers", "FORBIDDEN", "UNAUTHORIZED"]
+__all__ = ["APIError", "error_body", "error_response", "install_handlers", "FORBIDDEN", "UNAUTHORIZED",
+           "SLASHED_NAME"]
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +81,24 @@ def install_handlers(app: Any) -> None:
 
     async def http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
-        return error_response(exc.status_code, str(exc.detail), code, headers=getattr(exc, "headers", None))
+        message = str(exc.detail)
+        if exc.status_code == 404 and request.url.path.startswith("/v1/users/"):
+            message = _NO_USER_ROUTE
+        return error_response(exc.status_code, message, code, headers=getattr(exc, "headers", None))
 
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(StarletteHTTPException, http)
     app.add_exception_handler(Exception, api_error)
     for cls in (APIError, PromptError, UnknownUserError, ConfigError, DataError, PreferenceError):
         app.add_exception_handler(cls, api_error)
+
+
+#: Why a /v1/users/... path can fail to reach a user: a name holding '/', which new names may not
+#: (older stores may hold one), and how to give that user a name a URL can hold.
+SLASHED_NAME = ("a user name holding '/' cannot be named in a URL, not even as %2F: `edgealign user export NAME "
+                "--out FILE`, then `edgealign user import FILE --as NEWNAME` and `edgealign forget NAME`, gives them "
+                "one the server can reach")
+_NO_USER_ROUTE = f"no such route under /v1/users/NAME/; {SLASHED_NAME}"
 
 
 def _describe(errors: Any) -> str:

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from ..preferences import SPACE
 from ..store._tokens import TokenGrant
-from .errors import APIError
+from .errors import SLASHED_NAME, APIError
 
 __all__ = ["router"]
 
@@ -53,6 +53,11 @@ class StrengthIn(BaseModel):
 
 def _user(request: Request, user: str = UserPath) -> str:
     """The path's user, once the token is checked against them."""
+    if b"%2f" in request.scope.get("raw_path", b"").lower():
+        # The path was decoded before routing, so a name's encoded '/' made it another route:
+        # DELETE /v1/users/ada%2Fdimensions%2F5 (forget "ada/dimensions/5") would clear ada's
+        # dimension 5. No route part legitimately holds one.
+        raise APIError(400, SLASHED_NAME, "invalid_user_name", param="user")
     state = request.app.state
     grant = state.auth.grant(request)
     state.auth.require_user(grant, user)

@@ -80,6 +80,28 @@ def check_user(name: Any) -> str:
     return clean
 
 
+#: What a *new* user name may not be. The server names a user in its URLs
+#: (``/v1/users/NAME/profile``), and there a "/" (even sent as %2F: the path is decoded before
+#: it is routed) splits the name, and "." or ".." (even as %2E) is a path step a browser removes.
+#: Refusing these three is cleaner than routing them: a catch-all ``{name:path}`` route makes
+#: ``DELETE /v1/users/ada/dimensions/5`` ambiguous with forgetting a user named
+#: "ada/dimensions/5", and no encoding survives the browser. Names already stored keep working
+#: everywhere but in those URLs (lookups use :func:`check_user`, so they can still be exported,
+#: imported under a new name, or forgotten).
+_URL_STEPS = frozenset({".", ".."})
+
+
+def check_new_user(name: Any) -> str:
+    """:func:`check_user` for a name about to be created: also refused when it holds "/" or is
+    "." or "..", which cannot be named in the server's URLs."""
+    clean = check_user(name)
+    if "/" in clean or clean in _URL_STEPS:
+        raise DataError(f"a user name may not hold '/' or be '.' or '..', got {clean!r}: the server puts names "
+                        "in its URLs (/v1/users/NAME/...); any other printable characters are fine, up to "
+                        f"{MAX_NAME_CHARS}; choose another name")
+    return clean
+
+
 def check_item(item: Any, where: str, limit: int) -> PersonaItem:
     """A persona item (or its dict form) whose every text fits ``limit`` bytes."""
     if isinstance(item, Mapping):
@@ -215,7 +237,7 @@ def parse_export(data: Any, name: str | None, limit: int) -> Imported:
     """Check a document written by ``export_user`` completely, before anything is written."""
     if not isinstance(data, Mapping) or data.get("format") != EXPORT_FORMAT:
         raise DataError(f"not an edgealign persona export (expected an object with format {EXPORT_FORMAT!r})")
-    name = check_user(data.get("user") if name is None else name)
+    name = check_new_user(data.get("user") if name is None else name)
     rows = data.get("items", [])
     if not isinstance(rows, list):
         raise DataError("export: items must be a list")

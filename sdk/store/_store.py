@@ -178,8 +178,9 @@ class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin, PortableMixin):
         return row is not None
 
     def add_user(self, name: str) -> bool:
-        """Create user ``name`` with a fresh data key. Idempotent: False if they already exist."""
-        name = rec.check_user(name)
+        """Create user ``name`` with a fresh data key. Idempotent: False if they already exist.
+        DataError for a name the server could not put in a URL (see ``check_new_user``)."""
+        name = rec.check_new_user(name)
         cipher = self._db.write(lambda db: self._create_user(db, name))
         if cipher is not None:
             with self._users_lock:

@@ -56,21 +56,27 @@ $("signin-form").addEventListener("submit", async (ev) => {
 });
 
 async function start() {
+  let users, health;
   try {
     state.model = (await (await api("GET", "/v1/models")).json()).data[0].id;
-    const health = await (await api("GET", "/v1/health")).json();
-    const users = (await (await api("GET", "/v1/users")).json()).users;
-    fillSelect($("conditioning"), health.conditionings.map((c) => [c, c]), health.default_conditioning);
-    fillSelect($("user-select"), users.map((u) => [u, u]), users[0]);
-    $("signin").hidden = true;
-    $("app").hidden = false;
-    status("signed in; model " + state.model);
-    if (users.length) await selectUser(users[0]);
-    else status("signed in; no people yet (edgealign user add NAME)");
+    health = await (await api("GET", "/v1/health")).json();
+    users = (await (await api("GET", "/v1/users")).json()).users;
   } catch (e) {
     sessionStorage.removeItem("edgealign-token");
     state.token = null;
     status("sign-in failed: " + e.message);
+    return;
+  }
+  // Signed in from here on: one person whose profile does not load (a name an older store
+  // allowed, that no URL can hold) must not stop the page for everyone else.
+  fillSelect($("conditioning"), health.conditionings.map((c) => [c, c]), health.default_conditioning);
+  fillSelect($("user-select"), users.map((u) => [u, u]), users[0]);
+  $("signin").hidden = true;
+  $("app").hidden = false;
+  status("signed in; model " + state.model);
+  if (!users.length) status("signed in; no people yet (edgealign user add NAME)");
+  for (const user of users) {
+    if (await selectUser(user)) break;  // the first person whose profile loads
   }
 }
 
@@ -88,9 +94,18 @@ $("user-select").addEventListener("change", () => selectUser($("user-select").va
 async function selectUser(user) {
   state.user = user;
   state.history = [];
+  $("user-select").value = user;
   $("messages").replaceChildren();
   $("who").textContent = user;
-  await loadProfile();
+  try {
+    await loadProfile();
+    return true;
+  } catch (e) {
+    $("profile-text").textContent = "";
+    $("profile").tBodies[0].replaceChildren();
+    status(user + ": " + e.message);
+    return false;
+  }
 }
 
 // -- chat ------------------------------------------------------------------------------------
