@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import DataError, MissingDependencyError, PreferenceError, RecordError
-from .persona import Choice, Comment, Description, Persona, PersonaItem, item_from_dict
+from .persona import Choice, Comment, Description, Persona, PersonaItem, _json_kind, item_from_dict
 from .preferences import SPACE
 
-__all__ = ["Record", "read_records", "read_lines", "read_text", "write_records", "read_history", "history_format", "UGC", "PAIR", "DEMO", "DIRECTION"]
+__all__ = ["Record", "read_records", "read_lines", "read_text", "write_records", "read_history", "history_format", "require_file", "UGC", "PAIR", "DEMO", "DIRECTION"]
 
 UGC = "User-Generated Content"
 PAIR = "Pair-wise Comparative Feedback"
@@ -46,7 +46,7 @@ class Record:
     def from_dict(cls, data: Any, where: str = "record") -> "Record":
         """Validate an AlignX dict; errors name ``where`` and the field."""
         if not isinstance(data, dict):
-            raise RecordError(where, "<record>", f"expected an object, got {type(data).__name__}")
+            raise RecordError(where, "<record>", f"expected an object, got {_json_kind(data)}")
         texts = {k: _text(data, k, where) for k in ("prompt", "chosen", "rejected")}
         if not texts["prompt"].strip():
             raise RecordError(where, "prompt", "is empty")
@@ -90,7 +90,7 @@ def _text(data: dict, key: str, where: str) -> str:
     if key not in data:
         raise RecordError(where, key, "is missing")
     if not isinstance(data[key], str):
-        raise RecordError(where, key, f"must be text, got {type(data[key]).__name__}")
+        raise RecordError(where, key, f"must be text, got {_json_kind(data[key])}")
     return data[key]
 
 
@@ -123,11 +123,11 @@ def _items(data: dict, key: str, where: str, cls: type, names: tuple[str, ...]) 
     if hasattr(raw, "tolist"):
         raw = raw.tolist()
     if not isinstance(raw, list):
-        raise RecordError(where, key, f"must be a list, got {type(raw).__name__}")
+        raise RecordError(where, key, f"must be a list, got {_json_kind(raw)}")
     for i, item in enumerate(raw):
         field = f"{key}[{i}]"
         if not isinstance(item, dict):
-            raise RecordError(where, field, f"must be an object, got {type(item).__name__}")
+            raise RecordError(where, field, f"must be an object, got {_json_kind(item)}")
         texts = {n: _text(item, n, where) if n in item else _missing(where, f"{field}.{n}") for n in names}
         yield cls(**texts, direction=_direction(item.get(DIRECTION), where, f"{field}.{DIRECTION}"))
 
@@ -143,19 +143,32 @@ def read_records(path: str | os.PathLike[str]) -> Iterator[Record]:
 
     DataError, one line naming the file and the place (line, record or byte offset), for a
     file that is missing, not UTF-8, not JSON, not Parquet, or holds no records at all."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
+    return (record for _, record in _located_records(path))
+
+
+def _located_records(path: str | os.PathLike[str]) -> Iterator[tuple[str, Record]]:
+    """(where, record) for each record of ``path``: where is "FILE:LINE", "FILE: record N"..."""
+    path = require_file(path)
     if path.suffix == ".parquet":
         raws: Iterable[tuple[str, Any]] = _parquet_rows(path)
     else:
         raws = _json_rows(path)
     n = 0
     for where, raw in raws:
-        yield Record.from_dict(raw, where)
+        yield where, Record.from_dict(raw, where)
         n += 1
     if not n:
         raise DataError(f"{path}: holds no records (the file is empty or only blank lines)")
+
+
+def require_file(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path when it is a file; DataError saying what it is otherwise."""
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file; name a file in it")
+    if not path.is_file():
+        raise DataError(f"{path}: {'not a regular file' if path.exists() else 'no such file'}")
+    return path
 
 
 _BOM = b"\xef\xbb\xbf"
@@ -332,33 +345,47 @@ def history_format(path: str | os.PathLike[str]) -> str:
         return "alignx"
 
 
-def read_history(path: str | os.PathLike[str]) -> list[PersonaItem]:
+def read_history(path: str | os.PathLike[str], max_text_bytes: int | None = None) -> list[PersonaItem]:
     """Every persona item of a history file, all validated before the caller stores any: a
     history JSONL (one item a line: ``{"type": "comment", "prompt": ..., "comment": ...}``,
     ``{"type": "choice", "prompt": ..., "chosen": ..., "rejected": ...}``, ``{"type":
     "description", "text": ...}``) or AlignX records (their persona items, deduplicated, in
-    order). A DataError names the file and the line or record."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
+    order). Every text must be valid Unicode within ``max_text_bytes`` UTF-8 bytes (default:
+    the store's bound). A DataError names the file and the line or record, and the field."""
+    from .store._records import MAX_TEXT_BYTES
+
+    path = require_file(path)
     if history_format(path) == "history":
         found = list(_history_lines(path))
     else:
-        items: dict[PersonaItem, None] = {}
-        for record in read_records(path):
-            items.update(dict.fromkeys(record.persona.items()))
-        found = list(items)
+        first: dict[PersonaItem, str] = {}  # each item once, where it first appears
+        for where, record in _located_records(path):
+            for item in record.persona.items():
+                first.setdefault(item, where)
+        found = [(where, item) for item, where in first.items()]
     if not found:
         raise DataError(f"{path}: holds no persona items (its records have no comments, choices or description)")
-    return found
+    for where, item in found:
+        _check_texts(item, where, MAX_TEXT_BYTES if max_text_bytes is None else max_text_bytes)
+    return [item for _, item in found]
 
 
-def _history_lines(path: Path) -> Iterator[PersonaItem]:
+def _check_texts(item: PersonaItem, where: str, limit: int) -> None:
+    """What the store would refuse in ``item``, said where the file holds it."""
+    from .store._records import check_text
+
+    for field, value in item.to_dict().items():
+        if field not in ("type", "direction"):
+            name = "the description" if isinstance(item, Description) else f'the {item.kind}\'s "{field}"'
+            check_text(value, f"{where}: {name}", limit)
+
+
+def _history_lines(path: Path) -> Iterator[tuple[str, PersonaItem]]:
     for lineno, line in read_lines(path):
         if not line.strip():
             continue
         try:
-            yield item_from_dict(json.loads(line))
+            yield f"{path}:{lineno}", item_from_dict(json.loads(line))
         except ValueError as exc:  # JSONDecodeError and DataError are both ValueErrors
             problem = f"not valid JSON ({exc.msg})" if isinstance(exc, json.JSONDecodeError) else str(exc)
             raise DataError(f"{path}:{lineno}: {problem}") from None

@@ -22,9 +22,17 @@ def _check_direction(direction: Any, kind: str) -> tuple[float, ...] | None:
     return tuple(float(v) for v in SPACE.check_direction(direction, f"{kind} direction"))
 
 
+def _json_kind(value: Any) -> str:
+    """What a value read from JSON is, in JSON's words ("null", not "NoneType")."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "a boolean"
+    kinds = {str: "text", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    return next((k for t, k in kinds.items() if isinstance(value, t)), type(value).__name__)
+
+
 def _require_text(value: Any, name: str, kind: str) -> None:
     if not isinstance(value, str):
-        raise DataError(f"{kind}: {name} must be text, got {type(value).__name__}")
+        raise DataError(f"{kind}: {name} must be text, got {_json_kind(value)}")
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,7 @@ _KINDS = {"comment": Comment, "choice": Choice, "description": Description}
 def item_from_dict(data: dict[str, Any]) -> PersonaItem:
     """Read one history line such as ``{"type": "comment", "prompt": ..., "comment": ...}``."""
     if not isinstance(data, dict):
-        raise DataError(f"a persona item must be an object, got {type(data).__name__}")
+        raise DataError(f"a persona item must be an object, got {_json_kind(data)}")
     kind = data.get("type")
     cls = _KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:

@@ -126,8 +126,9 @@ class PreferenceSpace:
         if value is None and not needs_value:
             return index, None
         if value not in (0.0, 0.5, 1.0):
+            given = "none was given" if value is None else f"got {value!r}"
             raise PreferenceError(f"dimension {index} needs a value: 0 (negative pole), 0.5 (neutral) "
-                                  f"or 1 (positive pole), got {value!r}")
+                                  f"or 1 (positive pole); {given}")
         return index, float(value)
 
     def check_direction(self, values: Any, where: str = "direction") -> np.ndarray:

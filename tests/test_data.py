@@ -71,9 +71,10 @@ def test_parquet_shards_are_read(tmp_path):
     [
         ({DIRECTION: [0.5] * 89}, DIRECTION, "expected 90 values, got 89"),
         ({DIRECTION: [0.3] + [0.5] * 89}, DIRECTION, "0.3 at index 0"),
-        ({"prompt": None}, "prompt", "must be text, got NoneType"),
+        ({"prompt": None}, "prompt", "must be text, got null"),
         ({"prompt": "  "}, "prompt", "is empty"),
-        ({"chosen": 3}, "chosen", "must be text, got int"),
+        ({"chosen": 3}, "chosen", "must be text, got a number"),
+        ({"rejected": None}, "rejected", "must be text, got null"),
         ({UGC: "oops"}, UGC, "must be a list"),
         ({UGC: [{"prompt": "p"}]}, f"{UGC}[0].comment", "is missing"),
         ({PAIR: [{"prompt": "p", "chosen": "a", "rejected": "b", DIRECTION: [2] * 90}]},

@@ -34,3 +34,39 @@ def test_a_bad_line_names_the_file_and_line(tmp_path):
         read_history(path)
     with pytest.raises(DataError, match="no such file"):
         read_history(tmp_path / "missing.jsonl")
+
+
+def test_a_folder_is_named_a_folder_not_a_missing_file(tmp_path):
+    (tmp_path / "notes").mkdir()
+    with pytest.raises(DataError, match="is a folder, not a file") as info:
+        read_history(tmp_path / "notes")
+    assert "no such file" not in str(info.value)
+
+
+@pytest.mark.parametrize("text, problem", [("x" * 70_000, "70,000 bytes, over the store's limit"),
+                                           ("\ud800", "not valid Unicode text")])
+def test_what_the_store_refuses_is_named_by_file_line_and_field(tmp_path, text, problem):
+    path = tmp_path / "h.jsonl"
+    path.write_text(json.dumps({"type": "description", "text": "I teach."}) + "\n"
+                    + json.dumps({"type": "comment", "prompt": "p", "comment": text}) + "\n")
+    with pytest.raises(DataError) as info:
+        read_history(path)
+    message = str(info.value)
+    assert message.startswith(f'{path}:2: the comment\'s "comment"') and problem in message, message
+    assert "item " not in message and "comment.comment" not in message
+
+
+def test_a_record_file_names_the_record_line_too(tmp_path):
+    path = tmp_path / "r.jsonl"
+    write_records([Record("t1", "a", "b", Persona(comments=(Comment("p", "c"),))),
+                   Record("t2", "a", "b", Persona(description=Description("y" * 70_000)))], path)
+    with pytest.raises(DataError, match=rf"r\.jsonl:2: the description is 70,000 bytes"):
+        read_history(path)
+
+
+def test_json_values_are_named_in_json_words(tmp_path):
+    path = tmp_path / "h.jsonl"
+    path.write_text(json.dumps({"type": "comment", "prompt": "p", "comment": None}) + "\n")
+    with pytest.raises(DataError, match="comment must be text, got null") as info:
+        read_history(path)
+    assert "got None" not in str(info.value)

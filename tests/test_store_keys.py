@@ -140,3 +140,13 @@ def test_default_home_is_used_when_no_path_is_given(monkeypatch, tmp_path: Path)
     with PersonaStore.open(key=KEY) as store:
         store.add_user("alice")
     assert (tmp_path / "nested" / "home" / "persona.db").stat().st_size > 0
+
+
+def test_an_empty_passphrase_variable_says_it_is_empty(no_keyring, monkeypatch, memory_keyring, tmp_path):
+    monkeypatch.setenv("EDGEALIGN_PASSPHRASE", "")
+    with pytest.raises(KeyUnavailableError, match=r"\$EDGEALIGN_PASSPHRASE is empty"):
+        default_key_source()
+    monkeypatch.delenv("EDGEALIGN_PASSPHRASE")
+    monkeypatch.setenv("EDGEALIGN_PASSPHRASE_FILE", "")
+    with pytest.raises(KeyUnavailableError, match=r"\$EDGEALIGN_PASSPHRASE_FILE is set but empty"):
+        default_key_source()

@@ -18,6 +18,8 @@ from ..preferences import N_DIMS, PreferenceProfile
 
 EXPORT_FORMAT = "edgealign.persona/1"
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # reused: no per-call setup
+#: The store's default bound on each text of a persona item, in UTF-8 bytes.
+MAX_TEXT_BYTES = 65536
 MAX_NAME_BYTES = 1024
 #: The longest user name, in characters after normalisation.
 MAX_NAME_CHARS = 64

@@ -105,7 +105,7 @@ class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin, PortableMixin):
 
     @classmethod
     def open(cls, path: str | os.PathLike | None = None, key: bytes | KeySource | None = None, *,
-             max_text_bytes: int = 65536) -> "PersonaStore":
+             max_text_bytes: int = rec.MAX_TEXT_BYTES) -> "PersonaStore":
         """Open (creating if needed) the store at ``path``, by default ``Home().store``.
 
         ``key`` is 32 raw bytes or a key source; None means :func:`default_key_source`.

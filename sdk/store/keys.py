@@ -231,10 +231,12 @@ def keyring_available() -> bool:
 def default_key_source() -> KeySource:
     """The key source for this environment, or KeyUnavailableError naming every option."""
     passphrase = os.environ.get(PASSPHRASE_ENV)
-    if passphrase:
+    if passphrase is not None:  # set but empty is a mistake to name, not a reason to look elsewhere
         return PassphraseKey(passphrase, origin=f"${PASSPHRASE_ENV}")
     passphrase_file = os.environ.get(PASSPHRASE_FILE_ENV)
-    if passphrase_file:
+    if passphrase_file is not None:
+        if not passphrase_file:
+            raise KeyUnavailableError(f"${PASSPHRASE_FILE_ENV} is set but empty: it names no file; {OPTIONS}")
         return PassphraseKey.from_file(passphrase_file)
     if keyring_available():
         return KeyringKey()
