@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from _shared import HIDE_ENV, hidden, shared_dir
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # The model files the suite opens are its own or bundled: skip the first-open child-process
 # probe (edgealign._probe) everywhere except the tests of the probe itself, which unset this.
 os.environ.setdefault("EDGEALIGN_TRUST_MODELS", "1")
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_getaddrinfo = socket.getaddrinfo
@@ -58,17 +59,30 @@ def _getaddrinfo(host, *args, **kwargs):
 
 
 def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", f"shared: reads ../shared when it is there; CI runs these again with "
+                                       f"{HIDE_ENV}=1, as on a user's clone")
     socket.getaddrinfo = _getaddrinfo
     socket.socket.connect = _connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign]
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every test that takes the ``shared`` fixture is marked ``shared`` (tests that look at
+    ../shared through tests/_shared.py without it mark themselves)."""
+    for item in items:
+        if "shared" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared)
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
-    """../shared beside the checkout; tests that need it skip cleanly on a user's clone."""
-    if not SHARED.is_dir():
-        pytest.skip("../shared is absent (it exists for developers and CI only)")
-    return SHARED
+    """../shared beside the checkout; tests that need it skip cleanly on a user's clone (or
+    when EDGEALIGN_HIDE_SHARED=1 hides it)."""
+    root = shared_dir()
+    if root is None:
+        why = f"hidden by {HIDE_ENV}" if hidden() else "absent (it exists for developers and CI only)"
+        pytest.skip(f"../shared is {why}")
+    return root
 
 
 @pytest.fixture(scope="session")

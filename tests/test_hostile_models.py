@@ -1,6 +1,10 @@
 """Hostile model files: one metadata value changed must not kill the process (llama.cpp
 aborts on ``block_count = 0`` while loading and on an epsilon of NaN at the first decode);
-what the checks miss is contained by the child-process probe, whose verdict is cached."""
+what the checks miss is contained by the child-process probe, whose verdict is cached.
+
+The model is stories260K from ../shared when it is there, else the bundled SmolLM2; every
+hostile value is derived from the model actually opened, so a value that happens to be the
+file's own never makes a case pass or fail."""
 
 import math
 import struct
@@ -9,20 +13,22 @@ import sys
 from pathlib import Path
 
 import pytest
+from _shared import shared_file
 
 from edgealign import _probe
 from edgealign._gguf_check import check_gguf
 from edgealign.errors import ArtifactError
 from edgealign.testing._mutate import gguf_layout
 
-SHARED_MODEL = Path(__file__).resolve().parents[1].parent / "shared" / "models" / "stories260K.gguf"
+pytestmark = pytest.mark.shared  # the model differs with and without ../shared
 
 
 @pytest.fixture(scope="module")
 def model() -> Path:
     """The tiny stories260K beside the checkout, else the bundled SmolLM2."""
-    if SHARED_MODEL.is_file():
-        return SHARED_MODEL
+    stories = shared_file("models/stories260K.gguf")
+    if stories is not None:
+        return stories
     from edgealign.llm import default_model_path
 
     return default_model_path()
@@ -82,17 +88,33 @@ def test_eval_with_a_bad_model_is_a_one_line_error(model, tmp_path):
     assert "block_count" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.parametrize("suffix,value,words", [
-    ("attention.head_count", 0, "head_count"),
-    ("attention.head_count_kv", 3, "multiple"),
-    ("context_length", 0, "context_length"),
-    ("embedding_length", 0, "embedding_length"),
-    ("block_count", 2, "block_count"),  # fewer blocks than the tensors hold
-    ("attention.layer_norm_rms_epsilon", math.inf, "finite"),
-    ("attention.layer_norm_rms_epsilon", -1.0, "outside"),
-])
-def test_hyper_parameters_llama_cpp_trusts_are_checked(model, tmp_path, suffix, value, words):
-    arch = check_gguf(model).architecture
+def _not_a_divisor(n: int) -> int:
+    """The smallest count above 1 that does not divide ``n`` (so n % k != 0)."""
+    return next(k for k in range(2, n + 2) if n % k)
+
+
+#: suffix -> (the hostile value, given the file's own integer counts; words the refusal holds)
+HOSTILE = {
+    "attention.head_count=0": ("attention.head_count", lambda c: 0, "head_count"),
+    "head_count_kv-not-a-divisor": ("attention.head_count_kv",
+                                    lambda c: _not_a_divisor(c["attention.head_count"]), "multiple"),
+    "context_length=0": ("context_length", lambda c: 0, "context_length"),
+    "embedding_length=0": ("embedding_length", lambda c: 0, "embedding_length"),
+    # one block fewer than the tensors hold (one more, for a one-block model)
+    "block_count-off-by-one": ("block_count", lambda c: c["block_count"] - 1 or 2, "block_count"),
+    "epsilon=inf": ("attention.layer_norm_rms_epsilon", lambda c: math.inf, "finite"),
+    "epsilon=-1": ("attention.layer_norm_rms_epsilon", lambda c: -1.0, "outside"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hyper_parameters_llama_cpp_trusts_are_checked(model, tmp_path, case):
+    suffix, hostile, words = HOSTILE[case]
+    info = check_gguf(model)
+    arch = info.architecture
+    own = {k.split(".", 1)[1]: v for k, v in info.metadata.items() if k.startswith(arch + ".")}
+    value = hostile(own)
+    assert own.get(suffix) != value, f"{model.name} already has {arch}.{suffix} = {value}: not a hostile value"
     bad = patched(model, tmp_path / "bad.gguf", f"{arch}.{suffix}", value)
     with pytest.raises(ArtifactError, match=words):
         check_gguf(bad)

@@ -134,6 +134,9 @@ def test_a_basis_for_another_model_is_refused(tmp_path, model, shared):
     wrong_model = write_basis(tmp_path / "a", other, n_embd=N_EMBD, n_layer=N_LAYER)
     with pytest.raises(ArtifactError, match="built for stories260K.gguf"):
         SteeringBasis.load(wrong_model, model=model)
+
+
+def test_a_basis_of_another_shape_is_refused(tmp_path, model):
     wrong_shape = write_basis(tmp_path / "b", model, n_embd=64, n_layer=5, layers=(1, 4))
     with pytest.raises(ArtifactError, match="n_embd 64 and 5 layers"):
         LocalLLM.open(model, n_ctx=64, steering=wrong_shape)
