@@ -7,7 +7,11 @@ refuses (ParityError) before calling it done.
 from __future__ import annotations
 
 import argparse
+import shutil
+from pathlib import Path
 from typing import Any
+
+from edgealign.errors import ConfigError
 
 from edgealign.cli._targets import Targets, add_targets, run_target
 
@@ -20,16 +24,20 @@ def _defaults(function: Any) -> dict[str, Any]:
 
 
 def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
-    from .onnx import export_bridge
+    from edgealign.cli._args import number
+
+    from .onnx import MAX_TOLERANCE, MIN_AGREEMENT_FLOOR, export_bridge
 
     d = _defaults(export_bridge)
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="bridge checkpoint folder (from edgealign train bridge)")
     parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write")
     parser.add_argument("--int8", action="store_true", help="also quantize to int8 (dynamic, per-channel)")
-    parser.add_argument("--tolerance", type=float, default=d["tolerance"], metavar="X",
-                        help=f"fp32 parity: max |user logit| difference (default {d['tolerance']})")
-    parser.add_argument("--min-agreement", type=float, default=d["min_agreement"], metavar="X",
-                        help=f"int8 parity: least argmax agreement (default {d['min_agreement']})")
+    parser.add_argument("--tolerance", type=number(0.0, MAX_TOLERANCE, low_open=True), default=d["tolerance"],
+                        metavar="X", help=f"fp32 parity: max |user logit| difference, over 0 up to {MAX_TOLERANCE:g} "
+                                          f"(default {d['tolerance']})")
+    parser.add_argument("--min-agreement", type=number(MIN_AGREEMENT_FLOOR, 1.0), default=d["min_agreement"],
+                        metavar="X", help=f"int8 parity: least argmax agreement, {MIN_AGREEMENT_FLOOR:g} to 1 "
+                                          f"(default {d['min_agreement']})")
 
 
 def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
@@ -148,4 +156,26 @@ def export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def export(args: argparse.Namespace) -> int:
-    return run_target(args, EXPORT_TARGETS)
+    checkpoint, out = Path(args.checkpoint), Path(args.out)
+    if not checkpoint.is_dir():  # every target: exit 2 before any model loads
+        raise ConfigError(f"CHECKPOINT {checkpoint}: {'is a file, not a folder' if checkpoint.exists() else 'no such folder'}"
+                          f"; {_CHECKPOINT_FROM.get(args.target, 'pass a checkpoint folder')}")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; name a folder (it is created if missing)")
+    created = not out.exists()
+    try:
+        return run_target(args, EXPORT_TARGETS)
+    except BaseException:
+        if created and out.is_dir():  # a failed export leaves no half-written folder behind
+            shutil.rmtree(out, ignore_errors=True)
+        raise
+
+
+#: target -> where its CHECKPOINT comes from, for the message when it is not a folder.
+_CHECKPOINT_FROM = {
+    "bridge": "pass the folder `edgealign train bridge --out DIR` wrote",
+    "gguf": "pass a Hugging Face checkpoint folder (save_pretrained)",
+    "lora": "pass the LoRA checkpoint folder the trainer wrote (peft's save_pretrained)",
+    "steering": "pass the folder `edgealign train steering --out DIR` wrote",
+}
+

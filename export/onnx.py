@@ -41,6 +41,9 @@ FP32, INT8 = "bridge.onnx", "bridge.int8.onnx"
 #: Max |user logit| difference allowed for fp32, and the least argmax agreement for int8.
 FP32_MAX_ABS = 2e-3
 INT8_MIN_AGREEMENT = 0.97
+#: How far a caller may loosen those limits: past them the parity check would check nothing.
+MAX_TOLERANCE = 1.0
+MIN_AGREEMENT_FLOOR = 0.5
 #: SmoothQuant strength for the encoder's linear layers before int8 (see :func:`_quantize`).
 SMOOTH_ALPHA = 0.8
 CALIBRATION_SEED = 424241  # synthetic users the smoothing is calibrated on (parity uses others)
@@ -208,11 +211,28 @@ def _check(name: str, figures: dict[str, float], tolerance: float, min_agreement
         )
 
 
+def check_limits(tolerance: float, min_agreement: float) -> None:
+    """ConfigError when the limits would switch the parity check off: a ``tolerance`` that is
+    not a number from 0 to MAX_TOLERANCE, a ``min_agreement`` that is not a finite number of at
+    least MIN_AGREEMENT_FLOOR (NaN passes every comparison's negation). A stricter limit than
+    can be met (tolerance 0, agreement over 1) stays allowed: it can only refuse."""
+    import math
+
+    from edgealign.errors import ConfigError
+
+    if not (isinstance(tolerance, (int, float)) and math.isfinite(tolerance) and 0 <= tolerance <= MAX_TOLERANCE):
+        raise ConfigError(f"the parity tolerance must be from 0 to {MAX_TOLERANCE:g}, got {tolerance!r}")
+    if not (isinstance(min_agreement, (int, float)) and math.isfinite(min_agreement)
+            and min_agreement >= MIN_AGREEMENT_FLOOR):
+        raise ConfigError(f"the least int8 agreement must be at least {MIN_AGREEMENT_FLOOR:g}, got {min_agreement!r}")
+
+
 def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False,
                   tolerance: float = FP32_MAX_ABS, min_agreement: float = INT8_MIN_AGREEMENT) -> Manifest:
     """Export, check parity, then write the manifest; raises ParityError past the tolerance."""
     from edgealign.training.bridge import load_bridge
 
+    check_limits(tolerance, min_agreement)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").unlink(missing_ok=True)  # an old manifest must not vouch for new files
@@ -247,7 +267,7 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
                  "head": {"file": HEAD, "inputs": list(HEAD_INPUTS), "outputs": list(HEAD_OUTPUTS),
                           "dim": int(model.head.anchors.shape[-1])},
                  "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}},
-        metrics={"parity": parity,
+        metrics={"parity": parity, "parity_limits": {"tolerance": tolerance, "min_agreement": min_agreement},
                  "training": {k: v for k, v in trained.items() if k not in ("per_group", "per_dimension")}},
     )
     manifest.write(out)

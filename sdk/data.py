@@ -230,7 +230,15 @@ def _json_rows(path: Path) -> Iterator[tuple[str, Any]]:
         return
     for lineno, line in read_lines(path):
         if line.strip():
-            yield f"{path}:{lineno}", _loads(line, f"{path}:{lineno}")
+            obj = _loads(line, f"{path}:{lineno}")
+            if lineno == 1 and is_header(obj):
+                continue  # a versioned data file's header (e.g. `edgealign synth --aligner-pairs`)
+            yield f"{path}:{lineno}", obj
+
+
+def is_header(obj: Any) -> bool:
+    """Whether a JSONL file's first object is a data file's header: a ``format`` and no record fields."""
+    return isinstance(obj, dict) and isinstance(obj.get("format"), str) and "prompt" not in obj
 
 
 class _Utf8Reader:

@@ -214,8 +214,21 @@ def count_records(files: Sequence[str]) -> int:
         if _json_list(path):
             total += sum(1 for _ in read_records(path))
             continue
-        total += sum(1 for _, line in read_lines(path) if line.strip())
+        total += sum(1 for _, line in read_lines(path) if line.strip()) - _has_header(path)
     return total
+
+
+def _has_header(path: Any) -> bool:
+    """Whether a JSONL file starts with a data file's header line (not a record)."""
+    import json
+
+    from edgealign.data import is_header
+
+    first = next((line for _, line in read_lines(path)), "")
+    try:
+        return is_header(json.loads(first))
+    except json.JSONDecodeError:
+        return False
 
 
 def _json_list(path: Any) -> bool:

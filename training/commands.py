@@ -40,12 +40,26 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
                         help="instead: a model-choice data file: the model (--model) answers the train or heldout "
                              "tasks under each pole's instruction of the style dimensions (slow: about 1.3 s per "
                              "answer on one CPU thread); --response-users reads it with --generated")
+    parser.add_argument("--aligner-pairs", choices=("train", "heldout", "heldout-dims"), default=None,
+                        help="instead: an aligner-pairs data file for `train ica|pba` on all 90 dimensions: pole "
+                             "pairs of model-choice files, templated style users and synthetic users, profiles with "
+                             "distractor labels; train, held-out tasks and phrasings, or held-out dimensions")
     parser.add_argument("--model", default=None, metavar="GGUF",
                         help="with --model-choices: a llama GGUF (default: the bundled SmolLM2-135M-Instruct)")
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     _synth_options().add_to(parser)
     _response_options().add_to(parser)
     _model_choice_options().add_to(parser)
+    _aligner_pair_options().add_to(parser)
+
+
+def _aligner_pair_options():  # noqa: ANN202
+    from edgealign.cli._config import ConfigOptions
+
+    from .aligner_pairs import AlignerPairConfig
+
+    return ConfigOptions(AlignerPairConfig, given=("set", "seed"), config_file=False,
+                         title="AlignerPairConfig (with --aligner-pairs; --seed applies)")
 
 
 def _model_choice_options():  # noqa: ANN202
@@ -72,7 +86,9 @@ def synth(args: argparse.Namespace) -> int:
 
     cfg = _synth_options().build(args)
     if args.model_choices:
-        return _model_choices(args, cfg.seed)
+        return _model_choices(args, cfg.seed, cfg.dims)
+    if args.aligner_pairs:
+        return _aligner_pairs(args, cfg.seed)
     if args.statements:
         from .statements import statement_records
 
@@ -94,13 +110,32 @@ def synth(args: argparse.Namespace) -> int:
     return 0
 
 
-def _model_choices(args: argparse.Namespace, seed: int) -> int:
+def _aligner_pairs(args: argparse.Namespace, seed: int) -> int:
+    import shlex
+    import sys
+
+    from edgealign.cli._output import emit_json
+
+    from .aligner_pairs import write_pair_file
+
+    cfg = _aligner_pair_options().build(args, seed=seed, set=args.aligner_pairs)
+    header = write_pair_file(cfg, args.out, shlex.join(["edgealign", *sys.argv[1:]]))
+    if args.json:
+        emit_json({**header, "out": args.out})
+    else:
+        print(f"wrote {header['records']} {cfg.set} records to {args.out} "
+              f"(dropped as barely different: {sum(header['dropped_barely_differ'].values())})")
+    return 0
+
+
+def _model_choices(args: argparse.Namespace, seed: int, dims: tuple[int, ...] | None) -> int:
     from edgealign.cli._output import emit_json
     from edgealign.llm import default_model_path
 
     from .generated_choices import generate_choice_file
 
-    cfg = _model_choice_options().build(args, seed=seed, split=args.model_choices)
+    given = {"dims": dims} if dims is not None else {}
+    cfg = _model_choice_options().build(args, seed=seed, split=args.model_choices, **given)
     model = args.model or default_model_path()
     _log.info("answering %d %s tasks under both poles of %d dimensions with %s", cfg.tasks, cfg.split,
               len(cfg.dims), model)

@@ -67,6 +67,9 @@ class ModelChoiceConfig:
     """Seeds the task order and the sampling."""
     batch_size: int = 16
     """Answers generated together."""
+    vary_tasks: bool = False
+    """Each dimension answers its own random draw of tasks (else all answer the same ones):
+    more tasks seen when there are few per dimension."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "dims", tuple(self.dims))
@@ -137,10 +140,13 @@ def generate_choice_file(model: str | os.PathLike[str], out: str | os.PathLike[s
     kept: list[Pair] = []
     dropped = 0
     with torch.inference_mode():
-        for i, dim in enumerate(tqdm(cfg.dims, desc="answering under each pole", disable=not progress)):
-            pairs = contrastive.generate_pairs(hf, tokenizer, [dim], task_list, seed=cfg.seed * 1000 + i,
-                                               max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
-                                               temperature=cfg.temperature)
+        for i, group in enumerate(tqdm(_groups(cfg), desc="answering under each pole", disable=not progress)):
+            if cfg.vary_tasks:
+                pairs = _varied_pairs(hf, tokenizer, group, cfg, seed=cfg.seed * 1000 + i)
+            else:
+                pairs = contrastive.generate_pairs(hf, tokenizer, group, task_list, seed=cfg.seed * 1000 + i,
+                                                   max_new_tokens=cfg.max_new_tokens, batch_size=cfg.batch_size,
+                                                   temperature=cfg.temperature)
             for p in pairs:
                 p = Pair(p.dim, p.task, clean_answer(p.positive), clean_answer(p.negative))
                 if _usable(p):
@@ -151,6 +157,28 @@ def generate_choice_file(model: str | os.PathLike[str], out: str | os.PathLike[s
               "config": asdict(cfg), "pairs": len(kept), "dropped": dropped}
     _write(Path(out), header, kept)
     return header
+
+
+def _groups(cfg: ModelChoiceConfig) -> list[tuple[int, ...]]:
+    """Dimensions answered per generation call: one at a time, or with ``vary_tasks`` as many as
+    fill a batch (each dimension's few tasks alone would leave batches mostly empty)."""
+    if not cfg.vary_tasks:
+        return [(d,) for d in cfg.dims]
+    per = max(1, cfg.batch_size // (2 * cfg.tasks))
+    return [tuple(cfg.dims[i: i + per]) for i in range(0, len(cfg.dims), per)]
+
+
+def _varied_pairs(model: Any, tokenizer: Any, dims: tuple[int, ...], cfg: ModelChoiceConfig, seed: int) -> list[Pair]:
+    """Each dimension of ``dims`` answering its own draw of tasks, all in one generation call."""
+    from . import contrastive
+
+    jobs = [(d, t, s) for d in dims for t in contrastive.tasks(cfg.split, cfg.tasks, cfg.seed * 1000 + d)
+            for s in (1, -1)]
+    texts = contrastive.generate(model, tokenizer, [contrastive.pole_prompt(d, s, t) for d, t, s in jobs], seed=seed,
+                                 max_new_tokens=cfg.max_new_tokens, temperature=cfg.temperature,
+                                 batch_size=cfg.batch_size)
+    answer = dict(zip(jobs, texts))
+    return [Pair(d, t, answer[(d, t, 1)], answer[(d, t, -1)]) for d, t, s in jobs if s == 1]
 
 
 def _write(out: Path, header: dict[str, Any], pairs: list[Pair]) -> None:

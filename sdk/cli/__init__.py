@@ -38,8 +38,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     # For ML teams: data, training, export, evaluation, speed.
     "space": ("edgealign.cli.space", "show the 90-dimension preference space, or parse a profile string"),
     "synth": ("edgealign.training.commands", "write seeded synthetic AlignX users and records (JSONL)"),
-    "train": ("edgealign.training.commands", "train a model (bridge, ica, pba) on AlignX-format data"),
-    "export": ("edgealign.export.commands", "turn a checkpoint into a device artifact (ONNX, GGUF)"),
+    "train": ("edgealign.training.commands", "train a model: bridge, ica or pba on AlignX-format data, or a steering basis"),
+    "export": ("edgealign.export.commands", "turn a checkpoint into a device artifact (ONNX bridge, GGUF model, steering vectors)"),
     "eval": ("edgealign.cli.evaluate", "alignment accuracy of a local model on AlignX records"),
     "eval-steering": ("edgealign.cli.eval_steering", "measure whether steered or instructed answers visibly follow each pole"),
     "eval-bridge": ("edgealign.cli.eval_bridge", "score the preference bridge's inferred profiles against references"),
@@ -121,12 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # one line for the user; the traceback only with --debug
-        from ..errors import ConfigError, DataError, EdgeAlignError, PreferenceError, PromptError, UnknownUserError
+        from ..errors import EdgeAlignError
+        from ._output import exit_code, say_error
 
         if isinstance(exc, ModuleNotFoundError):
             return _missing(exc, args.command, debug=args.debug)
         if args.debug or not isinstance(exc, (EdgeAlignError, OSError)):
             raise
-        print(f"edgealign: error: {exc}", file=sys.stderr)
-        bad_input = (ConfigError, DataError, PreferenceError, PromptError, UnknownUserError, FileNotFoundError)
-        return 2 if isinstance(exc, bad_input) else 1
+        say_error(exc)
+        return exit_code(exc)

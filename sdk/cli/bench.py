@@ -7,6 +7,7 @@ returns the result dict. The library does the measuring; this module parses and 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from ._output import step
@@ -26,8 +27,15 @@ def _store_run(args: argparse.Namespace) -> dict[str, Any]:
     from ..errors import ConfigError
     from ..bench.store import bench_store
 
+    from ._output import check_folder
+
     if args.n < 1:
         raise ConfigError(f"--n must be at least 1, got {args.n}")
+    if args.dir is not None:  # before the benchmark: our temporary folder inside is not the user's path
+        try:
+            check_folder(Path(args.dir))
+        except ConfigError as exc:
+            raise ConfigError(f"--dir: {exc}") from None
     step(f"benchmarking the encrypted store against plain sqlite-utils with {args.n:,} items")
     return bench_store(args.n, directory=args.dir, progress=True)
 

@@ -6,6 +6,7 @@ import argparse
 from contextlib import ExitStack
 
 from ..conditioning import get, names
+from ._args import count
 from ._output import emit_json, step
 
 
@@ -39,8 +40,8 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--profile-source", default="given", choices=("given", "directions", "bridge"),
         help="where PBA profiles start: the record's text, its directions, or the bridge (default given)")
     add("--bridge", default=None, metavar="DIR", help="a preference-bridge artifact folder")
-    add("--limit", type=int, default=None, metavar="N", help="score the first N records only")
-    add("--items", type=int, default=None, metavar="N", help="at most N persona items per record")
+    add("--limit", type=count(1, 10_000_000), default=None, metavar="N", help="score the first N records only")
+    add("--items", type=count(1, 1 << 16), default=None, metavar="N", help="at most N persona items per record")
     add("--beta", type=float, default=0.1, help="DPO beta of the reward (default 0.1)")
     add("--threads", type=int, default=None, metavar="N", help="llama.cpp threads (default: its choice)")
     add("--n-ctx", type=int, default=2048, metavar="N", help="context size in tokens (default 2048)")
@@ -51,8 +52,10 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
 
 def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
     from ..eval.alignment import alignment_accuracy, load_bridge
-    from ..data import read_records
+    from ..data import read_records, require_file
     from ..llm import LocalLLM
+
+    require_file(args.data)  # before any model loads
 
     with ExitStack() as stack:
         opened = lambda path: stack.enter_context(LocalLLM.open(path, n_ctx=args.n_ctx, n_threads=args.threads))

@@ -38,7 +38,12 @@ def token(args: argparse.Namespace) -> int:
 
 
 def _create(store: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from ..errors import ConfigError
+
     users = [u for u in (args.users or "").split(",") if u.strip()]
+    if not users and not args.all_users:  # `--users ""` or `--users ,`
+        raise ConfigError(f"--users {args.users!r} names no user; give the users the token reaches "
+                          "(--users A,B) or let it reach every user (--all-users)")
     secret = store.create_token(args.app, users, all_users=args.all_users)
     reach = "all users" if args.all_users else ", ".join(users)
     return {"app": args.app, "token": secret, "all_users": args.all_users, "users": users,

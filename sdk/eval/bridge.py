@@ -1,7 +1,8 @@
 """Scoring inferred preferences against references, shared by the trainers and the CLI.
 
 ``accuracy_nonneutral`` is the share of the reference's non-neutral dimensions on which the
-prediction has the same value (a neutral prediction counts as wrong), the figure
+prediction has the same value (a neutral prediction counts as wrong; None when every reference
+is neutral, since there is nothing to find), the figure
 the AlignX paper's gold-direction comparison rests on (docs/method.md §6).
 """
 
@@ -52,7 +53,8 @@ def direction_metrics(pred: Any, ref: Any, confidence: Any | None = None) -> dic
     out: dict[str, Any] = {
         "n_records": int(len(ref)),
         "n_nonneutral": int(nonneutral.sum()),
-        "accuracy_nonneutral": float(hits.sum() / max(1, nonneutral.sum())),
+        # None when no reference is non-neutral: nothing to find is no score of 0 (as per group).
+        "accuracy_nonneutral": float(hits.sum() / nonneutral.sum()) if nonneutral.any() else None,
         "accuracy_all": float((pred == ref).mean()) if ref.size else 0.0,
         "macro_f1": _macro_f1(pred, ref),
         "per_group": groups,
@@ -126,6 +128,6 @@ def evaluate_bridge(bridge: Any, records: Any, *, curve: tuple[int, ...] = (1, 2
     return out
 
 
-def _accuracy(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float:
+def _accuracy(pairs: list[tuple[np.ndarray, np.ndarray]]) -> float | None:
     pred, ref = np.stack([p for p, _ in pairs]), np.stack([r for _, r in pairs])
     return direction_metrics(pred, ref)["accuracy_nonneutral"]
