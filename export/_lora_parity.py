@@ -8,10 +8,13 @@ adapter, so three things are measured:
 
 - the adapted model against its source: mean KL and top-1 agreement;
 - the base file alone the same way, the drift the base file's own type causes (a quantized
-  file multiplies in 8-bit activations, which torch does not), for comparison;
+  file multiplies in 8-bit activations, which torch does not); the adapted model's KL less
+  this is the drift the adapter adds (``excess_kl``);
 - the adapter's effect, Δ = log p(with) - log p(without), on both sides: the error
   E_p|Δ_llama.cpp - Δ_torch| / E_p|Δ_torch| (p the source's distribution, so tokens of
-  negligible probability do not dominate). This isolates the adapter from the base's drift.
+  negligible probability do not dominate). On an F32 or F16 base this isolates the adapter
+  exactly; on a quantized base the activations' rounding differs with and without the
+  adapter, so Δ carries that noise and only ``excess_kl`` is bounded there.
 """
 
 from __future__ import annotations
@@ -36,22 +39,25 @@ class LoraTolerance:
     """Mean over positions of KL(torch+peft || llama.cpp with the adapter) (nats)."""
     min_top1: float
     """Share of positions whose most likely next token is the same (0..1)."""
-    max_effect_error: float
-    """E_p|Δ_llama.cpp - Δ_torch| / E_p|Δ_torch|: the adapter's effect, relative error."""
+    max_excess_kl: float
+    """mean KL of the adapted model less the base file's own: the drift the adapter adds."""
+    max_effect_error: float | None = None
+    """E_p|Δ_llama.cpp - Δ_torch| / E_p|Δ_torch|, the adapter's effect's relative error (None:
+    not bounded, for quantized bases whose rounding noise Δ carries)."""
 
     def __post_init__(self) -> None:
-        if min(self.max_mean_kl, self.max_effect_error) < 0 or not 0 <= self.min_top1 <= 1:
+        if min(self.max_mean_kl, self.max_excess_kl, self.max_effect_error or 0) < 0 or not 0 <= self.min_top1 <= 1:
             raise ConfigError(f"invalid LoRA parity tolerance {self}")
 
 
-#: Per base file type (the adapter F16 or F32), from measurements on the test llama and on
-#: SmolLM2-135M Q4_1 with a trained-size adapter (docs/export.md), with 3-10x headroom. A
-#: llama.cpp adapter without the q/k permutation of B misses every bound (tested).
+#: Per base file type (the adapter F16 or F32), from measurements on the test llama (F32) and
+#: on SmolLM2-135M Q4_1 with a rank-16 adapter (docs/export.md), with wide headroom. On the test
+#: llama an adapter without the q/k permutation of B misses every bound (tested).
 LORA_TOLERANCES: dict[str, LoraTolerance] = {
-    "f32": LoraTolerance(max_mean_kl=1e-4, min_top1=0.99, max_effect_error=0.02),
-    "f16": LoraTolerance(max_mean_kl=2e-3, min_top1=0.97, max_effect_error=0.05),
-    "q8_0": LoraTolerance(max_mean_kl=0.03, min_top1=0.9, max_effect_error=0.15),
-    "q4": LoraTolerance(max_mean_kl=0.1, min_top1=0.8, max_effect_error=0.3),
+    "f32": LoraTolerance(max_mean_kl=1e-4, min_top1=0.98, max_excess_kl=1e-4, max_effect_error=0.02),
+    "f16": LoraTolerance(max_mean_kl=2e-3, min_top1=0.97, max_excess_kl=1e-3, max_effect_error=0.05),
+    "q8_0": LoraTolerance(max_mean_kl=0.03, min_top1=0.9, max_excess_kl=0.005),
+    "q4": LoraTolerance(max_mean_kl=0.1, min_top1=0.8, max_excess_kl=0.01),
 }
 
 
@@ -115,6 +121,7 @@ def _figures(t_bare: np.ndarray, t_lora: np.ndarray, l_bare: np.ndarray, l_lora:
         "base_top1_agreement": float((t_bare.argmax(-1) == l_bare.argmax(-1)).mean()),
         "adapter_effect_kl": _kl(t_lora, t_bare),
         "adapter_effect_top1_changed": float((t_lora.argmax(-1) != t_bare.argmax(-1)).mean()),
+        "excess_kl": _kl(t_lora, l_lora) - _kl(t_bare, l_bare),
         # An adapter that changes nothing (B = 0) has nothing to get wrong but what llama.cpp adds.
         "effect_error": float(miss / effect) if effect > 1e-6 else float(miss),
     }
@@ -133,10 +140,13 @@ def check_lora_parity(checkpoint: str | os.PathLike[str], base: str | os.PathLik
                "tolerance": asdict(tol), "n_prompts": len(t_lora.ids),
                **_figures(_normalised(t_bare.logprobs), _normalised(t_lora.logprobs),
                           _normalised(l_bare), _normalised(l_lora))}
+    effect_bound = tol.max_effect_error
     failed = [f"{name} {figures[k]:.4g} {op} {bound}" for name, k, op, bound, bad in (
         ("mean KL", "mean_kl", ">", tol.max_mean_kl, figures["mean_kl"] > tol.max_mean_kl),
         ("top-1 agreement", "top1_agreement", "<", tol.min_top1, figures["top1_agreement"] < tol.min_top1),
-        ("effect error", "effect_error", ">", tol.max_effect_error, figures["effect_error"] > tol.max_effect_error),
+        ("excess KL", "excess_kl", ">", tol.max_excess_kl, figures["excess_kl"] > tol.max_excess_kl),
+        ("effect error", "effect_error", ">", effect_bound,
+         effect_bound is not None and figures["effect_error"] > effect_bound),
     ) if bad]
     if failed:
         raise ParityError(f"{os.fspath(adapter)} on {Path(base).name} disagrees with torch + peft past the {key} "

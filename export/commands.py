@@ -134,8 +134,11 @@ def _lora_run(args: argparse.Namespace) -> dict[str, Any]:
         except (OSError, ValueError) as exc:
             raise ConfigError(f"--held-out {args.held_out}: not a readable JSON file ({exc})") from None
     step(f"exporting the LoRA adapter in {args.checkpoint} to GGUF ({args.dtype})")
+    command = " ".join(["edgealign export lora", args.checkpoint, "--out", args.out, "--dtype", args.dtype,
+                        *(["--base", args.base] if args.base else []),
+                        *(["--held-out", args.held_out] if args.held_out else [])])
     manifest = export_lora(args.checkpoint, args.out, base=args.base, dtype=args.dtype, held_out=held_out,
-                           n_threads=args.threads)
+                           n_threads=args.threads, command=command)
     d, m = manifest.details, manifest.metrics
     return {"out": args.out, "files": sorted(manifest.files), "method": d["method"], "rank": d["rank"],
             "base_model_file": d["base_model_file"], "size_bytes": m["size_bytes"], "parity": m["parity"],

@@ -226,6 +226,7 @@ def export_lora(
     held_out: dict[str, float] | None = None,
     n_threads: int = 2,
     tolerance: Any = None,
+    command: str | None = None,
 ) -> Manifest:
     """Export the LoRA checkpoint ``checkpoint`` into ``out_dir`` as ``adapter.gguf`` plus a
     manifest bound to the base GGUF (``base``; default the bundled SmolLM2 for a checkpoint of
@@ -233,7 +234,8 @@ def export_lora(
     held-out users per conditioning (``{"pba": 0.9, "instruct+steer": 0.7}``), from which the
     device picks its default; the checkpoint's metrics.json ``held_out`` when not given.
     Raises ParityError, and writes no manifest, when llama.cpp disagrees with torch + peft
-    past the tolerance for the base file's type (:mod:`._lora_parity`)."""
+    past the tolerance for the base file's type (:mod:`._lora_parity`). ``command``: the
+    command line that made it, kept in the manifest (the CLI passes its own)."""
     from edgealign._gguf_check import check_gguf
 
     from ._lora_parity import check_lora_parity
@@ -258,7 +260,8 @@ def export_lora(
     _log.info(f"checking {path} on {base_path.name} through llama.cpp against torch + peft")
     parity = check_lora_parity(ckpt.folder, base_path, path, base_type=_file_type(info), adapter_type=dtype,
                                n_threads=n_threads, tolerance=tolerance)
-    manifest = Manifest.for_files(out, "adapter", [ADAPTER_FILE], details=_details(ckpt, base_path, info, alpha, dtype),
+    details = {**_details(ckpt, base_path, info, alpha, dtype), **({"export_command": command} if command else {})}
+    manifest = Manifest.for_files(out, "adapter", [ADAPTER_FILE], details=details,
                                   metrics=_metrics(ckpt, parity, held_out, path))
     manifest.write(out)
     return manifest

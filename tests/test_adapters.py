@@ -292,3 +292,21 @@ def test_no_packaged_aligner_means_none(tmp_path, monkeypatch):
     monkeypatch.setattr(_adapter, "PACKAGED", tmp_path / "nothing")
     assert _adapter.packaged_aligners() == []
     assert _adapter.aligner_folders(tmp_path) == []
+
+
+def test_shipped_aligners_are_sound():
+    """Every aligner shipped in the package: at most 25 MB, its manifest and hash intact, bound
+    to the bundled model, with its parity and held-out figures (none shipped: nothing to check)."""
+    from edgealign._adapter import METHODS, packaged_aligners
+    from edgealign.artifacts import sha256_file
+    from edgealign.llm import default_model_path
+
+    shipped = packaged_aligners()
+    if not shipped:
+        pytest.skip("this build ships no trained aligner (edgealign/aligners/ is empty)")
+    bundled = sha256_file(default_model_path())
+    for folder in shipped:
+        m = Manifest.read(folder, kind="adapter")
+        assert sum(p.stat().st_size for p in folder.iterdir()) <= 25 * 2**20, folder
+        assert m.details["base_model_sha256"] == bundled and m.details["method"] in METHODS, folder
+        assert m.metrics["parity"] and m.metrics.get("held_out") and m.details.get("export_command"), folder

@@ -125,3 +125,5 @@ def test_cli_export_lora_json(base, checkpoint, tmp_path, capsys):
     assert result["files"] == ["adapter.gguf"] and result["method"] == "pba" and result["rank"] == 4
     assert result["held_out"]["pba+steer"] == 0.85 and result["parity"]["top1_agreement"] >= 0.99
     assert sorted(p.name for p in out.iterdir()) == ["adapter.gguf", MANIFEST]
+    command = Manifest.read(out, kind="adapter").details["export_command"]
+    assert command.startswith(f"edgealign export lora {checkpoint} --out {out}") and f"--base {base}" in command
