@@ -89,7 +89,9 @@ def _show_profiles(p: Any, truth: dict[str, list[float]]) -> dict[str, Any]:
 
 def _answers(p: Any, max_tokens: int, live: bool) -> dict[str, str]:
     default = p.default_conditioning
-    runs = [(c, name, f"for {name} ({c}{', the default' if c == default else ''})")
+    tuned = {a.method for a in p.aligners()}  # pba (and pba+steer) answer through a trained aligner
+    aligned = lambda c: " through the trained aligner" if c.split("+")[0] in tuned else ""
+    runs = [(c, name, f"for {name} ({c}{aligned(c)}{', the default' if c == default else ''})")
             for name in ("ada", "ben") for c in dict.fromkeys(("none", "pba", default))]
     out = {}
     for conditioning, name, title in runs:
@@ -136,16 +138,21 @@ def demo(args: argparse.Namespace) -> int:
     steering = Path(args.steering) if args.steering else _ensure_steering(home, progress=not args.json)
     store_home = Path(tempfile.mkdtemp(prefix="edgealign-demo-"))
     step(f"Opening an encrypted persona store in {store_home} (its key is random and held in memory only)")
-    with Personalizer.open(store_home, os.urandom(32), bridge=bridge, steering=steering, n_threads=args.threads) as p:
+    # The home's aligner when one was exported there, else the one shipped in the package (if any).
+    own = Home(home).aligner if (Home(home).aligner / "manifest.json").is_file() or any(
+        Home(home).aligner.glob("*/manifest.json")) else None
+    with Personalizer.open(store_home, os.urandom(32), bridge=bridge, steering=steering, n_threads=args.threads,
+                           aligner=own) as p:
         truth = _record(p)
         step("Inferring each user's profile from their raw history with the bridge (no labels are used)")
         profiles = _show_profiles(p, truth) if not args.json else {n: {"profile": p.profile(n).to_text()} for n in truth}
         step(f"Asking the local model \"{QUESTION}\" for each user: plain (none), with the profile's labels (pba) "
              f"and as the SDK does by default ({p.default_conditioning})")
         answers = _answers(p, args.max_tokens, live=not args.json)
+        aligners = [str(a.folder) for a in p.aligners()]
         db = p.store.path
     where = {"home": str(home), "bridge": str(bridge), "steering": str(steering), "model": str(default_model_path()),
-             "store": str(db)}
+             "aligner": ", ".join(aligners) or "none (answers are untuned)", "store": str(db)}
     if args.json:
         emit_json({"profiles": profiles, "answers": answers, "where": where})
         return 0
