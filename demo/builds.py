@@ -1,9 +1,12 @@
-"""Build the default device artifacts from the project's own training and export code.
+"""The home's default artifacts, from the project's own training and export code: what
+``edgealign build`` makes and ``edgealign demo`` (``make demo``) makes first, through
+:func:`build_home`.
 
-``make demo`` on a fresh machine has no bridge artifact: :func:`ensure_bridge` trains one on
-synthetic users (MiniLM frozen, minutes on a CPU), exports it to ONNX fp32 + int8 with the
-parity checks, and leaves checkpoint and artifact under the home folder, so the next run
-reuses them. The bundled SmolLM2 GGUF is used as it is.
+A fresh home has no bridge artifact: :func:`ensure_bridge` trains one on synthetic users
+(MiniLM frozen, minutes on a CPU), exports it to ONNX fp32 + int8 with the parity checks,
+and leaves checkpoint and artifact under the home folder, so the next run reuses them.
+:func:`ensure_steering_basis` builds the bundled SmolLM2's steering basis for the style
+dimensions (about a minute). The bundled SmolLM2 GGUF is used as it is.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from edgealign.home import Home
 if TYPE_CHECKING:
     from edgealign.training.bridge import BridgeConfig
 
-__all__ = ["ensure_bridge", "DEMO_USERS", "DEMO_EPOCHS"]
+__all__ = ["build_home", "ensure_bridge", "ensure_steering_basis", "DEMO_USERS", "DEMO_EPOCHS"]
 
 #: Enough synthetic users for a useful bridge in a couple of minutes on 2 cores. Three frozen
 #: layers start slowly on so few users (8 epochs: validation 0.29; 16: 0.82), hence the epochs.
@@ -86,3 +89,22 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     agreement = manifest.metrics["parity"]["bridge.int8.onnx"]["argmax_agreement"]
     say(f"Exported to {artifact} (int8 agrees with torch on {agreement:.1%} of dimensions)")
     return artifact
+
+
+def ensure_steering_basis(home: Path, say: Callable[[str], None] = print, *, progress: bool = True) -> Path:
+    """The bundled model's steering basis for the style dimensions, built once (about a minute)
+    into ``home/artifacts/steering`` and reused while it fits the model and the preset."""
+    from edgealign.export.steering import ensure_steering
+    from edgealign.llm import default_model_path
+    from edgealign.training.steering import SteeringConfig
+
+    folder = Home(home).steering
+    say(f"Steering basis for the bundled model in {folder} (built once for the style dimensions)")
+    ensure_steering(default_model_path(), folder, SteeringConfig.demo(), progress=progress)
+    return folder
+
+
+def build_home(home: Path, say: Callable[[str], None] = print, *, progress: bool = True) -> tuple[Path, Path]:
+    """(bridge, steering basis) of ``home``, each built if missing or stale, else reused."""
+    Home(home).create()  # mode 0700 before anything is written into it
+    return ensure_bridge(home, say, progress=progress), ensure_steering_basis(home, say, progress=progress)

@@ -1,11 +1,12 @@
-"""``edgealign demo``: the main job, end to end, offline.
+"""``edgealign demo``: the main job, end to end, offline (and ``edgealign build``: its first step).
 
-Builds the bridge and the bundled model's steering basis if they are missing (the project's
-own training and export code), opens an encrypted store in a temporary home, records two
-contrasting users' histories, infers their profiles from the raw text and shows them side by
-side with evidence, then answers the same question for each user three ways: without
-personalization, with the profile's labels in the prompt (pba), and as the SDK does by
-default for an untuned model (the profile as instructions and a steering vector). It lives in
+Builds the bridge and the bundled model's steering basis if they are missing (as
+``edgealign build`` does, with the project's own training and export code), opens an
+encrypted store in a temporary home, records two contrasting users' histories, infers their
+profiles from the raw text and shows them side by side with evidence, then answers the same
+question for each user three ways: without personalization, with the profile's labels in the
+prompt (pba), and as the SDK does by default for an untuned model (the profile as
+instructions and a steering vector). It lives in
 demo/, apart from sdk/, because it builds artifacts with the project's training and export
 code, which a device never does; what it then runs is the device SDK alone.
 """
@@ -111,31 +112,42 @@ def _answers(p: Any, max_tokens: int, live: bool) -> dict[str, str]:
     return out
 
 
-def _ensure_steering(home: Path, progress: bool) -> Path:
-    """The bundled model's steering basis for the style dimensions, built once (about a minute)
-    into ``home/artifacts/steering`` and reused while it fits the model and the preset."""
-    from edgealign.export.steering import ensure_steering
-    from edgealign.home import Home
-    from edgealign.llm import default_model_path
-    from edgealign.training.steering import SteeringConfig
+def build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--home", default=None, metavar="DIR",
+                        help="the home to build in (default: $EDGEALIGN_HOME, else the user data folder)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (no progress bars)")
 
-    folder = Home(home).steering
-    step(f"Steering basis for the bundled model in {folder} (built once for the style dimensions)")
-    ensure_steering(default_model_path(), folder, SteeringConfig.demo(), progress=progress)
-    return folder
+
+def build(args: argparse.Namespace) -> int:
+    """The home's bridge and the bundled model's steering basis, built if missing (a pip user's
+    `make demo` without the walk-through)."""
+    from edgealign.home import Home
+
+    from .builds import build_home
+
+    home = Home(args.home).root
+    step(f"Building the preference bridge and the bundled model's steering basis in {home}")
+    bridge, steering = build_home(home, step, progress=not args.json)
+    if args.json:
+        emit_json({"home": str(home), "bridge": str(bridge), "steering": str(steering)})
+    else:
+        print(f"bridge:   {bridge}\nsteering: {steering}")
+    return 0
 
 
 def demo(args: argparse.Namespace) -> int:
-    from edgealign.home import home_dir
+    from edgealign.home import Home
     from edgealign.llm import default_model_path
     from edgealign.personalizer import Personalizer
 
-    from .builds import ensure_bridge
+    from .builds import build_home, ensure_bridge
 
-    home = Path(args.home) if args.home else home_dir()
+    home = Home(args.home).root
     step(f"Artifacts live in {home}")
-    bridge = ensure_bridge(home, step, progress=not args.json)
-    steering = Path(args.steering) if args.steering else _ensure_steering(home, progress=not args.json)
+    if args.steering:
+        bridge, steering = ensure_bridge(home, step, progress=not args.json), Path(args.steering)
+    else:
+        bridge, steering = build_home(home, step, progress=not args.json)
     store_home = Path(tempfile.mkdtemp(prefix="edgealign-demo-"))
     step(f"Opening an encrypted persona store in {store_home} (its key is random and held in memory only)")
     # The home's aligner when one was exported there, else the one shipped in the package (if any).

@@ -19,16 +19,26 @@ from typing import Any
 from .errors import ArtifactError
 from .preferences import SPACE
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "BRIDGE_INPUTS", "BRIDGE_OUTPUTS", "sha256_file"]
+__all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "BRIDGE_INPUTS", "BRIDGE_OUTPUTS", "sha256_file", "how_to_build"]
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 #: What to run when a folder holds no manifest, per artifact kind.
 _HOW_TO_BUILD = {
-    "bridge": "build one with `edgealign train bridge` and `edgealign export bridge`, or run `make demo`",
+    "bridge": "or train your own with `edgealign train bridge` and `edgealign export bridge`",
     "llm": "export one with `edgealign export gguf`, or pass a .gguf file",
-    "steering": "build one with `edgealign train steering` and `edgealign export steering`",
+    "steering": "for another model, `edgealign train steering` (with --model FILE) and `edgealign export steering`",
 }
+
+
+def how_to_build(kind: str, folder: Path) -> str:
+    """What to run when ``folder`` holds no ``kind`` artifact ("bridge", "llm", "steering");
+    for a bridge or a steering basis, the home's build comes first."""
+    from .home import build_hint
+
+    rest = _HOW_TO_BUILD.get(kind, "")
+    return f"{build_hint(folder)}; {rest}" if kind in ("bridge", "steering") else rest
+
 
 #: The bridge graph, for one user: T distinct sentences of L tokens read as U units (see
 #: edgealign.featurize). input_ids, attention_mask: int64 (T, L); combine: float32 (U, T),
@@ -81,7 +91,7 @@ class Manifest:
         folder = Path(folder)
         path = folder / MANIFEST
         if not path.is_file():
-            raise ArtifactError(f"{folder} is not an edgealign {kind} artifact (no {MANIFEST}); {_HOW_TO_BUILD.get(kind, '')}"
+            raise ArtifactError(f"{folder} is not an edgealign {kind} artifact (no {MANIFEST}); {how_to_build(kind, folder)}"
                                 .rstrip("; "))
         try:
             data = json.loads(path.read_text(encoding="utf-8"))

@@ -5,8 +5,8 @@
     <home>/                      0700, refused when group- or world-writable
         persona.db               the encrypted store (docs/store.md)
         persona.db.salt          passphrase salt and KDF cost (no secrets)
-        artifacts/bridge/        the preference bridge (ONNX + manifest)
-        artifacts/steering/      steering vectors
+        artifacts/bridge/        the preference bridge (ONNX + manifest; `edgealign build`)
+        artifacts/steering/      steering vectors (the bundled model's: `edgealign build`)
         artifacts/aligner/       a trained aligner (LoRA adapter + manifest), or one per method
         checkpoints/             training checkpoints (bridge, ...)
         cache/model-probes/      one verdict per model file seen, by SHA-256
@@ -23,9 +23,12 @@ from pathlib import Path
 
 from .errors import StoreError
 
-__all__ = ["Home", "home_dir", "HOME_ENV", "STORE_FILE"]
+__all__ = ["Home", "home_dir", "build_hint", "HOME_ENV", "STORE_FILE", "BUILD_COMMAND"]
 
 HOME_ENV = "EDGEALIGN_HOME"
+#: The command that makes a home's preference bridge and the bundled model's steering basis
+#: (what the demo builds first). Every hint about a missing bridge or basis names it.
+BUILD_COMMAND = "edgealign build"
 STORE_FILE = "persona.db"
 _UNSAFE = stat.S_IWGRP | stat.S_IWOTH
 
@@ -77,12 +80,13 @@ class Home:
 
     @property
     def bridge(self) -> Path:
-        """Where ``make demo`` and ``edgealign export bridge`` put the preference bridge."""
+        """Where ``edgealign build`` (or ``edgealign export bridge``) puts the preference bridge."""
         return self.artifacts / "bridge"
 
     @property
     def steering(self) -> Path:
-        """Where ``edgealign export steering`` puts steering vectors."""
+        """Where ``edgealign build`` puts the bundled model's steering vectors (``edgealign export
+        steering`` those of another model)."""
         return self.artifacts / "steering"
 
     @property
@@ -148,6 +152,17 @@ class Home:
 def _who(mode: int) -> str:
     both = (mode & stat.S_IWGRP) and (mode & stat.S_IWOTH)
     return "its group and everyone" if both else ("its group" if mode & stat.S_IWGRP else "everyone")
+
+
+def build_hint(artifact: str | os.PathLike[str] | None = None) -> str:
+    """What a user runs to build the bridge and steering basis; ``--home`` is named when
+    ``artifact`` lies in a home's ``artifacts/`` other than the default one."""
+    home = Home()
+    if artifact is not None and Path(artifact).parent.name == "artifacts":
+        home = Home(Path(artifact).parent.parent)
+    flag = "" if home.root.resolve() == Home().root.resolve() else f" --home {home.root}"
+    return (f"run `{BUILD_COMMAND}{flag}` (minutes on a CPU; it needs the training extras: "
+            "pip install 'edgealign[train,export]')")
 
 
 def home_dir() -> Path:

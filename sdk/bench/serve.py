@@ -45,10 +45,11 @@ def bench_serve(model: str | os.PathLike[str] | None = None, *, bridge: str | os
     """Measure the server against the direct Personalizer; one JSON-ready dict (see the module)."""
     from ..bridge import default_bridge_path
     from ..errors import ArtifactError
+    from ..home import build_hint
 
     bridge = Path(bridge) if bridge else default_bridge_path()
     if not (bridge / "manifest.json").is_file():
-        raise ArtifactError(f"no bridge artifact in {bridge}; `make demo` builds one, or pass --bridge DIR")
+        raise ArtifactError(f"no bridge artifact in {bridge}: pass --bridge DIR, or {build_hint(bridge)}")
     load_before = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="edgealign-bench-serve-") as tmp:
         home, passphrase = Path(tmp) / "home", secrets.token_urlsafe(24)

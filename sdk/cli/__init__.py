@@ -22,6 +22,7 @@ __all__ = ["main", "COMMANDS"]
 COMMANDS: dict[str, tuple[str, str]] = {
     # For people: the demo, then a user's life cycle.
     "demo": ("edgealign.demo.run", "run the end-to-end demo with two contrasting users"),
+    "build": ("edgealign.demo.run", "build the home's preference bridge and the bundled model's steering basis"),
     "init": ("edgealign.cli.users", "create the home folder and the encrypted store; say where things live"),
     "user": ("edgealign.cli.users", "add, list, export or import the users in the store"),
     "ingest": ("edgealign.cli.users", "add a history JSONL or AlignX records' personas to a user's history"),

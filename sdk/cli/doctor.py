@@ -131,6 +131,7 @@ def _artifacts(todo: list[str]) -> dict[str, Any]:
     from ..artifacts import Manifest
     from ..bridge import default_bridge_path
     from ..errors import ArtifactError
+    from ..home import build_hint
     from ..llm import BUNDLED_PIP, default_model_path
 
     model: dict[str, Any] = {"path": None, "ok": False, "problem": None}
@@ -148,7 +149,7 @@ def _artifacts(todo: list[str]) -> dict[str, Any]:
         bridge["ok"] = True
     except ArtifactError as exc:
         bridge["problem"] = str(exc)
-        todo.append("build the preference bridge: `make demo` (or `edgealign train bridge` then `edgealign export bridge`)")
+        todo.append(f"build the preference bridge: {build_hint(default_bridge_path())}")
     return {"model": model, "bridge": bridge}
 
 

@@ -21,13 +21,14 @@ def eval_bridge_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def eval_bridge(args: argparse.Namespace) -> int:
-    from ..bridge import PreferenceBridge, default_bridge_path
+    from ..bridge import PreferenceBridge
     from ..data import read_records, require_file
     from ..eval.bridge import evaluate_bridge
+    from ._artifacts import home_bridge
 
     for f in args.data:  # before the bridge loads
         require_file(f)
-    folder = args.artifact or default_bridge_path()
+    folder = home_bridge(args.artifact, "--artifact")
     bridge = PreferenceBridge.load(folder, precision=args.precision)
     records = itertools.chain.from_iterable(read_records(f) for f in args.data)
     step(f"scoring the bridge in {folder} on {', '.join(args.data)}")

@@ -39,7 +39,8 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
         help="the reference (default: the policy itself, scored without the persona)")
     add("--profile-source", default="given", choices=("given", "directions", "bridge"),
         help="where PBA profiles start: the record's text, its directions, or the bridge (default given)")
-    add("--bridge", default=None, metavar="DIR", help="a preference-bridge artifact folder")
+    add("--bridge", default=None, metavar="DIR",
+        help="preference-bridge artifact folder for --profile-source bridge (default: $EDGEALIGN_HOME/artifacts/bridge)")
     add("--limit", type=count(1, 10_000_000), default=None, metavar="N", help="score the first N records only")
     add("--items", type=count(1, 1 << 16), default=None, metavar="N", help="at most N persona items per record")
     add("--beta", type=float, default=0.1, help="DPO beta of the reward (default 0.1)")
@@ -54,16 +55,18 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
     from ..eval.alignment import alignment_accuracy, load_bridge
     from ..data import read_records, require_file
     from ..llm import LocalLLM
+    from ._artifacts import home_bridge
 
     require_file(args.data)  # before any model loads
-
+    # The home's bridge when none is named; a missing one is said before any model loads.
+    bridge_dir = home_bridge(args.bridge, "--bridge") if args.profile_source == "bridge" else args.bridge
     with ExitStack() as stack:
         opened = lambda path: stack.enter_context(LocalLLM.open(path, n_ctx=args.n_ctx, n_threads=args.threads))
         step(f"loading {args.model or 'the bundled model'}")
         policy = opened(args.model)
         policy.steering = _steering(args.steering, policy.path) if get(args.mode).steers else None
         reference = policy if args.ref is None or args.ref == args.model else opened(args.ref)
-        bridge = load_bridge(args.bridge) if args.bridge else None
+        bridge = load_bridge(str(bridge_dir)) if bridge_dir else None
         step(f"scoring {args.data} in mode {args.mode}")
         result = alignment_accuracy(
             read_records(args.data), policy, reference, mode=args.mode, profile_source=args.profile_source,

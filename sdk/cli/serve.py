@@ -96,7 +96,7 @@ def _announce(started: Any) -> None:
 def bench_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, metavar="GGUF", help="the model (default: the bundled SmolLM2)")
     parser.add_argument("--bridge", default=None, metavar="DIR",
-                        help="bridge artifact (default: $EDGEALIGN_HOME/artifacts/bridge, as `make demo` builds)")
+                        help="bridge artifact (default: $EDGEALIGN_HOME/artifacts/bridge, as `edgealign build` makes)")
     parser.add_argument("--threads", type=int, default=1, metavar="N", help="llama.cpp threads (default 1)")
     parser.add_argument("--clients", type=int, default=8, metavar="N", help="concurrent chat clients (default 8)")
     parser.add_argument("--requests", type=int, default=10, metavar="N", help="chat requests per client (default 10)")

@@ -22,6 +22,10 @@ def steer_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def steer(args: argparse.Namespace) -> int:
+    from ..artifacts import how_to_build
+    from ..home import Home
+
+    basis_dir = args.steering or Home().steering
     with opened(steering=args.steering) as p:
         require_user(p, args.name)
         if args.strength is not None:
@@ -36,8 +40,7 @@ def steer(args: argparse.Namespace) -> int:
         return 0
     print(f"{args.name}: steering strength {strength:g}")
     if not has_basis:
-        print("no steering basis for this model: answers are not steered (build one with "
-              "`edgealign train steering` and `edgealign export steering`)")
+        print(f"no steering basis for this model: answers are not steered; {how_to_build('steering', basis_dir)}")
     for label, weight in rows:
         print(f"  {weight:+.2f}  {label}")
     if has_basis and not strength:

@@ -25,6 +25,7 @@ def init_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def init(args: argparse.Namespace) -> int:
+    from ..home import build_hint
     from ..store.keys import default_key_source
 
     source = describe_key_source(default_key_source())  # KeyUnavailableError names every option
@@ -34,7 +35,7 @@ def init(args: argparse.Namespace) -> int:
         emit_json(info)
         return 0
     print(f"home:    {info['home']}\nstore:   {info['store']} (encrypted; key: {source})")
-    print(f"bridge:  {info['bridge']}" + ("" if info["bridge_present"] else " (missing: run `make demo`)"))
+    print(f"bridge:  {info['bridge']}" + ("" if info["bridge_present"] else f" (missing: {build_hint(info['bridge'])})"))
     print(f"model:   {info['model'] or 'missing: `edgealign doctor` says how to install it'}")
     print(f"users:   {info['users']}" + ("" if info["users"] else "; add one with `edgealign user add NAME`"))
     return 0
