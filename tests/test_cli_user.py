@@ -79,7 +79,8 @@ def test_ingest_alignx_records_deduplicates_persona_items(home, tmp_path, capsys
     write_records(records, tmp_path / "alignx.jsonl")
     run(capsys, "user", "add", "ben")
     report = run(capsys, "ingest", "--user", "ben", str(tmp_path / "alignx.jsonl"), "--json")
-    assert report == {"user": "ben", "file": str(tmp_path / "alignx.jsonl"), "format": "alignx", "added": 3}
+    assert report == {"user": "ben", "file": str(tmp_path / "alignx.jsonl"), "format": "alignx", "added": 3,
+                      "already_there": 0}
 
 
 def test_a_bad_ingest_line_names_it_and_writes_nothing(ada, tmp_path, capsys):

@@ -72,17 +72,23 @@ def _function(name: str, suffix: str = ""):
 
 def _show_progress() -> None:
     """Library code reports what it is doing through ``logging`` (INFO on the ``edgealign``
-    loggers); the CLI shows those lines on stderr as ``==> message``, like its own steps."""
+    loggers); the CLI shows those lines on stderr as ``==> message``, like its own steps, and
+    other libraries' warnings as ``logging`` would. One handler, on the root logger: a handler
+    on ``edgealign`` alone printed every line twice once a library logged through the root
+    logger (onnxruntime's quantizer calls ``logging.warning``, which installs a root handler
+    when there is none)."""
     import logging
 
-    class _Steps(logging.Handler):  # looks sys.stderr up per line: tests swap it
+    class _Lines(logging.Handler):  # looks sys.stderr up per line: tests swap it
         def emit(self, record: logging.LogRecord) -> None:
-            print(f"==> {record.getMessage()}", file=sys.stderr, flush=True)
+            ours = record.name == "edgealign" or record.name.startswith("edgealign.")
+            line = f"==> {record.getMessage()}" if ours else f"{record.levelname}:{record.name}:{record.getMessage()}"
+            print(line, file=sys.stderr, flush=True)
 
-    log = logging.getLogger("edgealign")
-    if not any(type(h).__name__ == "_Steps" for h in log.handlers):
-        log.addHandler(_Steps())
-    log.setLevel(logging.INFO)
+    root = logging.getLogger()
+    if not any(type(h).__name__ == "_Lines" for h in root.handlers):
+        root.addHandler(_Lines())
+    logging.getLogger("edgealign").setLevel(logging.INFO)
 
 
 def _missing(exc: ModuleNotFoundError, command: str, debug: bool) -> int:
@@ -99,6 +105,7 @@ def _missing(exc: ModuleNotFoundError, command: str, debug: bool) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _show_progress()  # first: before a command's imports could install a root log handler
     parser, subparsers = _parser()
     # The command is the first word that is not an option (the top level has only flags).
     # Its arguments are added before parsing, so that `edgealign CMD --help` lists them.
@@ -109,7 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except ModuleNotFoundError as exc:
             return _missing(exc, command, debug="--debug" in argv)
     args = parser.parse_args(argv)
-    _show_progress()
     if args.command is None:
         parser.print_help()
         return 2

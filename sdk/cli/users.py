@@ -121,21 +121,50 @@ def ingest_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", required=True, metavar="NAME", help="whose history this is")
     parser.add_argument("file", metavar="FILE",
                         help="a history JSONL ({\"type\": \"comment\"|\"choice\"|\"description\", ...} "
-                             "per line) or AlignX records (.jsonl, .json, .parquet)")
+                             "per line) or AlignX records (.jsonl, .json, .parquet); items already in the "
+                             "user's history are skipped")
     _json_flag(parser)
 
 
 def ingest(args: argparse.Namespace) -> int:
+    from ..store._records import new_items
+
+    _refuse_export(args.file)
     items = read_history(args.file)  # everything is validated before the store opens
     kind = history_format(args.file)
     with opened() as p:
-        added = len(p.record(require_user(p, args.user), items))
+        user = require_user(p, args.user)
+        # Ingesting a file again adds nothing: items already in the history are skipped.
+        fresh, repeats = new_items((s.item for s in p.store.items(user)), items)
+        added = len(p.record(user, fresh)) if fresh else 0
     if args.json:
-        emit_json({"user": args.user, "file": args.file, "format": kind, "added": added})
+        emit_json({"user": args.user, "file": args.file, "format": kind, "added": added, "already_there": repeats})
     else:
         source = "history lines" if kind == "history" else "AlignX records' personas"
-        print(f"added {added} items to {args.user}'s history (from {args.file}, {source})")
+        print(f"{args.user}: {added} new, {repeats} already there (from {args.file}, {source})")
     return 0
+
+
+def _refuse_export(path: str) -> None:
+    """DataError when ``path`` is a `user export` document: it is restored with `user import`,
+    not read as a history. The whole file is parsed only when its start names the format."""
+    from ..data import read_text
+    from ..store._records import EXPORT_FORMAT
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return  # read_history says what is wrong with the path
+    if b'"format"' not in head or EXPORT_FORMAT.encode() not in head:
+        return
+    try:
+        document = json.loads(read_text(path, limit=1 << 30))
+    except (ValueError, RecursionError, DataError):
+        return
+    if isinstance(document, dict) and document.get("format") == EXPORT_FORMAT:
+        raise DataError(f"{path} is a `user export` file (a user's whole record), not a history: restore it "
+                        f"with `edgealign user import {path}` (--as NAME to give the user another name)")
 
 
 # -- forget --------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ PreferenceError for a dimension or value outside the preference space) and write
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import unicodedata
@@ -142,6 +143,26 @@ def encode_item(item: Any, where: str, limit: int) -> bytes:
 def item_payload(item: PersonaItem) -> bytes:
     """The plaintext the store encrypts for a (checked) item: its dict form as UTF-8 JSON."""
     return _JSON.encode(item.to_dict()).encode("utf-8")
+
+
+def new_items(stored: Iterable[PersonaItem], items: Iterable[PersonaItem]) -> tuple[list[PersonaItem], int]:
+    """(the ``items`` whose content is not among ``stored`` nor earlier in ``items``, how many
+    were left out). Content is the stored plaintext (:func:`item_payload`); its digests live
+    in memory for this call only, never on disk."""
+    seen = {_digest(item) for item in stored}
+    fresh, repeats = [], 0
+    for item in items:
+        digest = _digest(item)
+        if digest in seen:
+            repeats += 1
+        else:
+            seen.add(digest)
+            fresh.append(item)
+    return fresh, repeats
+
+
+def _digest(item: PersonaItem) -> bytes:
+    return hashlib.blake2b(item_payload(item), digest_size=16).digest()
 
 
 def check_override(dim: Any, value: Any, locked: Any) -> tuple[int, Override]:
