@@ -1,8 +1,13 @@
 """``edgealign bench bridge``: the exported bridge against its torch source, side by side.
 
 Same users, same machine, same run, one thread each: the median time to infer one profile
-from 8 items through torch, ONNX fp32 and ONNX int8, how often int8 picks the same pole as
-torch per dimension, and the size of what a device downloads (int8 graph + tokenizer).
+from 8 items through torch, ONNX fp32 and ONNX int8 (the packed graph on the CPU provider),
+how often int8 picks the same pole as torch per dimension, and the size of what a device
+downloads (int8 graph + tokenizer). An artifact with a fixed-shape graph (``--static``) adds
+it on the CPU provider (``onnx_static_ms``, its agreement, ``static_graph_mb``). With
+``provider`` (``--provider NAME[:DEVICE]``) both graphs also run there, in the same run
+(``<provider>_<device>_packed_ms``, ``..._static_ms``, their agreement, and the provider that
+actually ran each, which is the CPU's if the device refused the graph).
 
 With a head graph (whole histories, see :mod:`edgealign.bridge`) it also times a profile
 update the way an app sees it: ``Personalizer.profile`` on a 200-item history just after
@@ -59,8 +64,9 @@ def _torch_infer(checkpoint: Path) -> Callable[[list], np.ndarray]:
 
 
 def bench_bridge(checkpoint: str | Path, artifact: str | Path, *, users: int = 40, repeat: int = 3,
-                 threads: int = 1, items: int = 8) -> dict[str, Any]:
-    """Median ms per ``items``-item profile for torch, ONNX fp32 and ONNX int8."""
+                 threads: int = 1, items: int = 8, provider: str | None = None) -> dict[str, Any]:
+    """Median ms per ``items``-item profile for torch, ONNX fp32 and ONNX int8, the
+    fixed-shape graph when the artifact has one, and both graphs on ``provider``."""
     import torch
 
     from edgealign.bridge import PreferenceBridge
@@ -70,21 +76,43 @@ def bench_bridge(checkpoint: str | Path, artifact: str | Path, *, users: int = 4
     people = [list(u.persona.items())[:items] for u in generate_users(SynthConfig(users=users, seed=31337))]
     torch_ms, torch_out = _median_ms(_torch_infer(Path(checkpoint)), people, repeat)
     result: dict[str, Any] = {"users": users, "items": items, "threads": threads, "torch_ms": torch_ms}
-    for precision in ("fp32", "int8"):
-        bridge = PreferenceBridge.load(artifact, precision=precision, threads=threads)
-        ms, outs = _median_ms(lambda its: bridge.infer(its).distribution, people, repeat)
-        result[f"onnx_{precision}_ms"] = ms
-        agree = np.mean([(a.argmax(-1) == b.argmax(-1)).mean() for a, b in zip(torch_out, outs)])
-        result[f"argmax_agreement_{precision}"] = float(agree)
+    runs = [("fp32", {"precision": "fp32"}), ("int8", {"precision": "int8"})]
+    static = "static" in PreferenceBridge.load(artifact, providers=["cpu"]).manifest.details
+    runs += [("static", {"graph": "static"})] if static else []
+    for name, kw in runs:
+        bridge = PreferenceBridge.load(artifact, providers=["cpu"], threads=threads, graph=kw.pop("graph", "packed"), **kw)
+        result.update(_run(f"onnx_{name}", bridge, people, torch_out, repeat))
+    if provider:
+        for graph in ("packed", "static")[: 1 + static]:
+            bridge = PreferenceBridge.load(artifact, providers=[provider], threads=threads, graph=graph)
+            result.update(_run(f"{_slug(provider)}_{graph}", bridge, people, torch_out, repeat))
     result["speedup_int8_vs_torch"] = torch_ms / result["onnx_int8_ms"]
     result["speedup_fp32_vs_torch"] = torch_ms / result["onnx_fp32_ms"]
     folder = Path(artifact)
     result["artifact_mb"] = sum((folder / f).stat().st_size for f in ("bridge.int8.onnx", "tokenizer.json")) / 1e6
     result["fp32_graph_mb"] = (folder / "bridge.onnx").stat().st_size / 1e6
+    if static:
+        result["static_graph_mb"] = (folder / bridge.manifest.details["static"]["file"]).stat().st_size / 1e6
     bridge = PreferenceBridge.load(artifact, threads=threads)
     if bridge.reads_history:
         result.update(bench_update(bridge))
     return result
+
+
+def _run(name: str, bridge: Any, people: list[list], torch_out: list, repeat: int) -> dict[str, Any]:
+    """``name_ms``, ``argmax_agreement_name`` (against torch) and, off the CPU provider, where it ran."""
+    ms, outs = _median_ms(lambda its: bridge.infer(its).distribution, people, repeat)
+    agree = np.mean([(a.argmax(-1) == b.argmax(-1)).mean() for a, b in zip(torch_out, outs)])
+    out = {f"{name}_ms": ms, f"argmax_agreement_{name.removeprefix('onnx_')}": float(agree)}
+    if not name.startswith("onnx_"):
+        out[f"{name}_ran_on"] = bridge.choice.label
+    return out
+
+
+def _slug(provider: str) -> str:
+    """``OpenVINOExecutionProvider:CPU`` -> ``openvino_cpu``."""
+    name, _, device = provider.partition(":")
+    return "_".join(p for p in (name.lower().removesuffix("executionprovider"), device.lower()) if p)
 
 
 def bench_update(bridge: Any, n_items: int = 200, repeat: int = 10, directory: str | None = None) -> dict[str, Any]:

@@ -32,6 +32,10 @@ def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="bridge checkpoint folder (from edgealign train bridge)")
     parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write")
     parser.add_argument("--int8", action="store_true", help="also quantize to int8 (dynamic, per-channel)")
+    parser.add_argument("--static", action="store_true",
+                        help="also write the fixed-shape QDQ int8 encoder graph that NPU providers take")
+    parser.add_argument("--static-texts", type=int, default=d["static_texts"], metavar="N",
+                        help=f"sentences per call of the fixed-shape graph (default {d['static_texts']})")
     parser.add_argument("--tolerance", type=number(0.0, MAX_TOLERANCE, low_open=True), default=d["tolerance"],
                         metavar="X", help=f"fp32 parity: max |user logit| difference, over 0 up to {MAX_TOLERANCE:g} "
                                           f"(default {d['tolerance']})")
@@ -46,8 +50,10 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
 
     from .onnx import export_bridge
 
-    step(f"exporting the bridge in {args.checkpoint} to ONNX{' (int8)' if args.int8 else ''}")
-    manifest = export_bridge(args.checkpoint, args.out, int8=args.int8, tolerance=args.tolerance,
+    extras = ", ".join(name for name, on in (("int8", args.int8), ("static int8", args.static)) if on)
+    step(f"exporting the bridge in {args.checkpoint} to ONNX{f' ({extras})' if extras else ''}")
+    manifest = export_bridge(args.checkpoint, args.out, int8=args.int8, static=args.static,
+                             static_texts=args.static_texts, tolerance=args.tolerance,
                              min_agreement=args.min_agreement)
     return {"out": args.out, "files": sorted(manifest.files), **manifest.metrics}
 

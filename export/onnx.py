@@ -19,6 +19,10 @@ embeddings, and ``head.onnx`` (fp32, see :mod:`~edgealign.export._bridge_graphs`
 embeddings to the same outputs. The chain, each single graph's embeddings through the head,
 is parity-checked against torch with the same tolerances as the single graph, and so is the
 head on 40-item histories with the device's recency weights (``head.onnx weighted``).
+
+With ``static`` (``--static``) it also writes ``bridge.static.int8.onnx``, the encoder alone
+at fixed shapes in QDQ int8 for NPU providers (:mod:`~edgealign.export._static`), checked
+through the head graph against torch with the int8 agreement goal.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from edgealign.artifacts import BRIDGE_INPUTS, BRIDGE_OUTPUTS, Manifest
 from edgealign.bridge import EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS, head_feed
 from edgealign.errors import ArtifactError, ParityError
 from edgealign.featurize import MAX_SENTENCES, bridge_units, configure, tokenize
+
+from ._static import STATIC_TEXTS
 
 __all__ = ["export_bridge", "parity_inputs", "FP32", "INT8"]
 
@@ -148,16 +154,15 @@ def _quantize(src: Path, dst: Path, calibration: list[dict[str, np.ndarray]]) ->
         raise ArtifactError(f"{dst}: onnxruntime quantized {keep} anyway; update the exclusion in export/onnx.py")
 
 
-def _parity(model: Any, path: Path, head: Path, feeds: list[dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:
-    """The graph at ``path`` against torch, alone and through the head (its embeddings in)."""
+def _parity(refs: list[np.ndarray], path: Path, head: Path, feeds: list[dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:
+    """The graph at ``path`` against torch's user logits ``refs``, alone and through the head (its embeddings in)."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     head_session = ort.InferenceSession(str(head), providers=["CPUExecutionProvider"])
     alone: list[tuple[np.ndarray, np.ndarray]] = []
     chained: list[tuple[np.ndarray, np.ndarray]] = []
-    for feed in feeds:
-        ref = _torch_outputs(model, feed)
+    for ref, feed in zip(refs, feeds):
         got, embeddings = session.run(["user_logits", EMBEDDINGS], feed)
         alone.append((ref, got))
         chained.append((ref, head_session.run(["user_logits"], _head_feed(feed, embeddings))[0]))
@@ -227,9 +232,12 @@ def check_limits(tolerance: float, min_agreement: float) -> None:
         raise ConfigError(f"the least int8 agreement must be at least {MIN_AGREEMENT_FLOOR:g}, got {min_agreement!r}")
 
 
-def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False,
-                  tolerance: float = FP32_MAX_ABS, min_agreement: float = INT8_MIN_AGREEMENT) -> Manifest:
-    """Export, check parity, then write the manifest; raises ParityError past the tolerance."""
+def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False, static: bool = False,
+                  static_texts: int = STATIC_TEXTS, tolerance: float = FP32_MAX_ABS,
+                  min_agreement: float = INT8_MIN_AGREEMENT) -> Manifest:
+    """Export, check parity, then write the manifest; raises ParityError past the tolerance.
+    ``static`` adds the fixed-shape QDQ int8 graph for NPUs (:mod:`._static`), ``static_texts``
+    sentences by the tokenizer's max_length tokens per call."""
     from edgealign.training.bridge import load_bridge
 
     check_limits(tolerance, min_agreement)
@@ -242,16 +250,26 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     _export_graph(model, largest, out / FP32)
     _export_head(model, largest, out / HEAD)
     files, parity = [FP32], {}
+    refs = [_torch_outputs(model, feed) for feed in feeds]  # once: each graph is compared with them
     if int8:
         _quantize(out / FP32, out / INT8, parity_inputs(tokenizer, seed=CALIBRATION_SEED))
         files.append(INT8)
     for name in list(files):
-        figures = _parity(model, out / name, out / HEAD, feeds)
+        figures = _parity(refs, out / name, out / HEAD, feeds)
         parity[name], parity[f"{HEAD}<-{name}"] = figures["alone"], figures["with_head"]
         _check(name, parity[name], tolerance, min_agreement)
         _check(f"{HEAD}<-{name}", parity[f"{HEAD}<-{name}"], tolerance, min_agreement)
     parity[f"{HEAD} weighted"] = _weighted_parity(model, tokenizer, out / HEAD, cfg.max_items)
     _check(f"{HEAD} weighted<-{FP32}", parity[f"{HEAD} weighted"], tolerance, min_agreement)
+    static_details = {}
+    if static:
+        from ._static import STATIC, export_static
+
+        figures = export_static(model, parity_inputs(tokenizer, seed=CALIBRATION_SEED), feeds, refs, out, out / HEAD,
+                                tokens=cfg.max_length, texts=static_texts, tolerance=tolerance,
+                                min_agreement=min_agreement)
+        parity[f"{HEAD}<-{STATIC}"], parity[f"{HEAD}<-{STATIC} fp32 trace"] = figures["parity"], figures["parity_fp32_trace"]
+        static_details, files = {"static": figures["details"]}, [*files, STATIC]
     files.append(HEAD)
     shutil.copy(Path(checkpoint) / "encoder" / "tokenizer.json", out / "tokenizer.json")
     metrics_file = Path(checkpoint) / "metrics.json"
@@ -266,7 +284,7 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
                  "inputs": list(BRIDGE_INPUTS), "outputs": [*BRIDGE_OUTPUTS, EMBEDDINGS],
                  "head": {"file": HEAD, "inputs": list(HEAD_INPUTS), "outputs": list(HEAD_OUTPUTS),
                           "dim": int(model.head.anchors.shape[-1])},
-                 "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}},
+                 "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}, **static_details},
         metrics={"parity": parity, "parity_limits": {"tolerance": tolerance, "min_agreement": min_agreement},
                  "training": {k: v for k, v in trained.items() if k not in ("per_group", "per_dimension")}},
     )

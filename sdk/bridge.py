@@ -2,9 +2,12 @@
 
 Runs the exported ONNX graph with onnxruntime and the ``tokenizers`` tokenizer shipped in the
 artifact; no torch. The manifest and file hashes are checked before onnxruntime sees the
-graph. Execution providers: an NPU or GPU provider when one is present (QNN, OpenVINO,
-CoreML, CUDA, DirectML), else the CPU; if the preferred one fails to start, the CPU takes
-over, and a log line says which ran.
+graph. Execution providers are chosen at run time (:mod:`edgealign._providers`): installed
+plugin providers are registered, an NPU device is preferred when onnxruntime lists one
+(OpenVINO's NPU, QNN, VitisAI) and runs the artifact's fixed-shape int8 graph
+(:mod:`edgealign._static_graph`), else the packed graph runs on the CPU; ``providers=`` or
+``$EDGEALIGN_BRIDGE_PROVIDER`` override the choice. If the chosen device fails to start or
+does not take the whole graph, the CPU takes over; a log line says which ran.
 
 Whole histories: an artifact exported by this version also holds ``head.onnx``, the head
 alone on sentence embeddings, and its single graph returns the embeddings it computed. Then
@@ -27,26 +30,22 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._providers import CPU, Choice, choose, cpu_session, devices, open_session
+from ._static_graph import embed_static, static_shape
 from .artifacts import BRIDGE_INPUTS, Manifest
 from .errors import ArtifactError, ConfigError
 from .featurize import UNITS_VERSION, Units, bridge_units, configure, tokenize
 from .persona import PersonaItem
 from .preferences import N_DIMS, Evidence, PreferenceProfile
 
-__all__ = ["PreferenceBridge", "PREFERRED_PROVIDERS", "default_bridge_path", "recency_weights", "head_feed",
+__all__ = ["PreferenceBridge", "GRAPHS", "default_bridge_path", "recency_weights", "head_feed",
            "HEAD", "HEAD_INPUTS", "HEAD_OUTPUTS", "EMBEDDINGS", "HALF_LIFE"]
 
 log = logging.getLogger("edgealign.bridge")
 
-#: Accelerators first, the CPU last; only those onnxruntime reports as available are tried.
-PREFERRED_PROVIDERS = (
-    "QNNExecutionProvider",
-    "OpenVINOExecutionProvider",
-    "CoreMLExecutionProvider",
-    "CUDAExecutionProvider",
-    "DmlExecutionProvider",
-    "CPUExecutionProvider",
-)
+#: The encoder graphs an artifact may hold: "packed" (dynamic shapes, skips padding; fp32 or
+#: int8 by ``precision``) and "static" (fixed shapes, QDQ int8, for NPUs).
+GRAPHS = ("packed", "static")
 #: Evidence smaller than this is not reported (it moved nothing).
 _MIN_EVIDENCE = 0.05
 #: Per dimension, a profile reports the evidence of at most this many items, the strongest
@@ -110,12 +109,16 @@ class PreferenceBridge:
     """Infers a user's profile from their comments, choices and description.
 
     ``PreferenceBridge.load(folder)`` opens an artifact written by ``edgealign export bridge``.
-    ``precision`` picks the graph: "int8" (default when present) or "fp32".
+    ``precision`` picks the packed graph: "int8" (default when present) or "fp32";
+    ``graph`` forces "packed" or "static" (default: static on an NPU, packed elsewhere).
     """
 
     def __init__(self, session: Any, tokenizer: Any, manifest: Manifest, folder: Path,
-                 head: Any = None, graph: str = "") -> None:
+                 head: Any = None, graph: str = "", choice: Choice | None = None) -> None:
         self._session = session
+        #: Where the encoder runs and which graph (see :mod:`edgealign._providers`).
+        self.choice = choice or Choice((CPU,))
+        self._static = static_shape(manifest.details) if self.choice.static else None
         self._head = head
         self._tokenizer = tokenizer
         self.manifest = manifest
@@ -140,11 +143,18 @@ class PreferenceBridge:
         precision: str | None = None,
         providers: Sequence[str] | None = None,
         threads: int | None = None,
+        graph: str | None = None,
     ) -> "PreferenceBridge":
-        """Open and verify an artifact folder; errors say what is wrong with it."""
+        """Open and verify an artifact folder; errors say what is wrong with it.
+
+        ``providers``: execution providers to try in order, each a name optionally with a
+        device type (``"OpenVINOExecutionProvider:NPU"``, ``"openvino:cpu"``, ``"cpu"``);
+        default ``$EDGEALIGN_BRIDGE_PROVIDER``, else an NPU if listed, else the CPU."""
         folder = Path(folder)
         manifest = Manifest.read(folder, "bridge")
-        graph = _graph(manifest, precision)
+        packed = _graph(manifest, precision)
+        if graph not in (None, *GRAPHS):
+            raise ConfigError(f"graph must be one of {', '.join(GRAPHS)}, not {graph!r}")
         inputs = manifest.details.get("inputs")
         if inputs != list(BRIDGE_INPUTS):
             raise ArtifactError(f"{folder}: graph inputs {inputs} are not this SDK's {list(BRIDGE_INPUTS)}; re-export")
@@ -160,16 +170,30 @@ class PreferenceBridge:
             log.warning("bridge: %s was trained on sentence units of version %d and this SDK makes version %d "
                         "(see edgealign.featurize); its profiles may be off: retrain and re-export it",
                         folder, trained_on, UNITS_VERSION)
-        session = _session(folder / graph, providers, threads)
         head = None
         if manifest.details.get("head", {}).get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files:
-            head = _session(folder / HEAD, ["CPUExecutionProvider"], threads, say=False)
-        return cls(session, tokenizer, manifest, folder, head, graph)
+            head = cpu_session(folder / HEAD, threads)  # small, dynamic shapes: always the CPU
+        has_static = head is not None and static_shape(manifest.details) is not None
+        if graph == "static" and not has_static:
+            raise ConfigError(f"{folder} has no fixed-shape graph; re-export it with `edgealign export bridge --static`")
+        import onnxruntime as ort
+
+        choice = choose(devices(), ort.get_available_providers(), providers, has_static=has_static)
+        if graph is not None:
+            choice = Choice(choice.providers, choice.device, graph == "static", choice.why)
+        session, choice = _session(folder, manifest, packed, choice, threads, fixed=graph is not None)
+        file = manifest.details["static"]["file"] if choice.static else packed
+        return cls(session, tokenizer, manifest, folder, head, file, choice)
 
     @property
     def providers(self) -> list[str]:
         """The execution providers the session runs on, in priority order."""
         return list(self._session.get_providers())
+
+    @property
+    def graph(self) -> str:
+        """The encoder graph in use: "static" (fixed shapes, for NPUs) or "packed"."""
+        return "static" if self._static else "packed"
 
     @property
     def reads_history(self) -> bool:
@@ -205,7 +229,7 @@ class PreferenceBridge:
         first ``max_items`` items only). No items give a neutral profile with zero confidence.
         """
         items = list(items)
-        if self.reads_history and (embeddings is not None or len(items) > self.max_items):
+        if self.reads_history and (embeddings is not None or len(items) > self.max_items or self._static):
             return self._infer_history(items[: self.horizon], embeddings)
         units = bridge_units(items[: self.max_items])
         if not units.texts:
@@ -230,6 +254,8 @@ class PreferenceBridge:
     def _embed(self, texts: list[str]) -> np.ndarray:
         """(T, D) embeddings of ``texts`` from the single graph (each text one comment unit)."""
         ids, mask = tokenize(self._tokenizer, texts)
+        if self._static:
+            return embed_static(self._session, ids, mask, self._static)
         feed = {"input_ids": ids, "attention_mask": mask, "combine": np.eye(len(texts), dtype=np.float32),
                 "sign": np.ones(len(texts), dtype=np.float32), "kind": np.zeros(len(texts), dtype=np.int64)}
         return self._session.run([EMBEDDINGS], feed)[0]
@@ -313,25 +339,24 @@ def _graph(manifest: Manifest, precision: str | None) -> str:
     return graphs[precision]
 
 
-def _session(path: Path, providers: Sequence[str] | None, threads: int | None, say: bool = True) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    if threads:
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-    available = set(ort.get_available_providers())
-    wanted = [p for p in (providers or PREFERRED_PROVIDERS) if p in available] or ["CPUExecutionProvider"]
-    try:
-        session = ort.InferenceSession(str(path), options, providers=wanted)
-    except Exception as exc:  # onnxruntime raises untyped errors for both bad graphs and bad providers
-        if wanted == ["CPUExecutionProvider"]:
-            raise ArtifactError(f"{path} is not a loadable ONNX graph ({exc})") from None
-        log.warning("bridge: %s failed to start (%s); falling back to the CPU", wanted[0], exc)
-        return _session(path, ["CPUExecutionProvider"], threads, say)
-    if say:  # the head graph always runs on the CPU: one line is about the encoder
-        log.info("bridge: running on %s", session.get_providers()[0])
-    return session
+def _session(folder: Path, manifest: Manifest, packed: str, choice: Choice, threads: int | None,
+             fixed: bool) -> tuple[Any, Choice]:
+    """The encoder's session where ``choice`` says; on a failure there, the CPU's (with the
+    packed graph unless the graph was ``fixed`` by the caller)."""
+    path = folder / (manifest.details["static"]["file"] if choice.static else packed)
+    if choice.providers != (CPU,):
+        try:
+            session = open_session(path, choice, threads)
+            log.info("bridge: running on %s (%s graph)", choice.label, "static" if choice.static else "packed")
+            return session, choice
+        except Exception as exc:  # onnxruntime raises untyped errors for both bad graphs and bad providers
+            log.warning("bridge: %s failed to start or to take the whole graph (%s); falling back to the CPU",
+                        choice.label, exc)
+            choice = Choice((CPU,), None, choice.static and fixed, "the chosen device failed")
+            path = folder / (manifest.details["static"]["file"] if choice.static else packed)
+    session = cpu_session(path, threads)
+    log.info("bridge: running on %s (%s graph)", CPU, "static" if choice.static else "packed")
+    return session, choice
 
 
 def head_feed(table: np.ndarray, text: np.ndarray, sign: np.ndarray, kind: np.ndarray,

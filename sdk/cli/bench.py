@@ -46,10 +46,14 @@ def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--artifact", default=None, metavar="DIR",
                         help="exported artifact with an int8 graph (default: $EDGEALIGN_HOME/artifacts/bridge)")
     parser.add_argument("--users", type=int, default=40, help="synthetic users of 8 items (default 40)")
+    parser.add_argument("--provider", default=None, metavar="NAME",
+                        help="also run both graphs (packed and static) on this execution provider, optionally "
+                             "with a device type, e.g. OpenVINOExecutionProvider:CPU or openvino:npu "
+                             "(default: the CPU provider only)")
 
 
 def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
-    """the exported bridge (ONNX fp32, int8) against its torch source, one thread"""
+    """the exported bridge (ONNX fp32, int8, static) against its torch source, one thread"""
     import importlib
 
     from ..bridge import default_bridge_path
@@ -60,8 +64,9 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     bench = importlib.import_module("edgealign.export.bench")
     checkpoint = args.checkpoint or Home().checkpoints / "bridge"
     artifact = args.artifact or default_bridge_path()
-    step(f"benchmarking the bridge: torch {checkpoint} against ONNX {artifact}")
-    return bench.bench_bridge(checkpoint, artifact, users=args.users)
+    on = f" (and on {args.provider})" if args.provider else ""
+    step(f"benchmarking the bridge: torch {checkpoint} against ONNX {artifact}{on}")
+    return bench.bench_bridge(checkpoint, artifact, users=args.users, provider=args.provider)
 
 
 def _llm_arguments(parser: argparse.ArgumentParser) -> None:

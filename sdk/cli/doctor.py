@@ -13,6 +13,7 @@ from ._output import emit_json
 #: (module, what it is for, what to do when it is missing)
 _PACKAGES = (
     ("onnxruntime", "runs the preference bridge", "pip install edgealign (a core dependency)"),
+    ("onnxruntime_ep_openvino", "the bridge on Intel NPUs (OpenVINO plugin)", None),
     ("llama_cpp", "runs the local LLM", "pip install edgealign (a core dependency; see the Makefile's build flags)"),
     ("sqlcipher3", "encrypts the persona store", "pip install edgealign (a core dependency)"),
     ("cryptography", "per-user keys", "pip install edgealign (a core dependency)"),
@@ -34,6 +35,7 @@ def doctor(args: argparse.Namespace) -> int:
 
     todo: list[str] = []
     report = {"edgealign": __version__, "packages": _packages(todo), "onnxruntime_providers": _providers(),
+              "bridge_devices": _bridge_devices(),
               "cpu": _cpu(), **_artifacts(todo), **_key_and_store(todo)}
     report["todo"] = todo
     if args.json:
@@ -44,6 +46,10 @@ def doctor(args: argparse.Namespace) -> int:
         extra = f" (SQLCipher {info['sqlcipher']})" if info.get("sqlcipher") else ""
         print(f"  {name:<13} {info['version'] or 'not installed'}{extra}  - {info['for']}")
     print(f"onnxruntime providers: {', '.join(report['onnxruntime_providers']) or 'none'}")
+    if report["bridge_devices"]:
+        found = report["bridge_devices"]
+        print(f"bridge devices: {', '.join(found['devices'])}; the bridge runs on {found['choice']} "
+              f"({found['graph']} graph: {found['why']})")
     cpu = report["cpu"]
     print("cpu features:  " + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in cpu["features"].items())
           if cpu["features"] is not None else f"cpu features:  unknown on {cpu['machine']} (no /proc/cpuinfo)")
@@ -107,6 +113,16 @@ def _providers() -> list[str]:
     import onnxruntime
 
     return list(onnxruntime.get_available_providers())
+
+
+def _bridge_devices() -> dict[str, Any] | None:
+    """Execution-provider devices (plugins registered) and where the bridge would run."""
+    if not _installed("onnxruntime"):
+        return None
+    from .._providers import summary
+    from ..bridge import default_bridge_path
+
+    return summary(default_bridge_path())
 
 
 def _cpu() -> dict[str, Any]:
