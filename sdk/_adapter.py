@@ -6,7 +6,10 @@ An aligner artifact is a folder holding ``adapter.gguf`` and ``manifest.json`` (
 the one base model file it was exported for. Before llama.cpp reads a byte of it the folder
 is checked: the manifest and the file's hash, the base file's SHA-256 (an adapter for
 another model is refused), and the adapter's GGUF header against the base file's tensors
-(:func:`edgealign._gguf_check.check_adapter`). Every refusal is an ArtifactError.
+(:func:`edgealign._gguf_check.check_adapter`). Then, as a model file is, it is first loaded
+on its model in a short-lived child process that decodes a few tokens through it
+(:func:`probe_adapter`; the verdict kept in the home by both files' SHA-256, skipped for
+trusted files). Every refusal is an ArtifactError.
 
 Where aligners are found, first to last: the folder given (``adapter=`` / ``aligner=``), the
 home's ``artifacts/aligner`` (one artifact, or one per method in sub-folders), and the
@@ -96,7 +99,28 @@ def bound_to(folder: Path, model: GGUFInfo, home: Any = None) -> Manifest:
     return manifest
 
 
-def load_adapter(folder: str | os.PathLike[str], model: GGUFInfo, home: Any = None) -> Adapter:
+def probe_adapter(file: Path, model: GGUFInfo, home: Any = None, trust: bool | None = None) -> None:
+    """Load ``file`` on ``model`` in a child process first (see :mod:`edgealign._probe`): a crash
+    there refuses the adapter with an ArtifactError instead of killing this process."""
+    from . import _probe
+    from .home import Home
+
+    if _probe._trusted(trust):
+        return
+    home = home if isinstance(home, Home) else Home(home)
+    cache = home.model_probes / f"adapter-{model_digest(model.path, home)}-{model_digest(file, home)}-{_probe._runtime()}.json"
+    verdict = _probe._read(cache)
+    if verdict is None:
+        verdict = _probe._run_child(model.path, _probe.PROBE_TIMEOUT_S, adapter=file)
+        if verdict.get("cache", True):
+            _probe._write(home, cache, verdict)
+    if not verdict["ok"]:
+        raise ArtifactError(f"{file}: {verdict['cause']}; the adapter is refused (it was loaded in a child process "
+                            "first, so this process is unharmed)")
+
+
+def load_adapter(folder: str | os.PathLike[str], model: GGUFInfo, home: Any = None,
+                 trust: bool | None = None) -> Adapter:
     """Check the aligner artifact ``folder`` for ``model``; an :class:`Adapter` or ArtifactError."""
     folder = Path(folder).expanduser()
     manifest = bound_to(folder, model, home)
@@ -107,10 +131,11 @@ def load_adapter(folder: str | os.PathLike[str], model: GGUFInfo, home: Any = No
     if method not in METHODS:
         raise ArtifactError(f"{folder}: its manifest names method {method!r}; an aligner is {' or '.join(METHODS)}")
     check_adapter(folder / ggufs[0], model)
+    probe_adapter(folder / ggufs[0], model, home, trust)
     return Adapter(folder, folder / ggufs[0], method, manifest)
 
 
-def load_adapters(given: Any, model: GGUFInfo, home: Any = None) -> dict[str, Adapter]:
+def load_adapters(given: Any, model: GGUFInfo, home: Any = None, trust: bool | None = None) -> dict[str, Adapter]:
     """method -> Adapter for ``given``: None (none), a folder (an artifact, or a folder of
     them), or a list of folders. ConfigError when two serve the same method."""
     if given is None or given is False:
@@ -120,7 +145,7 @@ def load_adapters(given: Any, model: GGUFInfo, home: Any = None) -> dict[str, Ad
     for folder in folders:
         found = aligner_folders(Path(folder).expanduser()) or [Path(folder).expanduser()]
         for f in found:  # a folder without a manifest: Manifest.read says what to build
-            adapter = load_adapter(f, model, home)
+            adapter = load_adapter(f, model, home, trust)
             if adapter.method in out:
                 raise ConfigError(f"two aligners for {adapter.method!r}: {out[adapter.method].folder} and {f}; "
                                   "pass one per method")

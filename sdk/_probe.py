@@ -13,7 +13,8 @@ llama-cpp-python version and this module's version, so each file costs one probe
 a loaded machine gets another try. For a file you trust, skip the probe with
 ``EDGEALIGN_TRUST_MODELS=1`` or ``validate_model(path, trust=True)``.
 
-Run as ``python -m edgealign._probe FILE`` it is the child.
+Run as ``python -m edgealign._probe FILE [ADAPTER]`` it is the child (a LoRA adapter is probed
+on its model the same way, :func:`edgealign._adapter.probe_adapter`).
 """
 
 from __future__ import annotations
@@ -152,12 +153,13 @@ def _command(path: Path) -> list[str]:
     return [sys.executable, "-m", "edgealign._probe", str(path)]
 
 
-def _run_child(path: Path, timeout: float) -> dict[str, Any]:
+def _run_child(path: Path, timeout: float, adapter: Path | None = None) -> dict[str, Any]:
     # ggml prints a backtrace through gdb before it aborts: seconds, and nothing we show
     env = {**os.environ, "OMP_NUM_THREADS": "1", "GGML_NO_BACKTRACE": "1"}
     start = time.monotonic()
+    command = _command(path) + ([str(adapter)] if adapter is not None else [])
     try:
-        proc = subprocess.run(_command(path), stdin=subprocess.DEVNULL,
+        proc = subprocess.run(command, stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return {"ok": False, "cache": False,
@@ -191,13 +193,16 @@ def _assertion(stderr: str) -> str:
     return ""
 
 
-def decode_once(info: GGUFInfo, *, verbose: bool = False) -> None:
-    """Load a checked file in this process, decode a short prompt with every position's
-    logits and sample one token: what the probe's child (and the fuzzer) ask of a model."""
-    from ._llama import load_llama
+def decode_once(info: GGUFInfo, *, verbose: bool = False, adapter: Path | None = None) -> None:
+    """Load a checked file in this process (with the LoRA ``adapter`` set, when given), decode
+    a short prompt with every position's logits and sample one token: what the probe's child
+    (and the fuzzer) ask of a model."""
+    from ._llama import load_adapter, load_llama, set_adapter
 
     llama = load_llama(info.path, n_ctx=64, n_threads=1, seed=0, logits_all=True, verbose=verbose)
     try:
+        if adapter is not None:
+            set_adapter(llama, load_adapter(llama, adapter))
         ids = llama.tokenize(b"Hello, world.", add_bos=True, special=True)[:16] or [0]
         llama.eval(ids)
         token = llama.sample(temp=0.0)
@@ -206,9 +211,15 @@ def decode_once(info: GGUFInfo, *, verbose: bool = False) -> None:
         llama.close()
 
 
-def _child(path: str) -> int:
-    """Load ``path``, decode a short prompt with every position's logits, sample one token."""
-    decode_once(check_gguf(path), verbose=True)
+def _child(path: str, adapter: str | None = None) -> int:
+    """Load ``path`` (and the LoRA ``adapter``), decode a short prompt with every position's
+    logits, sample one token."""
+    info = check_gguf(path)
+    if adapter is not None:
+        from ._gguf_check import check_adapter
+
+        check_adapter(adapter, info)
+    decode_once(info, verbose=True, adapter=None if adapter is None else Path(adapter))
     return 0
 
 
@@ -216,7 +227,7 @@ if __name__ == "__main__":
     from .errors import MissingDependencyError
 
     try:
-        sys.exit(_child(sys.argv[1]))
+        sys.exit(_child(*sys.argv[1:3]))
     except MissingDependencyError as exc:  # not the file's fault: not cached
         print(f"edgealign: error: {exc}", file=sys.stderr)
         sys.exit(_ERROR_EXIT + 1)

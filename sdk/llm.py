@@ -160,7 +160,7 @@ class LocalLLM:
         list; each answers the conditioning its manifest names (``pba`` and ``pba+steer``
         through the pba aligner, ``ica``... through the ica one; the others run the bare
         model). Refused with ArtifactError when exported for another model file, altered,
-        truncated or malformed.
+        truncated or malformed; probed in a child process like the model (``trust`` skips it).
         """
         if n_ctx < 16:
             raise ConfigError(f"n_ctx must be at least 16 tokens, got {n_ctx}")
@@ -168,7 +168,7 @@ class LocalLLM:
             raise ConfigError(f"n_threads must be at least 1, got {n_threads}")
         info = validate_model(_resolve(path), home=home, trust=trust)
         basis = _load_steering(steering, info.path)
-        adapters = load_adapters(adapter, info, home)
+        adapters = load_adapters(adapter, info, home, trust)
         llama = load_llama(info.path, n_ctx=n_ctx, n_threads=n_threads, seed=seed)
         try:
             return cls(llama, info, n_ctx=n_ctx, n_threads=n_threads, seed=seed, steering=basis, adapters=adapters)

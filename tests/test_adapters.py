@@ -310,3 +310,41 @@ def test_shipped_aligners_are_sound():
         assert sum(p.stat().st_size for p in folder.iterdir()) <= 25 * 2**20, folder
         assert m.details["base_model_sha256"] == bundled and m.details["method"] in METHODS, folder
         assert m.metrics["parity"] and m.metrics.get("held_out") and m.details.get("export_command"), folder
+
+
+def test_an_adapter_is_probed_in_a_child_once_per_home(built, tmp_path, monkeypatch):
+    """Untrusted, the real child loads the adapter on its model and decodes; the verdict is kept."""
+    from edgealign import _probe
+    from edgealign.llm import LocalLLM
+
+    base, pba, _, _ = built
+    monkeypatch.delenv(_probe.TRUST_ENV, raising=False)
+    home = tmp_path / "home"
+    with LocalLLM.open(base, n_ctx=64, n_threads=1, home=home, adapter=pba) as llm:
+        assert llm.adapters["pba"].method == "pba"
+    kept = list((home / "cache" / "model-probes").glob("adapter-*.json"))
+    assert len(kept) == 1 and json.loads(kept[0].read_text())["ok"] is True
+    monkeypatch.setattr(_probe, "_run_child", lambda *a, **k: pytest.fail("probed twice"))
+    LocalLLM.open(base, n_ctx=64, n_threads=1, home=home, adapter=pba).close()
+
+
+def test_an_adapter_that_crashes_the_child_is_refused_and_remembered(built, tmp_path, monkeypatch):
+    from edgealign import _probe
+    from edgealign.llm import LocalLLM
+
+    base, pba, _, _ = built
+    monkeypatch.delenv(_probe.TRUST_ENV, raising=False)
+    home = tmp_path / "home"
+    assert _probe.probe_model(base, home=home)["ok"]  # the model itself is sound (and remembered)
+    calls = []
+
+    def command(path):
+        calls.append(path)
+        return [sys.executable, "-c", "import os, sys; print('GGML_ASSERT(a) failed', file=sys.stderr); os.abort()"]
+
+    monkeypatch.setattr(_probe, "_command", command)
+    for _ in range(2):
+        with pytest.raises(ArtifactError, match="SIGABRT") as info:
+            LocalLLM.open(base, n_ctx=64, n_threads=1, home=home, adapter=pba)
+        assert "adapter.gguf" in str(info.value) and "adapter is refused" in str(info.value)
+    assert len(calls) == 1  # the verdict is kept by both files' hashes
