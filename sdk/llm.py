@@ -93,7 +93,8 @@ def missing_basis(conditioning: str, model: str) -> ConfigError:
     steering basis: one message for every chat model, real or fake."""
     return ConfigError(
         f"conditioning {conditioning!r} needs a steering basis for {model}; build one with "
-        "`edgealign train steering` and `edgealign export steering`, then pass it (--steering DIR, "
+        "`edgealign build` (the bundled model's, in the home) or `edgealign train steering` and "
+        "`edgealign export steering`, then pass it (--steering DIR, "
         "steering=DIR), or choose a prompt conditioning such as 'instruct'"
     )
 

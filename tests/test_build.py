@@ -123,3 +123,15 @@ def test_build_makes_both_artifacts_through_the_demos_code(tmp_path, monkeypatch
     # without --json: progress bars on, the two paths printed
     assert main(["build", "--home", str(home)]) == 0
     assert calls[2][2] is True and "steering:" in capsys.readouterr().out
+
+
+def test_steering_without_a_basis_names_the_build_command(empty_home, tiny_bridge_artifact, capsys):
+    from edgealign.llm import missing_basis
+
+    assert f"`{BUILD_COMMAND}`" in str(missing_basis("steer", "model.gguf"))
+    shutil.copytree(tiny_bridge_artifact, empty_home / "artifacts" / "bridge")
+    assert main(["user", "add", "ada"]) == 0
+    capsys.readouterr()
+    assert main(["chat", "ada", "--prompt", "Hello?", "--conditioning", "steer", "--max-tokens", "2"]) == 2
+    err = capsys.readouterr().err
+    assert f"`{BUILD_COMMAND}`" in err and "--steering DIR" in err, err

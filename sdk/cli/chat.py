@@ -94,11 +94,13 @@ def _require_basis(p: Any, conditioning: str) -> None:
     """ConfigError, in flags, when ``conditioning`` steers and the model has no steering basis."""
     from ..conditioning import get
     from ..errors import ConfigError
+    from ..home import build_hint
 
     if get(conditioning).steers and p.steering_basis() is None:
-        raise ConfigError(f"--conditioning {conditioning} needs a steering basis built for the model: pass one with "
-                          "--steering DIR (`edgealign train steering --out CKPT`, then `edgealign export steering "
-                          "CKPT --out DIR`, builds it), or choose --conditioning instruct")
+        raise ConfigError(f"--conditioning {conditioning} needs a steering basis built for the model: for the bundled "
+                          f"model, {build_hint()}; for another, pass one with --steering DIR "
+                          "(`edgealign train steering --out CKPT`, then `edgealign export steering CKPT --out DIR`, "
+                          "builds it); or choose --conditioning instruct")
 
 
 def _conditioning(text: str) -> str:
