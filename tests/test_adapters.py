@@ -348,3 +348,15 @@ def test_an_adapter_that_crashes_the_child_is_refused_and_remembered(built, tmp_
             LocalLLM.open(base, n_ctx=64, n_threads=1, home=home, adapter=pba)
         assert "adapter.gguf" in str(info.value) and "adapter is refused" in str(info.value)
     assert len(calls) == 1  # the verdict is kept by both files' hashes
+
+
+def test_bench_llm_reports_the_aligners_cost(built):
+    """decode_ratio_adapter, time to first token with and without it, the switch; the other
+    figures stay those of the untuned model (the SDK and raw llama.cpp make the same text)."""
+    from edgealign.bench.llm import bench_llm
+
+    base, pba, _, _ = built
+    out = bench_llm(base, adapter=pba, n_ctx=512, rounds=1, max_tokens=8)
+    assert out["adapter"] == {"pba": str(pba)} and out["decode_same_text"]
+    assert out["decode_ratio_adapter"] > 0 and set(out["ttft_ms_adapter"]) == {"with", "without"}
+    assert isinstance(out["adapter_switch_ms"], float) and "decode_ratio_adapter >= 0.95" in out["goals"]

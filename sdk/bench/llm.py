@@ -5,7 +5,10 @@ first token for the three conditionings on one fixed 8-item persona; greedy deco
 through the SDK's streaming chat and through llama-cpp-python's own token loop on the same
 prompt, alternating, the fastest of several runs (the machine may be shared); and the peak
 resident memory of a fresh process holding the model (and a bridge, when one is given or
-built) after answering once.
+built) after answering once. With a trained aligner (a LoRA adapter: the one given, else the
+home's or the packaged one for the model), the same pba prompt with and without it: decode
+speed alternating (``decode_ratio_adapter``), time to first token, and the cost of switching
+the adapter on the context between requests.
 """
 
 from __future__ import annotations
@@ -111,6 +114,49 @@ def _ttft_ms(llm: Any, kws: dict[str, dict[str, Any]], rounds: int, max_tokens: 
     return {name: round(1000 * min(t), 1) for name, t in times.items()}
 
 
+def _adapter_figures(llm: Any, kws: dict[str, dict[str, Any]], rounds: int, max_tokens: int) -> dict[str, Any]:
+    """The pba prompt with the pba aligner against without it, in one run, alternating."""
+    kw = kws["pba"]
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    for i in range(2 * rounds):
+        for on in ((True, False) if i % 2 == 0 else (False, True)):
+            stamps, _ = _sdk_decode(llm, {**kw, "adapter": on}, max_tokens)
+            rates[on].append(_rate(stamps, len(stamps)))
+    ttft: dict[str, list[float]] = {"with": [], "without": [], "switched": [], "kept": []}
+    for _ in range(rounds):
+        for name, on in (("without", False), ("with", True)):  # each call switches: the switch is in "with"
+            ttft[name].append(_first_token(llm, {**kw, "adapter": on}, max_tokens))
+        ttft["switched"].append(ttft["with"][-1])
+        llm.reset()  # the same adapter stays set: the whole prompt again, no switch
+        ttft["kept"].append(_first_token(llm, {**kw, "adapter": True}, max_tokens))
+    best = {on: max(r) for on, r in rates.items()}
+    ms = {name: round(1000 * min(t), 1) for name, t in ttft.items()}
+    return {"adapter": {m: str(a.folder) for m, a in llm.adapters.items()},
+            "adapter_decode_tok_s": round(best[True], 1), "no_adapter_decode_tok_s": round(best[False], 1),
+            "decode_ratio_adapter": round(best[True] / best[False], 3) if best[False] else None,
+            "ttft_ms_adapter": {"with": ms["with"], "without": ms["without"]},
+            "adapter_switch_ms": round(ms["switched"] - ms["kept"], 1)}
+
+
+def _first_token(llm: Any, kw: dict[str, Any], max_tokens: int) -> float:
+    start = time.perf_counter()
+    chunks = llm.chat(BENCH_TASK, max_tokens=max_tokens, temperature=0, stream=True, **kw)
+    next(chunks, None)
+    elapsed = time.perf_counter() - start
+    chunks.close()
+    return elapsed
+
+
+def _prompt_only(kw: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in kw.items() if k != "adapter"}
+
+
+def _bare(kws: dict[str, dict[str, Any]], llm: Any) -> dict[str, dict[str, Any]]:
+    """The conditionings as the untuned model answers them: the figures per conditioning stay
+    comparable with and without an aligner; the aligner's own are measured apart."""
+    return {name: {**kw, "adapter": False} for name, kw in kws.items()} if llm.adapters else kws
+
+
 def _rate(stamps: list[float], n_tokens: int) -> float:
     """Tokens per second after the first one (the first is prompt time, not decode time)."""
     span = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
@@ -150,7 +196,7 @@ def _decode(llm: Any, raw: Any, kw: dict[str, Any], pairs: int, max_tokens: int)
     on a shared machine the fastest is the closest to what the code costs (timeit's rule);
     the median ratio of the pairs is reported beside it.
     """
-    ids = llm.tokenize(llm.render(_DECODE_TASK, reply_tokens=max_tokens, **kw))
+    ids = llm.tokenize(llm.render(_DECODE_TASK, reply_tokens=max_tokens, **_prompt_only(kw)))
     sdk, plain, texts = [], [], set()
     for i in range(pairs):
         for use_sdk in ((True, False) if i % 2 == 0 else (False, True)):
@@ -224,6 +270,7 @@ def bench_llm(
     *,
     bridge: str | os.PathLike[str] | None = None,
     steering: str | os.PathLike[str] | None = None,
+    adapter: str | os.PathLike[str] | None = None,
     n_threads: int | None = 1,
     n_ctx: int = 2048,
     max_tokens: int = 64,
@@ -233,8 +280,10 @@ def bench_llm(
     with ``load_ms``, ``prompt_tokens`` and ``ttft_ms`` per conditioning, ``sdk_decode_tok_s``,
     ``raw_decode_tok_s``, ``decode_ratio``, ``peak_rss_mb`` and whether each goal is met.
     With a ``steering`` basis folder for the model, ``steer`` joins the conditionings and
-    ``decode_ratio_steer`` compares decoding with the control vector set against none."""
-    llm, raw, loads = _load_both(model, n_ctx, n_threads)
+    ``decode_ratio_steer`` compares decoding with the control vector set against none. With a
+    trained aligner (``adapter``, else the default one for the model), ``decode_ratio_adapter``,
+    ``ttft_ms_adapter`` and ``adapter_switch_ms`` compare the pba prompt with and without it."""
+    llm, raw, loads = _load_both(model, n_ctx, n_threads, adapter)
     try:
         if steering is not None:
             from ..steering import SteeringBasis
@@ -243,11 +292,16 @@ def bench_llm(
         kws = _conditionings(BENCH_PERSONA, llm.steering is not None)
         render = lambda kw: llm.render(BENCH_TASK, reply_tokens=max_tokens, **kw)
         tokens = {name: llm.count_tokens(render(kw)) for name, kw in kws.items()}
+        bare = _bare(kws, llm)
         result = {"model": llm.path.name, "n_threads": n_threads, "n_ctx": n_ctx, "persona_items": len(BENCH_PERSONA),
-                  **loads, "prompt_tokens": tokens, "ttft_ms": _ttft_ms(llm, kws, rounds, max_tokens)}
-        result.update(_decode(llm, raw, kws["pba"], 2 * rounds, max_tokens))
+                  **loads, "prompt_tokens": tokens, "ttft_ms": _ttft_ms(llm, bare, rounds, max_tokens)}
+        result.update(_decode(llm, raw, bare["pba"], 2 * rounds, max_tokens))
         if "steer" in kws:
-            result.update(_steer_decode(llm, kws, 2 * rounds, max_tokens))
+            result.update(_steer_decode(llm, bare, 2 * rounds, max_tokens))
+        if "pba" in llm.adapters:
+            result.update(_adapter_figures(llm, kws, rounds, max_tokens))
+        else:
+            result["adapter"] = None  # no pba aligner given or found for this model
     finally:
         raw.close()
         llm.close()
@@ -255,16 +309,27 @@ def bench_llm(
     return _with_goals(result)
 
 
-def _load_both(model: Any, n_ctx: int, n_threads: int | None) -> tuple[Any, Any, dict[str, float]]:
+def _default_adapter(model: Any) -> list[Any] | None:
+    """The aligners the Personalizer would use for ``model``: the home's, else the packaged."""
+    from .._adapter import default_aligners
+    from .._probe import validate_model
+    from ..llm import _resolve
+
+    return default_aligners(None, validate_model(_resolve(model))) or None
+
+
+def _load_both(model: Any, n_ctx: int, n_threads: int | None,
+               adapter: Any = None) -> tuple[Any, Any, dict[str, float]]:
     """The SDK's model and a raw llama-cpp-python one, each timed on its second load so that
     neither pays llama.cpp's one-time start-up (reported apart as ``cold_load_ms``)."""
     from .._llama import load_llama
     from ..llm import LocalLLM
 
+    adapter = adapter if adapter is not None else _default_adapter(model)
     times: dict[str, float] = {}
     for name in ("cold_load_ms", "load_ms"):
         start = time.perf_counter()
-        llm = LocalLLM.open(model, n_ctx=n_ctx, n_threads=n_threads)
+        llm = LocalLLM.open(model, n_ctx=n_ctx, n_threads=n_threads, adapter=adapter)
         times[name] = round(1000 * (time.perf_counter() - start), 1)
         start = time.perf_counter()
         raw = load_llama(llm.path, n_ctx=n_ctx, n_threads=n_threads, seed=0)
@@ -287,5 +352,7 @@ def _with_goals(result: dict[str, Any]) -> dict[str, Any]:
         result["goals"]["prompt_tokens.steer == prompt_tokens.none"] = \
             result["prompt_tokens"]["steer"] == result["prompt_tokens"]["none"]
         result["goals"]["decode_ratio_steer >= 0.97"] = (result["decode_ratio_steer"] or 0) >= 0.97
+    if result.get("decode_ratio_adapter") is not None:
+        result["goals"]["decode_ratio_adapter >= 0.95"] = result["decode_ratio_adapter"] >= 0.95
     result["machine"] = {"cpus": os.cpu_count(), "load_average_1m": round(os.getloadavg()[0], 2)}
     return result

@@ -76,6 +76,9 @@ def _llm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steering", default=None, metavar="DIR",
                         help="steering basis for the model: adds the steer conditioning and decode_ratio_steer "
                              "(default: $EDGEALIGN_HOME/artifacts/steering when it exists)")
+    parser.add_argument("--adapter", default=None, metavar="DIR",
+                        help="trained aligner (LoRA adapter folder) for the model: adds decode_ratio_adapter, "
+                             "ttft_ms_adapter and adapter_switch_ms (default: the home's, else the packaged one)")
     parser.add_argument("--threads", type=int, default=1, metavar="N", help="llama.cpp threads (default 1)")
     parser.add_argument("--rounds", type=int, default=3, metavar="N", help="repeats per figure (default 3)")
 
@@ -88,7 +91,8 @@ def _llm_run(args: argparse.Namespace) -> dict[str, Any]:
     from ..home import Home
 
     steering = args.steering or (Home().steering if Home().steering.is_dir() else None)
-    return bench_llm(args.model, bridge=args.bridge, steering=steering, n_threads=args.threads, rounds=args.rounds)
+    return bench_llm(args.model, bridge=args.bridge, steering=steering, adapter=args.adapter, n_threads=args.threads,
+                     rounds=args.rounds)
 
 
 #: target name -> (add its arguments, run it).
