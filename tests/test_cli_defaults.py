@@ -64,9 +64,13 @@ def test_eval_bridge_without_one_names_the_flag_and_the_build(home, records, cap
     assert "--artifact DIR" in err and "`edgealign build`" in err and str(home / "artifacts" / "bridge") in err
 
 
-def test_eval_from_the_bridge_uses_the_homes_bridge(built, records, capsys):
+def test_eval_from_the_bridge_uses_the_homes_bridge(built, records, tmp_path, capsys):
+    pytest.importorskip("gguf")
+    from edgealign.testing._tiny_gguf import tiny_gguf
+
+    model = tiny_gguf(tmp_path / "tiny.gguf")  # a real llama file, small enough to score in a blink
     assert main(["eval", "--data", records, "--mode", "pba", "--profile-source", "bridge", "--limit", "1",
-                 "--headline", "--threads", "1", "--n-ctx", "1024", "--json"]) == 0
+                 "--model", str(model), "--headline", "--threads", "1", "--n-ctx", "1024", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["n"] == 1
 
 
