@@ -214,3 +214,32 @@ def test_eval_bridge_reports_curve_and_groups(artifact, tmp_path, capsys):
     assert result["n_records"] == 10 and 0 <= result["accuracy_nonneutral"] <= 1
     assert set(result["curve"]) <= {"1", "2", "4", "8"} and "1" in result["curve"]
     assert "Interests" in result["per_group"] and "label_aggregate_accuracy_nonneutral" in result
+
+
+def test_parity_limits_that_check_nothing_are_refused_and_the_limits_used_are_recorded(checkpoint, artifact, tmp_path):
+    from edgealign.export.onnx import export_bridge
+
+    assert Manifest.read(artifact, "bridge").metrics["parity_limits"] == {"tolerance": 2e-3, "min_agreement": 0.9}
+    for bad in ({"tolerance": float("nan")}, {"tolerance": -1.0}, {"tolerance": 10.0}, {"min_agreement": -1.0},
+                {"min_agreement": float("nan")}, {"min_agreement": 0.2}):
+        with pytest.raises(ConfigError, match="parity tolerance|int8 agreement"):
+            export_bridge(checkpoint, tmp_path / "out", **bad)
+        assert not (tmp_path / "out").exists(), bad
+
+
+def test_eval_bridge_on_all_neutral_references_reports_no_accuracy(artifact, tmp_path, capsys):
+    from edgealign.cli import main
+    from edgealign.data import Record, write_records
+    from edgealign.persona import Persona
+
+    neutral = Record("t", "a", "b", Persona(comments=(Comment("Plans?", "A nap."),)), direction=(0.5,) * 90)
+    write_records([neutral] * 3, tmp_path / "neutral.jsonl")
+    capsys.readouterr()
+    args = ["eval-bridge", "--data", str(tmp_path / "neutral.jsonl"), "--artifact", str(artifact)]
+    assert main([*args, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["n_nonneutral"] == 0 and result["accuracy_nonneutral"] is None
+    assert all(v is None for v in result["curve"].values())
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "0.000" not in out and "n/a" in out

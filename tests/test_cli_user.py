@@ -156,3 +156,78 @@ def test_bad_input_in_a_real_process_is_one_line_and_exit_2(ada, tmp_path):
         assert out.returncode == 2, (args, out.stderr)
         assert out.stderr.startswith("edgealign: error: ") and message in out.stderr, (args, out.stderr)
         assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def err_of(capsys, *args, code=2):
+    """main(args) fails with ``code`` (a usage error exits from argparse); what it said on stderr."""
+    try:
+        rc = main(list(args))
+    except SystemExit as exc:  # argparse's usage error
+        rc = exc.code
+    assert rc == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "got None" not in err and "Errno" not in err, err
+    return err
+
+
+def test_a_folder_given_as_a_history_file_is_named_a_folder(ada, tmp_path, capsys):
+    (tmp_path / "notes").mkdir()
+    err = err_of(capsys, "ingest", "--user", "ada", str(tmp_path / "notes"))
+    assert "is a folder, not a file" in err and "no such file" not in err
+
+
+def test_plaintext_outputs_into_a_missing_folder_name_that_folder(ada, tmp_path, capsys):
+    missing = tmp_path / "missing" / "dir"
+    for args in (["user", "export", "ada", "--out", str(missing / "x.json")],
+                 ["profile", "ada", "--plot", str(missing / "x.png")]):
+        err = err_of(capsys, *args)
+        assert f"the folder {missing} does not exist" in err and ".tmp" not in err, err
+    assert not (tmp_path / "missing").exists()
+
+
+def test_token_create_with_no_user_names_the_flags(ada, capsys):
+    for users in ("", ",", " , "):
+        err = err_of(capsys, "token", "create", "app", "--users", users)
+        assert "--users A,B" in err and "--all-users" in err and "all_users=True" not in err, err
+    assert run(capsys, "token", "list", "--json")["tokens"] == []
+
+
+def test_chat_temperature_has_one_range_for_parser_library_and_server(ada, capsys):
+    from edgealign.llm import TEMPERATURE_MAX
+    from edgealign.server.openai_routes import ChatRequest
+
+    assert TEMPERATURE_MAX == 2
+    err = err_of(capsys, "chat", "ada", "--prompt", "hi", "--temperature", "3")
+    assert "--temperature" in err and "to 2" in err
+    with pytest.raises(SystemExit):
+        main(["chat", "--help"])
+    assert "at most 2 " in capsys.readouterr().out.replace("\n", " ").replace("  ", " ")
+    fields = ChatRequest.model_fields["temperature"].metadata
+    assert any(getattr(m, "le", None) == TEMPERATURE_MAX for m in fields)
+    run(capsys, "chat", "ada", "--prompt", "hi", "--temperature", "2", "--max-tokens", "2", "--threads", "1")
+
+
+def test_chat_steering_without_a_basis_names_flags_and_commands(ada, capsys):
+    err = err_of(capsys, "chat", "ada", "--prompt", "hi", "--conditioning", "steer", "--threads", "1")
+    assert "--steering DIR" in err and "`edgealign train steering" in err and "`edgealign export steering" in err
+    assert "steering=DIR" not in err and "--conditioning instruct" in err
+
+
+def test_chat_context_overflow_names_flags_chat_has(ada, capsys):
+    err = err_of(capsys, "chat", "ada", "--prompt", "word " * 200, "--mode", "none", "--n-ctx", "128",
+                 "--max-tokens", "64", "--threads", "1")
+    assert "--n-ctx 128" in err and "--max-tokens 64" in err and "raise the context size" not in err, err
+
+
+def test_steer_strength_0_says_steering_is_off(ada, bundled_model, capsys):
+    from _steering_helpers import write_basis
+
+    from pathlib import Path
+
+    write_basis(Path(os.environ["EDGEALIGN_HOME"]) / "artifacts" / "steering", bundled_model)
+    run(capsys, "lock", "ada", "Concise communication style")
+    assert "Concise communication style" in run(capsys, "steer", "ada")
+    out = run(capsys, "steer", "ada", "--strength", "0")
+    assert "steering is off" in out and "nothing in the profile is steerable" not in out, out
+    for bad in ("nan", "-1", "3"):
+        assert "--strength" in err_of(capsys, "steer", "ada", "--strength", bad)

@@ -146,3 +146,115 @@ def test_chat_model_and_profile_bridge_are_used(tmp_path, monkeypatch, capsys):
     assert main(["profile", "ivy", "--bridge", str(tmp_path / "nowhere")]) == 1
     err = capsys.readouterr().err
     assert "nowhere" in err and "`edgealign train bridge`" in err
+
+
+def _fails(capsys, *args: str) -> tuple[int, str]:
+    """main(args) in-process: its exit code (argparse's usage errors included) and stderr."""
+    try:
+        code = main(list(args))
+    except SystemExit as exc:
+        code = exc.code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "Errno" not in err and "got None" not in err, err
+    return code, err
+
+
+def test_a_missing_checkpoint_is_the_same_input_error_for_every_export(tmp_path, capsys):
+    for target in ("bridge", "gguf", "steering"):
+        out = tmp_path / f"out-{target}"
+        code, err = _fails(capsys, "export", target, str(tmp_path / "missing"), "--out", str(out))
+        assert code == 2 and f"CHECKPOINT {tmp_path / 'missing'}: no such folder" in err, (target, err)
+        assert not out.exists(), "a failed export leaves no --out folder behind"
+
+
+def test_a_failed_export_removes_the_out_folder_it_created(tmp_path, capsys):
+    (tmp_path / "not-a-checkpoint").mkdir()
+    code, err = _fails(capsys, "export", "bridge", str(tmp_path / "not-a-checkpoint"), "--out", str(tmp_path / "new"))
+    assert code == 2 and "not a bridge checkpoint" in err and not (tmp_path / "new").exists()
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "mine.txt").write_text("the user's")
+    _fails(capsys, "export", "bridge", str(tmp_path / "not-a-checkpoint"), "--out", str(tmp_path / "kept"))
+    assert (tmp_path / "kept" / "mine.txt").read_text() == "the user's", "a folder that was there stays"
+
+
+def test_export_bridge_options_are_checked_while_parsing(tmp_path, capsys):
+    (tmp_path / "ckpt").mkdir()
+    (tmp_path / "file").write_text("")
+    for args, flag in ((["--tolerance", "nan"], "--tolerance"), (["--tolerance", "0"], "--tolerance"),
+                       (["--min-agreement", "-1"], "--min-agreement"), (["--min-agreement", "nan"], "--min-agreement")):
+        code, err = _fails(capsys, "export", "bridge", str(tmp_path / "ckpt"), "--out", str(tmp_path / "o"),
+                           *args)
+        assert code == 2 and flag in err, (args, err)
+    code, err = _fails(capsys, "export", "bridge", str(tmp_path / "ckpt"), "--out", str(tmp_path / "file"))
+    assert code == 2 and f"--out {tmp_path / 'file'} is a file" in err and "File exists" not in err
+
+
+def test_bench_store_dir_that_is_no_folder_is_said_so(tmp_path, capsys):
+    (tmp_path / "file").write_text("")
+    code, err = _fails(capsys, "bench", "store", "--n", "10", "--dir", str(tmp_path / "file"))
+    assert code == 2 and "--dir" in err and "is a file, not a folder" in err and "edgealign-bench" not in err
+    code, err = _fails(capsys, "bench", "store", "--n", "10", "--dir", str(tmp_path / "missing" / "x"))
+    assert code == 2 and "does not exist" in err and "edgealign-bench" not in err
+
+
+def test_eval_limits_and_data_are_checked_before_any_model_loads(tmp_path, capsys, monkeypatch):
+    from edgealign.bridge import PreferenceBridge
+    from edgealign.llm import LocalLLM
+
+    def never(*args, **kwargs):
+        raise AssertionError("a model was loaded before the input was checked")
+
+    monkeypatch.setattr(PreferenceBridge, "load", never)
+    monkeypatch.setattr(LocalLLM, "open", never)
+    (tmp_path / "d.jsonl").write_text("{}\n")
+    for limit in ("-1", "0", "x"):
+        code, err = _fails(capsys, "eval-bridge", "--data", str(tmp_path / "d.jsonl"), "--limit", limit)
+        assert code == 2 and "--limit" in err, err
+        code, err = _fails(capsys, "eval", "--data", str(tmp_path / "d.jsonl"), "--mode", "none", "--limit", limit)
+        assert code == 2 and "--limit" in err, err
+    for command in (["eval-bridge"], ["eval", "--mode", "none"]):
+        code, err = _fails(capsys, *command, "--data", str(tmp_path / "missing.jsonl"))
+        assert code == 2 and "missing.jsonl: no such file" in err, err
+        code, err = _fails(capsys, *command, "--data", str(tmp_path))
+        assert code == 2 and "is a folder, not a file" in err, err
+
+
+def test_one_mapping_from_errors_to_exit_codes():
+    from edgealign.cli._output import exit_code
+    from edgealign.errors import ArtifactError, ConfigError, DataError, ModelError
+
+    for exc in (ConfigError("x"), DataError("x"), FileNotFoundError(2, "x"), NotADirectoryError(20, "x"),
+                IsADirectoryError(21, "x"), FileExistsError(17, "x")):
+        assert exit_code(exc) == 2, exc
+    for exc in (ArtifactError("x"), ModelError("x"), PermissionError(13, "x"), OSError(5, "x")):
+        assert exit_code(exc) == 1, exc
+
+
+def test_an_os_error_is_said_without_its_errno(capsys):
+    from edgealign.cli._output import say_error
+
+    say_error(NotADirectoryError(20, "Not a directory", "some/file"))
+    assert capsys.readouterr().err == "edgealign: error: some/file: not a directory\n"
+
+
+@pytest.mark.parametrize("command", ["train", "export"])
+def test_train_and_export_help_list_steering(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    description = capsys.readouterr().out.split("positional arguments")[0]
+    assert "steering" in description, description
+
+
+def test_no_message_says_got_none(tmp_path, monkeypatch, capsys):
+    from edgealign.errors import EdgeAlignError
+    from edgealign.llm import check_sampling
+
+    for kw in ({"max_tokens": None}, {"temperature": None}, {"top_p": None}):
+        with pytest.raises(EdgeAlignError) as info:
+            check_sampling(**{"max_tokens": 8, "temperature": 0.7, "top_p": 0.9, **kw})
+        assert "got None" not in str(info.value)
+    monkeypatch.setenv("EDGEALIGN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("EDGEALIGN_PASSPHRASE", "cli passphrase")
+    assert main(["user", "add", "ivy"]) == 0
+    code, err = _fails(capsys, "override", "ivy", "16")
+    assert code == 2 and "needs a value" in err
