@@ -258,3 +258,13 @@ def test_no_message_says_got_none(tmp_path, monkeypatch, capsys):
     assert main(["user", "add", "ivy"]) == 0
     code, err = _fails(capsys, "override", "ivy", "16")
     assert code == 2 and "needs a value" in err
+
+
+@pytest.mark.parametrize("args", [["--strength", "nan"], ["--strength", "3"], ["--answers", "0"],
+                                  ["--max-tokens", "-1"], ["--threads", "0"]])
+def test_eval_steering_numbers_are_checked_while_parsing(args, capsys, monkeypatch):
+    from edgealign.llm import LocalLLM
+
+    monkeypatch.setattr(LocalLLM, "open", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loaded")))
+    code, err = _fails(capsys, "eval-steering", *args)
+    assert code == 2 and args[0] in err, err

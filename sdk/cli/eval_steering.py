@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..steering import MAX_STRENGTH
+from ._args import count, number
 from ._output import emit_json, step
 
 
@@ -14,11 +16,12 @@ def eval_steering_arguments(parser: argparse.ArgumentParser) -> None:
         help="steering basis for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
     add("--conditioning", default="steer", metavar="NAME",
         help="what generation is measured under: steer (default), instruct, instruct+steer, ...")
-    add("--answers", type=int, default=40, metavar="N", help="answers per pole and dimension (default 40)")
-    add("--max-tokens", type=int, default=96, metavar="N", help="longest answer (default 96)")
-    add("--strength", type=float, default=1.0, metavar="X", help="steering strength, 0 to 2 (default 1)")
+    add("--answers", type=count(1, 100_000), default=40, metavar="N", help="answers per pole and dimension (default 40)")
+    add("--max-tokens", type=count(1, 1 << 16), default=96, metavar="N", help="longest answer (default 96)")
+    add("--strength", type=number(0.0, MAX_STRENGTH), default=1.0, metavar="X",
+        help=f"steering strength, 0 to {MAX_STRENGTH:g} (default 1)")
     add("--skip-composition", action="store_true", help="only the generation figures")
-    add("--threads", type=int, default=None, metavar="N", help="llama.cpp threads (default: its choice)")
+    add("--threads", type=count(1, 1024), default=None, metavar="N", help="llama.cpp threads (default: its choice)")
     add("--json", action="store_true", help="print one JSON object")
 
 
