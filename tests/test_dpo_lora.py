@@ -60,7 +60,7 @@ def run(data, base, tmp_path_factory):
     dpo.sequence_logps = counted
     try:
         out = tmp_path_factory.mktemp("lora")
-        trainer = PBATrainer(AlignerConfig.tiny("pba", model=base, **LORA))
+        trainer = PBATrainer(AlignerConfig.tiny("pba", model=base, eval_data=(data,), **LORA))
         metrics = trainer.fit([data], out, progress=False)
     finally:
         dpo.sequence_logps = original
@@ -81,6 +81,7 @@ def test_lora_run_learns(run):
     assert after["loss"] < 0.6 and after["accuracy"] >= 0.75 and after["reward_margin"] > 0
     assert metrics["last_step"]["loss"] < metrics["first_step"]["loss"]
     assert metrics["step"] == metrics["total_steps"] == 8
+    assert metrics["held_out"] == {"synth.jsonl": after}  # --eval-data: scored per file
 
 
 def test_only_the_adapter_changes(run, base):
@@ -129,10 +130,11 @@ def test_checkpoint_is_the_adapter_and_the_cli_flags_reach_it(data, base, tmp_pa
     from edgealign.cli import main
 
     out = tmp_path / "pba"
-    args = ["train", "pba", "--preset", "tiny", "--model", base, "--pretrain-epochs", "0", "--data", data, "--out", str(out), "--json", "--max-steps", "2",
+    args = ["train", "pba", "--preset", "tiny", "--model", base, "--pretrain-epochs", "0", "--data", data, "--out", str(out), "--json", "--max-steps", "4", "--max-minutes", "1e-6",
             "--lora-rank", "4", "--lora-alpha", "8", "--lora-targets", "q_proj,v_proj", "--eval-records", "0"]
     assert main(args) == 0
-    assert json.loads(capsys.readouterr().out)["steps"] == 2
+    result = json.loads(capsys.readouterr().out)
+    assert result["steps"] == 1 and result["stopped_at_time_limit"]  # the time limit ends it after one step
     for name in ("adapter_config.json", "adapter_model.safetensors", "tokenizer.json", "aligner_config.json",
                  "metrics.json", "metrics.jsonl"):
         assert (out / name).is_file(), name

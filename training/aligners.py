@@ -9,8 +9,9 @@ budgets) is shared, so the two aligners differ in the prompt only, as in the pap
 :class:`ICATrainer` and :class:`PBATrainer` check the method and run the shared loop
 (:mod:`.dpo`) on examples from :mod:`.aligner_data`.
 
-The output folder is a Hugging Face checkpoint (``save_pretrained`` model, tokenizer with its
-chat template) that the GGUF exporter reads, plus ``training_state/`` (resumable),
+The output folder is a Hugging Face checkpoint (``save_pretrained`` model, or with
+``lora_rank`` > 0 peft's adapter alone, and the tokenizer with its chat template) that the
+exporters read, plus ``training_state/`` (resumable),
 ``metrics.jsonl`` (per step) and ``metrics.json`` (summary) and ``aligner_config.json``;
 for the "tiny" model also ``base/``, its pretrained base (:mod:`.pretrain`), the DPO reference.
 """
@@ -106,7 +107,8 @@ class AlignerConfig:
     eval_records: int = 0
     """When > 0: DPO loss and accuracy on the first records, before and after training."""
     eval_data: tuple[str, ...] = ()
-    """Record files those ``eval_records`` come from (held-out data); none: the training data."""
+    """Held-out record files: the first gives those ``eval_records`` (none: the training data);
+    after training each is scored on its first ``eval_records`` (``held_out`` in the metrics)."""
     lora_rank: int = 0
     """Rank of a LoRA adapter trained instead of the whole model (peft); 0: full fine-tune."""
     lora_alpha: float = 32.0
@@ -115,6 +117,9 @@ class AlignerConfig:
     """Module names (last part) that get an adapter: attention and MLP projections by default."""
     seed: int = 0
     """Seeds the run: initialisation, the streaming shuffle, the persona sampling."""
+    max_minutes: float | None = None
+    """Stop training (and save) before the next step would end past this many minutes of
+    training; ``stopped_at_time_limit`` in the metrics says it did. None: no limit."""
 
     def __post_init__(self) -> None:
         if self.method not in ("ica", "pba"):
@@ -158,8 +163,8 @@ class AlignerConfig:
         every attention and MLP projection, sized to train on a 2-core CPU in about an hour
         (docs/training.md, "LoRA adapters")."""
         return cls(**{"method": method, "model": "smollm2-135m", "lora_rank": 16, "lora_alpha": 32.0,
-                      "lr": 5e-4, "beta": 0.1, "epochs": 1, "micro_batch_size": 4, "global_batch_size": 16,
-                      "max_length": 320, "max_prompt_length": 192, "mixed_precision": "bf16",
+                      "lr": 3e-4, "beta": 0.1, "epochs": 1, "micro_batch_size": 4, "global_batch_size": 16,
+                      "max_length": 256, "max_prompt_length": 192, "mixed_precision": "bf16",
                       "shuffle_buffer": 4096, "save_every": 40, "keep_checkpoints": 1, "log_every": 5, **kw})
 
     @classmethod
@@ -209,9 +214,10 @@ class AlignerTrainer:
         if process_state().is_main_process:
             out.mkdir(parents=True, exist_ok=True)
             (out / "aligner_config.json").write_text(json.dumps(asdict(cfg), indent=2) + "\n")
-        held_out = self._stream(_record_files(cfg.eval_data), encoder) if cfg.eval_data else None
+        held_out = {Path(f).name: self._stream([f], encoder) for f in _record_files(cfg.eval_data)} \
+            if cfg.eval_data else {}
         metrics = train_dpo(model, reference, tokenizer, self._stream(files, encoder), cfg, out,
-                            n_records=count_records(files), resume=resume, progress=progress, eval_stream=held_out)
+                            n_records=count_records(files), resume=resume, progress=progress, eval_streams=held_out)
         # Trained in place (DDP wraps the same module); kept for callers that go on in memory.
         self.model, self.reference, self.tokenizer = model, reference, tokenizer
         extra = {"pretrain": self.pretrained} if self.pretrained else {}

@@ -63,6 +63,7 @@ class LoopSettings(Protocol):
     log_every: int
     eval_records: int
     seed: int
+    max_minutes: float | None
 
 
 #: (epoch, rank, world_size, skip, limit) -> examples with prompt_ids, chosen_ids, rejected_ids, pos
@@ -78,11 +79,12 @@ class _State:
 
 def train_dpo(policy: Any, reference: Any | None, tokenizer: Any, stream: StreamFactory, cfg: LoopSettings,
               out: str | Path, *, n_records: int, resume: bool = False, progress: bool = True,
-              eval_stream: StreamFactory | None = None) -> dict[str, Any]:
+              eval_streams: dict[str, StreamFactory] | None = None) -> dict[str, Any]:
     """Train ``policy`` by DPO against the frozen ``reference`` (None: ``policy`` is a peft
     model and the reference is it with the adapter disabled); write ``out`` (HF model or
     adapter, tokenizer, ``training_state/``, ``metrics.jsonl``, ``metrics.json``); return the
-    metrics. ``eval_stream`` (else ``stream``) gives the ``eval_records`` scored before and after."""
+    metrics. The ``eval_records`` scored before and after come from the first of ``eval_streams``
+    (name -> held-out stream; none: ``stream``); after training each held-out stream is scored too."""
     from accelerate.utils import set_seed
 
     out = Path(out)
@@ -92,7 +94,7 @@ def train_dpo(policy: Any, reference: Any | None, tokenizer: Any, stream: Stream
     policy, optimizer, scheduler = _prepare_policy(acc, policy, cfg, total)
     ref = Reference(acc, policy, None if reference is None else _prepare_reference(acc, reference), cfg.logits_chunk)
     state, summary = _State(), {"total_steps": total, "world_size": acc.num_processes, "accumulation": accum}
-    held_out = eval_stream or stream
+    held_out = next(iter(eval_streams.values())) if eval_streams else stream
     if resume and _latest(out) is not None:
         state, summary = _load_state(acc, out)
     elif cfg.eval_records:
@@ -103,6 +105,10 @@ def train_dpo(policy: Any, reference: Any | None, tokenizer: Any, stream: Stream
     summary["train_s"] = time.perf_counter() - started
     if cfg.eval_records:
         summary["eval_after"] = evaluate_dpo(acc, policy, ref, tokenizer, held_out, cfg)
+        names = list(eval_streams or {})
+        summary["held_out"] = {names[0]: summary["eval_after"]} if names else {}
+        for name in names[1:]:
+            summary["held_out"][name] = evaluate_dpo(acc, policy, ref, tokenizer, eval_streams[name], cfg)
     summary["reference"] = {"forwards": ref.forwards, "cached_examples": len(ref.cache), "cache_hits": ref.hits}
     run.save(state, summary)
     acc.end_training()
@@ -246,7 +252,9 @@ class _Run:
         acc, cfg = self.acc, self.cfg
         bar = tqdm(total=total, initial=state.step, desc="dpo", disable=not (progress and acc.is_main_process))
         epochs = cfg.epochs if not cfg.max_steps else 1 << 30
-        while state.step < total and state.epoch < epochs:
+        deadline = time.perf_counter() + 60 * cfg.max_minutes if cfg.max_minutes else math.inf
+        summary.pop("stopped_at_time_limit", None)  # a resumed run gets its own time
+        while state.step < total and state.epoch < epochs and not summary.get("stopped_at_time_limit"):
             examples = stream(state.epoch, acc.process_index, acc.num_processes, state.consumed, None)
             stepped = False
             for group in _groups(iter(examples), cfg.micro_batch_size, self.accum, acc):
@@ -256,6 +264,9 @@ class _Run:
                 if state.step % cfg.save_every == 0 and state.step < total:
                     self.save(state, summary)
                 if state.step >= total:
+                    break
+                if time.perf_counter() + stats["step_s"] > deadline:  # the next step would end past it
+                    summary["stopped_at_time_limit"] = True
                     break
             if state.step < total:
                 if not stepped and state.consumed == 0:
