@@ -27,6 +27,7 @@ MANIFEST = "manifest.json"
 _HOW_TO_BUILD = {
     "bridge": "or train your own with `edgealign train bridge` and `edgealign export bridge`",
     "llm": "export one with `edgealign export gguf`, or pass a .gguf file",
+    "adapter": "export one with `edgealign export lora CHECKPOINT --out DIR`",
     "steering": "for another model, `edgealign train steering` (with --model FILE) and `edgealign export steering`",
 }
 
