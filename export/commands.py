@@ -118,7 +118,7 @@ def _lora_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"adapter tensor type (default {d['dtype']})")
     parser.add_argument("--held-out", default=None, metavar="FILE",
                         help="JSON of held-out accuracy per conditioning ({\"pba\": 0.9, \"instruct+steer\": 0.7}); "
-                             "the device's default conditioning follows it (default: metrics.json's held_out)")
+                             "the device's default conditioning follows it (default: none recorded)")
     parser.add_argument("--threads", type=int, default=d["n_threads"], metavar="N",
                         help=f"llama.cpp threads for the parity check (default {d['n_threads']})")
 

@@ -232,7 +232,8 @@ def export_lora(
     manifest bound to the base GGUF (``base``; default the bundled SmolLM2 for a checkpoint of
     "smollm2-135m"). ``dtype``: "f16" or "f32" adapter tensors. ``held_out``: accuracy on
     held-out users per conditioning (``{"pba": 0.9, "instruct+steer": 0.7}``), from which the
-    device picks its default; the checkpoint's metrics.json ``held_out`` when not given.
+    device picks its default (none recorded when not given: the device then answers the
+    aligner's own method).
     Raises ParityError, and writes no manifest, when llama.cpp disagrees with torch + peft
     past the tolerance for the base file's type (:mod:`._lora_parity`). ``command``: the
     command line that made it, kept in the manifest (the CLI passes its own)."""
@@ -243,6 +244,7 @@ def export_lora(
     if dtype not in ADAPTER_TYPES:
         raise ConfigError(f"adapter type {dtype!r} is not one of {', '.join(ADAPTER_TYPES)}")
     ckpt = read_lora_checkpoint(checkpoint)
+    figures = _checked_held_out(held_out) if held_out else {}  # before minutes of parity, not after
     base_path = _base_file(ckpt, base)
     info = check_gguf(base_path)
     if info.architecture != "llama":
@@ -262,7 +264,7 @@ def export_lora(
                                n_threads=n_threads, tolerance=tolerance)
     details = {**_details(ckpt, base_path, info, alpha, dtype), **({"export_command": command} if command else {})}
     manifest = Manifest.for_files(out, "adapter", [ADAPTER_FILE], details=details,
-                                  metrics=_metrics(ckpt, parity, held_out, path))
+                                  metrics=_metrics(ckpt, parity, figures, path))
     manifest.write(out)
     return manifest
 
@@ -286,12 +288,10 @@ def _details(ckpt: LoraCheckpoint, base_path: Path, info: Any, alpha: float, dty
     }
 
 
-def _metrics(ckpt: LoraCheckpoint, parity: dict[str, Any], held_out: dict[str, float] | None,
-             path: Path) -> dict[str, Any]:
-    figures = held_out if held_out is not None else ckpt.metrics.get("held_out")
+def _metrics(ckpt: LoraCheckpoint, parity: dict[str, Any], held_out: dict[str, float], path: Path) -> dict[str, Any]:
     out: dict[str, Any] = {"parity": parity, "size_bytes": path.stat().st_size, "training": ckpt.metrics}
-    if figures:
-        out["held_out"] = _checked_held_out(figures)
+    if held_out:
+        out["held_out"] = held_out
     return out
 
 

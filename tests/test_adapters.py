@@ -32,8 +32,8 @@ def built(tmp_path_factory):
     other = tiny_base(root / "other", seed=1)
     folders = []
     for method, seed, figures in (("pba", 0, {"pba": 0.9, "pba+steer": 0.95, "instruct": 0.6}), ("ica", 1, None)):
-        ckpt = lora_checkpoint(base, root / f"ckpt-{method}", method=method, seed=seed, held_out=figures)
-        export_lora(ckpt, root / method, base=base, dtype="f16", n_threads=1)
+        ckpt = lora_checkpoint(base, root / f"ckpt-{method}", method=method, seed=seed)
+        export_lora(ckpt, root / method, base=base, dtype="f16", n_threads=1, held_out=figures)
         folders.append(root / method)
     return base, folders[0], folders[1], other
 

@@ -24,14 +24,15 @@ def base(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def checkpoint(base, tmp_path_factory):
-    return lora_checkpoint(base, tmp_path_factory.mktemp("ckpt"), held_out={"pba": 0.9, "instruct": 0.6})
+    return lora_checkpoint(base, tmp_path_factory.mktemp("ckpt"))
 
 
 @pytest.mark.parametrize("dtype", ["f32", "f16"])
 def test_the_adapter_runs_in_llama_cpp_as_in_torch_and_peft(base, checkpoint, tmp_path, dtype):
     from edgealign.export.lora import export_lora
 
-    manifest = export_lora(checkpoint, tmp_path, base=base, dtype=dtype, n_threads=1)
+    manifest = export_lora(checkpoint, tmp_path, base=base, dtype=dtype, n_threads=1,
+                           held_out={"pba": 0.9, "instruct": 0.6})
     p = manifest.metrics["parity"]
     # the adapter matters (a parity check of a no-op adapter would prove nothing)...
     assert p["adapter_effect_kl"] > 0.05 and p["adapter_effect_top1_changed"] > 0.2
@@ -44,6 +45,16 @@ def test_the_adapter_runs_in_llama_cpp_as_in_torch_and_peft(base, checkpoint, tm
     assert d["base_model_sha256"] == sha256_file(base) and d["base_model_file"] == "base.gguf"
     assert len(d["targets"]) == 7 and manifest.metrics["held_out"] == {"pba": 0.9, "instruct": 0.6}
     assert Manifest.read(tmp_path, kind="adapter").files.keys() == {"adapter.gguf"}
+    assert manifest.metrics["training"]["held_out"] == {"eval.jsonl": {"accuracy": 0.5}}
+
+
+def test_held_out_figures_must_name_conditionings(base, checkpoint, tmp_path):
+    from edgealign.export.lora import export_lora
+
+    with pytest.raises(ConfigError, match="unknown conditioning"):
+        export_lora(checkpoint, tmp_path, base=base, n_threads=1, held_out={"eval.jsonl": 0.5})
+    with pytest.raises(ConfigError, match="from 0 to 1"):
+        export_lora(checkpoint, tmp_path, base=base, n_threads=1, held_out={"pba": 90})
 
 
 def test_the_q_k_permutation_is_what_makes_it_agree(base, checkpoint, tmp_path, monkeypatch):
