@@ -172,6 +172,18 @@ class Personalizer:
 
         return default_aligners(self._home, validate_model(_resolve(self._llm_path), home=self._home)) or None
 
+    def _may_have_aligners(self) -> bool:
+        """Whether :meth:`aligners` can find any, without loading the model to ask."""
+        if self._llm is not None or self._aligner not in (None, False):
+            return True
+        if self._aligner is False:
+            return False
+        from ._adapter import aligner_folders, packaged_aligners
+        from .home import Home
+
+        home = self._home if isinstance(self._home, Home) else Home(self._home)
+        return bool(aligner_folders(home.aligner) or packaged_aligners())
+
     def aligners(self) -> list[Any]:
         """The trained aligners answers use (:class:`edgealign._adapter.Adapter`, pba first);
         loads the model if needed."""
@@ -353,7 +365,7 @@ class Personalizer:
             return method
         steered = self.steering_basis() is not None
         fallback = UNTUNED_STEERED if steered else UNTUNED_PROMPT
-        adapters = self.aligners() if self._aligner is not False or self._llm is not None else []
+        adapters = self.aligners() if self._may_have_aligners() else []
         if not adapters:
             return fallback
         from ._adapter import choose
