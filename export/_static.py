@@ -125,6 +125,33 @@ def _quantize(src: Path, dst: Path, calibration: list[dict[str, np.ndarray]], sh
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
                         nodes_to_quantize=targets, calibrate_method=CalibrationMethod.MinMax,
                         extra_options={"WeightSymmetric": True, "ActivationSymmetric": False})
+    quantized = onnx.load(str(dst))
+    _gather_then_dequantize(quantized)
+    onnx.save(quantized, str(dst))
+
+
+def _gather_then_dequantize(model: Any) -> None:
+    """Rewrite DequantizeLinear(table) -> Gather(ids) as Gather(table, ids) -> DequantizeLinear:
+    the same values (one scale for the whole table), but only the rows the call reads are
+    dequantized. As quantize_static writes it, the CPU provider dequantized the whole
+    (30522, 384) word-embedding table on every call."""
+    import onnx
+
+    weights = {i.name: i for i in model.graph.initializer}
+    producer = {o: n for n in model.graph.node for o in n.output}
+    for gather in [n for n in model.graph.node if n.op_type == "Gather"]:
+        dq = producer.get(gather.input[0])
+        if dq is None or dq.op_type != "DequantizeLinear" or not all(i in weights for i in dq.input[1:]) \
+                or any(len(weights[i].dims) for i in dq.input[1:]):
+            continue  # not a per-tensor dequantized constant table
+        rows, out = f"{gather.name}_quantized_rows", gather.output[0]
+        gather.input[0], gather.output[0] = dq.input[0], rows
+        dq.input[0], dq.output[0] = rows, out
+        nodes = [n for n in model.graph.node if n is not dq]
+        nodes.insert(nodes.index(gather) + 1, dq)
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+    onnx.checker.check_model(model)
 
 
 def _parity(refs: list[np.ndarray], path: Path, head: Path, feeds: list[dict[str, np.ndarray]],

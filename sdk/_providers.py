@@ -19,6 +19,7 @@ provider.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import os
 import pkgutil
@@ -176,8 +177,10 @@ def open_session(path: Path, choice: Choice, threads: int | None, *, strict: boo
         return ort.InferenceSession(str(path), options, providers=list(choice.providers))
     if strict:
         options.add_session_config_entry("session.disable_cpu_ep_fallback", "1")
-    ep_options = {"num_of_threads": str(threads)} if threads and choice.device.provider == "OpenVINOExecutionProvider" \
-        and choice.device.kind == "CPU" else {}
+    ep_options = {}
+    if threads and choice.device.provider == "OpenVINOExecutionProvider" and choice.device.kind == "CPU":
+        # OpenVINO's own thread pool ignores the session's; this is how its plugin takes a count.
+        ep_options["load_config"] = json.dumps({"CPU": {"INFERENCE_NUM_THREADS": str(threads)}})
     options.add_provider_for_devices([choice.device.handle], ep_options)
     return ort.InferenceSession(str(path), options)
 
