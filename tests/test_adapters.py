@@ -360,3 +360,25 @@ def test_bench_llm_reports_the_aligners_cost(built):
     assert out["adapter"] == {"pba": str(pba)} and out["decode_same_text"]
     assert out["decode_ratio_adapter"] > 0 and set(out["ttft_ms_adapter"]) == {"with", "without"}
     assert isinstance(out["adapter_switch_ms"], float) and "decode_ratio_adapter >= 0.95" in out["goals"]
+
+
+def test_eval_scores_the_policy_through_its_aligner(built, tmp_path, capsys):
+    """edgealign eval --adapter: the pba mode answers through the aligner (other figures than
+    the untuned file's), the same records and command otherwise."""
+    from test_alignment import RECORDS
+
+    from edgealign import write_records
+    from edgealign.cli import main
+
+    base, pba, _, _ = built
+    data = tmp_path / "records.jsonl"
+    write_records(RECORDS, data)
+    runs = {}
+    for extra in ([], ["--adapter", str(pba)]):
+        assert main(["eval", "--data", str(data), "--mode", "pba", "--model", str(base), "--threads", "1",
+                     "--n-ctx", "512", "--limit", "4", "--headline", "--json", *extra]) == 0
+        runs[bool(extra)] = json.loads(capsys.readouterr().out)
+    assert runs[True]["n"] == runs[False]["n"] > 0
+    assert runs[True]["mean_margin"] != pytest.approx(runs[False]["mean_margin"], abs=1e-6)
+    assert runs[True]["no_persona_accuracy"] == runs[False]["no_persona_accuracy"]  # the reference: bare file
+    assert runs[True]["policy_adapter"] == {"pba": str(pba)} and "policy_adapter" not in runs[False]

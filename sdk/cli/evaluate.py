@@ -35,6 +35,9 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--steering", default=None, metavar="DIR",
         help="steering basis for the policy (default: $EDGEALIGN_HOME/artifacts/steering when it was built for it)")
     add("--model", default=None, metavar="GGUF", help="the policy (default: the bundled SmolLM2)")
+    add("--adapter", default=None, metavar="DIR",
+        help="trained aligner (LoRA adapter folder, edgealign export lora) for the policy: the pba or ica mode its "
+             "manifest names answers through it (default: none, the untuned model)")
     add("--ref", default=None, metavar="GGUF",
         help="the reference (default: the policy itself, scored without the persona)")
     add("--profile-source", default="given", choices=("given", "directions", "bridge"),
@@ -63,7 +66,8 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
     with ExitStack() as stack:
         opened = lambda path: stack.enter_context(LocalLLM.open(path, n_ctx=args.n_ctx, n_threads=args.threads))
         step(f"loading {args.model or 'the bundled model'}")
-        policy = opened(args.model)
+        policy = stack.enter_context(LocalLLM.open(args.model, n_ctx=args.n_ctx, n_threads=args.threads,
+                                                   adapter=args.adapter))
         policy.steering = _steering(args.steering, policy.path) if get(args.mode).steers else None
         reference = policy if args.ref is None or args.ref == args.model else opened(args.ref)
         bridge = load_bridge(str(bridge_dir)) if bridge_dir else None
@@ -73,6 +77,8 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
             bridge=bridge, beta=args.beta, limit=args.limit, items=args.items, progress=True,
             **({"sweep": (), "controllability": False} if args.headline else {}),
         )
+        if policy.adapters:
+            result["policy_adapter"] = {m: str(a.folder) for m, a in policy.adapters.items()}
     if args.json:
         emit_json(result)
     else:
