@@ -123,8 +123,9 @@ def _adapter_figures(llm: Any, kws: dict[str, dict[str, Any]], rounds: int, max_
             stamps, _ = _sdk_decode(llm, {**kw, "adapter": on}, max_tokens)
             rates[on].append(_rate(stamps, len(stamps)))
     ttft: dict[bool, list[float]] = {True: [], False: []}
-    for i in range(2 * rounds):  # the conditioning key changes every call: each pays its whole prompt
+    for i in range(2 * rounds):
         for on in ((True, False) if i % 2 == 0 else (False, True)):
+            llm.reset()  # each pays its whole prompt (two calls in a row under one key would not)
             ttft[on].append(_first_token(llm, {**kw, "adapter": on}, max_tokens))
     best = {on: max(r) for on, r in rates.items()}
     ratios = [a / b for a, b in zip(rates[True], rates[False]) if b]
