@@ -268,3 +268,16 @@ def test_eval_steering_numbers_are_checked_while_parsing(args, capsys, monkeypat
     monkeypatch.setattr(LocalLLM, "open", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loaded")))
     code, err = _fails(capsys, "eval-steering", *args)
     assert code == 2 and args[0] in err, err
+
+
+@pytest.mark.parametrize("args", [
+    ["eval", "--data", "d.jsonl", "--mode", "none", "--n-ctx", "0"],
+    ["eval", "--data", "d.jsonl", "--mode", "none", "--threads", "0"],
+    ["eval", "--data", "d.jsonl", "--mode", "none", "--beta", "nan"],
+    ["bench", "store", "--n", "0"], ["bench", "bridge", "--users", "0"],
+    ["bench", "llm", "--rounds", "0"], ["bench", "llm", "--threads", "0"],
+])
+def test_eval_and_bench_numbers_are_usage_errors_in_flags(args, capsys):
+    code, err = _fails(capsys, *args)
+    flag = next(a for a in args if a.startswith("--") and a not in ("--data", "--mode"))
+    assert code == 2 and f"argument {flag}" in err and "n_ctx" not in err and "n_threads" not in err, err

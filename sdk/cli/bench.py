@@ -10,13 +10,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ._args import count
 from ._output import step
 from ._targets import Targets, add_targets, run_target
 from .serve import bench_serve_arguments, bench_serve_run
 
 
 def _store_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--n", type=int, default=10_000, metavar="N",
+    parser.add_argument("--n", type=count(1, 10_000_000), default=10_000, metavar="N",
                         help="persona items to write and read (default 10000)")
     parser.add_argument("--dir", default=None, metavar="DIR",
                         help="where the temporary stores go (default: the system temp dir)")
@@ -29,8 +30,6 @@ def _store_run(args: argparse.Namespace) -> dict[str, Any]:
 
     from ._output import check_folder
 
-    if args.n < 1:
-        raise ConfigError(f"--n must be at least 1, got {args.n}")
     if args.dir is not None:  # before the benchmark: our temporary folder inside is not the user's path
         try:
             check_folder(Path(args.dir))
@@ -45,7 +44,8 @@ def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
                         help="torch checkpoint (default: $EDGEALIGN_HOME/checkpoints/bridge)")
     parser.add_argument("--artifact", default=None, metavar="DIR",
                         help="exported artifact with an int8 graph (default: $EDGEALIGN_HOME/artifacts/bridge)")
-    parser.add_argument("--users", type=int, default=40, help="synthetic users of 8 items (default 40)")
+    parser.add_argument("--users", type=count(1, 100_000), default=40, metavar="N",
+                        help="synthetic users of 8 items (default 40)")
     parser.add_argument("--provider", default=None, metavar="NAME",
                         help="also run both graphs (packed and static) on this execution provider, optionally "
                              "with a device type, e.g. OpenVINOExecutionProvider:CPU or openvino:npu "
@@ -79,8 +79,8 @@ def _llm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--adapter", default=None, metavar="DIR",
                         help="trained aligner (LoRA adapter folder) for the model: adds decode_ratio_adapter, "
                              "ttft_ms_adapter and adapter_switch_ms (default: the home's, else the packaged one)")
-    parser.add_argument("--threads", type=int, default=1, metavar="N", help="llama.cpp threads (default 1)")
-    parser.add_argument("--rounds", type=int, default=3, metavar="N", help="repeats per figure (default 3)")
+    parser.add_argument("--threads", type=count(1, 1024), default=1, metavar="N", help="llama.cpp threads (default 1)")
+    parser.add_argument("--rounds", type=count(1, 1000), default=3, metavar="N", help="repeats per figure (default 3)")
 
 
 def _llm_run(args: argparse.Namespace) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import argparse
 from contextlib import ExitStack
 
 from ..conditioning import get, names
-from ._args import count
+from ._args import count, number
 from ._output import emit_json, step
 
 
@@ -46,9 +46,10 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
         help="preference-bridge artifact folder for --profile-source bridge (default: $EDGEALIGN_HOME/artifacts/bridge)")
     add("--limit", type=count(1, 10_000_000), default=None, metavar="N", help="score the first N records only")
     add("--items", type=count(1, 1 << 16), default=None, metavar="N", help="at most N persona items per record")
-    add("--beta", type=float, default=0.1, help="DPO beta of the reward (default 0.1)")
-    add("--threads", type=int, default=None, metavar="N", help="llama.cpp threads (default: its choice)")
-    add("--n-ctx", type=int, default=2048, metavar="N", help="context size in tokens (default 2048)")
+    add("--beta", type=number(0.0, 100.0, low_open=True), default=0.1, metavar="B",
+        help="DPO beta of the reward (default 0.1)")
+    add("--threads", type=count(1, 1024), default=None, metavar="N", help="llama.cpp threads (default: its choice)")
+    add("--n-ctx", type=count(16, 1 << 17), default=2048, metavar="N", help="context size in tokens (default 2048)")
     add("--headline", action="store_true",
         help="the accuracy only: skip the persona-size sweep and the controllability check (about 5x faster)")
     add("--json", action="store_true", help="print one JSON object")
