@@ -58,8 +58,8 @@ SETS = ("train", "heldout", "heldout-dims")
 #: interests); none of the style dimensions the device benchmarks measure.
 HELDOUT_DIMS: tuple[int, ...] = (3, 6, 11, 28, 43, 55, 63, 79, 86)
 _DATA = Path(__file__).parent / "data"
-#: The shipped pole-pair files per task split: the bundled model's answers under both poles of
-#: every dimension (docs/data.md gives the commands that wrote them).
+#: The pole-pair files per task split, read when present: the bundled model's answers under both
+#: poles (docs/data.md gives the commands that wrote the shipped ones).
 POLE_CHOICES: dict[str, tuple[Path, ...]] = {
     "train": (_DATA / "pole_choices_train_t07.jsonl", _DATA / "pole_choices_train_t10.jsonl",
               _DATA / "model_choices_train.jsonl"),
