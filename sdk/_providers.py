@@ -46,6 +46,7 @@ _ALIASES = {"cpu": CPU, "openvino": "OpenVINOExecutionProvider", "qnn": "QNNExec
             "cuda": "CUDAExecutionProvider", "dml": "DmlExecutionProvider"}
 _KIND_ORDER = {"NPU": 0, "GPU": 1, "CPU": 2}
 _registered: dict[str, str] = {}  # registration name -> library path
+_scanned = False
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,10 @@ def register_plugins() -> list[str]:
     the registration names."""
     import onnxruntime as ort
 
-    if not hasattr(ort, "register_execution_provider_library"):
-        return []
+    global _scanned
+    if _scanned or not hasattr(ort, "register_execution_provider_library"):
+        return sorted(_registered)
+    _scanned = True  # packages installed while the process runs are not looked for again
     for module in sorted(m.name for m in pkgutil.iter_modules() if m.name.startswith("onnxruntime_ep_")):
         try:
             plugin = importlib.import_module(module)
