@@ -123,3 +123,11 @@ def test_field_docs_and_the_generic_forms():
     args = parser.parse_args(["--mode", "b", "--ratio", "0.5", "--names", "p,q"])
     assert spec.build(args) == Toy(mode="b", ratio=0.5, names=("p", "q"))
     assert "How many (default 3)" in " ".join(parser.format_help().split())
+
+
+def test_a_field_the_config_refuses_is_named_by_its_flag():
+    with pytest.raises(ConfigError) as info:
+        build("train bridge", "--encoder-layers", "0")
+    message = str(info.value)
+    assert message.startswith("--encoder-layers must be at least 1") and "or none for all" in message, message
+    assert "encoder_layers" not in message and "None" not in message

@@ -109,7 +109,21 @@ class ConfigOptions:
         names = {f.name for f in self.fields()}
         values = self._file_values(getattr(args, CONFIG_DEST, None) if self.config_file else None)
         values.update({name: getattr(args, name) for name in names if hasattr(args, name)})
-        return self._factory(getattr(args, "preset", None))(**self.fixed, **given, **values)
+        try:
+            return self._factory(getattr(args, "preset", None))(**self.fixed, **given, **values)
+        except ConfigError as exc:  # the class checks its fields: say which flag, in the flags' words
+            raise ConfigError(self._in_flags(str(exc))) from None
+
+    def _in_flags(self, message: str) -> str:
+        """A config class's message as a command-line user reads it: a field named by its flag
+        (``encoder_layers`` -> ``--encoder-layers``; a one-word field only where it opens the
+        message) and None as the word ``none`` the flags take."""
+        for f in self.fields():
+            if "_" in f.name:
+                message = re.sub(rf"(?<![\w-]){f.name}\b", flag(f.name), message)
+            elif message.startswith(f.name + " "):
+                message = flag(f.name) + message[len(f.name):]
+        return re.sub(r"\bNone\b", "none", message)
 
     def _factory(self, preset: str | None) -> Callable[..., Any]:
         if not self.presets:
