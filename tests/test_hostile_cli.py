@@ -281,3 +281,16 @@ def test_eval_and_bench_numbers_are_usage_errors_in_flags(args, capsys):
     code, err = _fails(capsys, *args)
     flag = next(a for a in args if a.startswith("--") and a not in ("--data", "--mode"))
     assert code == 2 and f"argument {flag}" in err and "n_ctx" not in err and "n_threads" not in err, err
+
+
+def test_eval_context_overflow_names_the_flag_eval_has(tmp_path, capsys, monkeypatch):
+    import json
+
+    monkeypatch.setenv("EDGEALIGN_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("EDGEALIGN_TRUST_MODELS", "1")
+    record = {"prompt": "Tell me about " + "the weather " * 30, "chosen": "Sunny. " * 10, "rejected": "Rain. " * 10,
+              "profile": "Older, Likes humor"}
+    (tmp_path / "long.jsonl").write_text(json.dumps(record) + "\n")
+    code, err = _fails(capsys, "eval", "--data", str(tmp_path / "long.jsonl"), "--mode", "instruct", "--n-ctx", "64",
+                       "--headline", "--threads", "1")
+    assert code == 2 and "--n-ctx (now 64)" in err and "n_ctx" not in err.replace("--n-ctx", ""), err

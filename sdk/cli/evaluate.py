@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from contextlib import ExitStack
 
 from ..conditioning import get, names
@@ -58,6 +59,7 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
 def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
     from ..eval.alignment import alignment_accuracy, load_bridge
     from ..data import read_records, require_file
+    from ..errors import PromptError
     from ..llm import LocalLLM
     from ._artifacts import home_bridge
 
@@ -73,11 +75,15 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
         reference = policy if args.ref is None or args.ref == args.model else opened(args.ref)
         bridge = load_bridge(str(bridge_dir)) if bridge_dir else None
         step(f"scoring {args.data} in mode {args.mode}")
-        result = alignment_accuracy(
-            read_records(args.data), policy, reference, mode=args.mode, profile_source=args.profile_source,
-            bridge=bridge, beta=args.beta, limit=args.limit, items=args.items, progress=True,
-            **({"sweep": (), "controllability": False} if args.headline else {}),
-        )
+        try:
+            result = alignment_accuracy(
+                read_records(args.data), policy, reference, mode=args.mode, profile_source=args.profile_source,
+                bridge=bridge, beta=args.beta, limit=args.limit, items=args.items, progress=True,
+                **({"sweep": (), "controllability": False} if args.headline else {}),
+            )
+        except PromptError as exc:  # the context is a flag here: name it, not the library's n_ctx
+            what = re.split(r"; (?:raise the context size|open the model with a larger n_ctx)", str(exc))[0]
+            raise PromptError(f"{what}; pass a larger --n-ctx (now {args.n_ctx}) or fewer --items") from None
         if policy.adapters:
             result["policy_adapter"] = {m: str(a.folder) for m, a in policy.adapters.items()}
     if args.json:
