@@ -4,6 +4,7 @@ checked like any GGUF, switched per request in one process, and choosing the def
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -382,3 +383,22 @@ def test_eval_scores_the_policy_through_its_aligner(built, tmp_path, capsys):
     assert runs[True]["mean_margin"] != pytest.approx(runs[False]["mean_margin"], abs=1e-6)
     assert runs[True]["no_persona_accuracy"] == runs[False]["no_persona_accuracy"]  # the reference: bare file
     assert runs[True]["policy_adapter"] == {"pba": str(pba)} and "policy_adapter" not in runs[False]
+
+
+def test_personalizer_chat_answers_pba_through_the_homes_aligner(built, tmp_path, tiny_bridge_artifact):
+    """The whole device path: history -> bridge -> profile -> pba through the aligner; none stays bare."""
+    from edgealign import Personalizer
+    from edgealign.llm import LocalLLM
+
+    base, pba, _, _ = built
+    home = tmp_path / "home"
+    shutil.copytree(pba, home / "artifacts" / "aligner")
+    with Personalizer.open(home, os.urandom(32), llm=base, bridge=tiny_bridge_artifact, n_threads=1, n_ctx=256) as p:
+        p.add_user("ada")
+        p.record_comment("ada", "Weekend plans?", "A long run, then the lab. Keep it short.")
+        tuned = str(p.chat("ada", TASK, conditioning="pba", max_tokens=8, temperature=0))
+        bare_none = str(p.chat("ada", TASK, conditioning="none", max_tokens=8, temperature=0))
+        profile = p.profile("ada")
+    with LocalLLM.open(base, n_ctx=256, n_threads=1) as llm:  # no aligner: the untuned answers
+        assert str(llm.chat(TASK, conditioning="pba", profile=profile, max_tokens=8, temperature=0)) != tuned
+        assert str(llm.chat(TASK, conditioning="none", max_tokens=8, temperature=0)) == bare_none
