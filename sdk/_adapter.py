@@ -179,8 +179,9 @@ def default_aligners(home: Any, model: GGUFInfo) -> list[Path]:
 def choose(adapters: Sequence[Adapter], steering: bool, fallback: str) -> tuple[str, dict[str, float]]:
     """The conditioning with the best held-out accuracy among those usable here (an
     adapter's method, with ``+steer`` when a steering basis is loaded, and the untuned
-    ``instruct``/``instruct+steer``), from the adapters' manifests; ``fallback`` when no
-    adapter records figures. Returns (name, the figures it was chosen from)."""
+    ``instruct``/``instruct+steer``), from the adapters' manifests; the first adapter's own
+    method when none records a usable figure, ``fallback`` without adapters. Returns (name, the
+    figures it was chosen from)."""
     usable = {"instruct"} | ({"instruct+steer"} if steering else set())
     figures: dict[str, float] = {}
     for a in adapters:
