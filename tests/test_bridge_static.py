@@ -157,3 +157,23 @@ def test_provider_override_by_environment(artifact, openvino_cpu, monkeypatch):
     # providers= beats the environment; the CPU provider runs the packed graph
     bridge = PreferenceBridge.load(artifact, providers=["cpu"])
     assert (bridge.choice.label, bridge.graph) == ("CPUExecutionProvider", "packed")
+
+
+def test_a_device_that_refuses_the_graph_hands_over_to_the_cpu(artifact, openvino_cpu, monkeypatch, caplog):
+    import logging
+
+    import onnxruntime as ort
+
+    import edgealign.bridge
+
+    def refused(path, choice, threads, **kw):  # the real plugin, given a setting its CPU device refuses
+        options = ort.SessionOptions()
+        options.add_provider_for_devices([choice.device.handle], {"load_config": json.dumps({"CPU": {"NO_SUCH": "1"}})})
+        return ort.InferenceSession(str(path), options)
+
+    monkeypatch.setattr(edgealign.bridge, "open_session", refused)
+    with caplog.at_level(logging.INFO, logger="edgealign.bridge"):
+        bridge = PreferenceBridge.load(artifact, providers=["openvino:cpu"])
+    assert (bridge.choice.label, bridge.graph, bridge.providers) == ("CPUExecutionProvider", "packed", ["CPUExecutionProvider"])
+    assert "falling back to the CPU" in caplog.text and "running on CPUExecutionProvider (packed graph)" in caplog.text
+    assert bridge.infer(ITEMS).non_neutral() is not None
