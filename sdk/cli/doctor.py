@@ -42,9 +42,10 @@ def doctor(args: argparse.Namespace) -> int:
         emit_json(report)
         return 0
     print(f"edgealign {__version__}")
+    width = max(map(len, report["packages"]))
     for name, info in report["packages"].items():
         extra = f" (SQLCipher {info['sqlcipher']})" if info.get("sqlcipher") else ""
-        print(f"  {name:<13} {info['version'] or 'not installed'}{extra}  - {info['for']}")
+        print(f"  {name:<{width}} {info['version'] or 'not installed'}{extra}  - {info['for']}")
     print(f"onnxruntime providers: {', '.join(report['onnxruntime_providers']) or 'none'}")
     if report["bridge_devices"]:
         found = report["bridge_devices"]
