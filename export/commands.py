@@ -24,7 +24,7 @@ def _defaults(function: Any) -> dict[str, Any]:
 
 
 def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
-    from edgealign.cli._args import number
+    from edgealign.cli._args import count, number
 
     from .onnx import MAX_TOLERANCE, MIN_AGREEMENT_FLOOR, export_bridge
 
@@ -34,7 +34,7 @@ def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--int8", action="store_true", help="also quantize to int8 (dynamic, per-channel)")
     parser.add_argument("--static", action="store_true",
                         help="also write the fixed-shape QDQ int8 encoder graph that NPU providers take")
-    parser.add_argument("--static-texts", type=int, default=d["static_texts"], metavar="N",
+    parser.add_argument("--static-texts", type=count(1, 4096), default=d["static_texts"], metavar="N",
                         help=f"sentences per call of the fixed-shape graph (default {d['static_texts']})")
     parser.add_argument("--tolerance", type=number(0.0, MAX_TOLERANCE, low_open=True), default=d["tolerance"],
                         metavar="X", help=f"fp32 parity: max |user logit| difference, over 0 up to {MAX_TOLERANCE:g} "

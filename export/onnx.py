@@ -36,7 +36,7 @@ import numpy as np
 
 from edgealign.artifacts import BRIDGE_INPUTS, BRIDGE_OUTPUTS, Manifest
 from edgealign.bridge import EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS, head_feed
-from edgealign.errors import ArtifactError, ParityError
+from edgealign.errors import ArtifactError, ConfigError, ParityError
 from edgealign.featurize import MAX_SENTENCES, bridge_units, configure, tokenize
 
 from ._static import STATIC_TEXTS
@@ -241,6 +241,8 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     from edgealign.training.bridge import load_bridge
 
     check_limits(tolerance, min_agreement)
+    if static and not (isinstance(static_texts, int) and static_texts >= 1):
+        raise ConfigError(f"the static graph needs at least 1 sentence per call (--static-texts), got {static_texts!r}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").unlink(missing_ok=True)  # an old manifest must not vouch for new files

@@ -98,6 +98,14 @@ def test_static_parity_failure_stops_the_export(tiny_bridge_checkpoint, tmp_path
     assert not (tmp_path / "manifest.json").exists() and not (tmp_path / STATIC).exists()
 
 
+def test_a_static_graph_of_no_sentences_is_refused_before_anything_is_written(tiny_bridge_checkpoint, tmp_path):
+    from edgealign.export.onnx import export_bridge
+
+    with pytest.raises(ConfigError, match="--static-texts"):
+        export_bridge(tiny_bridge_checkpoint, tmp_path / "out", static=True, static_texts=0)
+    assert not (tmp_path / "out").exists()
+
+
 def test_static_graph_on_the_cpu_gives_the_packed_graphs_profile(artifact):
     packed = PreferenceBridge.load(artifact, precision="fp32", providers=["cpu"], threads=1)
     static = PreferenceBridge.load(artifact, providers=["cpu"], graph="static", threads=1)
