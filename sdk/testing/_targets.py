@@ -85,9 +85,9 @@ def _manifest(path: Path) -> None:
 def _onnx(path: Path) -> None:
     import numpy as np
 
-    from ..bridge import _session
+    from .._providers import cpu_session
 
-    session = _session(path, ["CPUExecutionProvider"], 1)
+    session = cpu_session(path, 1)
     feeds = {}
     kinds = {"tensor(int64)": np.int64, "tensor(float)": np.float32, "tensor(int32)": np.int32}
     try:
