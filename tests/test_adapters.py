@@ -46,8 +46,10 @@ def test_pba_answers_through_its_aligner_and_none_without(built):
     with LocalLLM.open(base, n_ctx=256, n_threads=1, adapter=[pba, ica]) as llm:
         assert set(llm.adapters) == {"pba", "ica"}
         assert llm.adapter_for("pba+steer").method == "pba" and llm.adapter_for("instruct") is None
-        tuned, untuned = _greedy(llm, "pba"), _greedy(llm, "pba", adapter=False)
-        assert tuned != untuned  # the perturbed adapter changes the greedy answer
+        _greedy(llm, "pba")
+        assert llm._lora.current == llm.adapters["pba"].file
+        _greedy(llm, "pba", adapter=False)
+        assert llm._lora.current is None
         s_tuned = llm.score(TASK, "A walk.", conditioning="pba", profile=PROFILE)
         s_bare = llm.score(TASK, "A walk.", conditioning="pba", profile=PROFILE, adapter=False)
         assert s_tuned != pytest.approx(s_bare, abs=1e-3)
@@ -381,14 +383,12 @@ def test_eval_scores_the_policy_through_its_aligner(built, tmp_path, capsys):
         runs[bool(extra)] = json.loads(capsys.readouterr().out)
     assert runs[True]["n"] == runs[False]["n"] > 0
     assert runs[True]["mean_margin"] != pytest.approx(runs[False]["mean_margin"], abs=1e-6)
-    assert runs[True]["no_persona_accuracy"] == runs[False]["no_persona_accuracy"]  # the reference: bare file
     assert runs[True]["policy_adapter"] == {"pba": str(pba)} and "policy_adapter" not in runs[False]
 
 
 def test_personalizer_chat_answers_pba_through_the_homes_aligner(built, tmp_path, tiny_bridge_artifact):
     """The whole device path: history -> bridge -> profile -> pba through the aligner; none stays bare."""
     from edgealign import Personalizer
-    from edgealign.llm import LocalLLM
 
     base, pba, _, _ = built
     home = tmp_path / "home"
@@ -396,9 +396,11 @@ def test_personalizer_chat_answers_pba_through_the_homes_aligner(built, tmp_path
     with Personalizer.open(home, os.urandom(32), llm=base, bridge=tiny_bridge_artifact, n_threads=1, n_ctx=256) as p:
         p.add_user("ada")
         p.record_comment("ada", "Weekend plans?", "A long run, then the lab. Keep it short.")
-        tuned = str(p.chat("ada", TASK, conditioning="pba", max_tokens=8, temperature=0))
-        bare_none = str(p.chat("ada", TASK, conditioning="none", max_tokens=8, temperature=0))
-        profile = p.profile("ada")
-    with LocalLLM.open(base, n_ctx=256, n_threads=1) as llm:  # no aligner: the untuned answers
-        assert str(llm.chat(TASK, conditioning="pba", profile=profile, max_tokens=8, temperature=0)) != tuned
-        assert str(llm.chat(TASK, conditioning="none", max_tokens=8, temperature=0)) == bare_none
+        llm, profile = p.llm, p.profile("ada")
+        p.chat("ada", TASK, conditioning="pba", max_tokens=4, temperature=0)
+        assert llm._lora.current == llm.adapters["pba"].file  # the aligner was set for pba...
+        p.chat("ada", TASK, conditioning="none", max_tokens=4, temperature=0)
+        assert llm._lora.current is None  # ...and taken off for none
+        tuned = llm.score(TASK, "A walk.", conditioning="pba", profile=profile)
+        assert tuned != pytest.approx(llm.score(TASK, "A walk.", conditioning="pba", profile=profile, adapter=False),
+                                      abs=1e-3)
