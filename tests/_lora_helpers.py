@@ -62,4 +62,6 @@ def greedy(llm, conditioning: str, **kw) -> str:
         from edgealign.persona import Comment
 
         info = {"persona": [Comment("Plans?", "Short answers, please. And a joke.")]}
-    return str(llm.chat(TASK, conditioning=conditioning, max_tokens=12, temperature=0, **info, **kw))
+    text = str(llm.chat(TASK, conditioning=conditioning, max_tokens=12, temperature=0, **info, **kw))
+    native = llm._native()  # the ids the context evaluated: a tiny random model's text may not decode
+    return text + "|" + ",".join(str(int(t)) for t in native.input_ids[: native.n_tokens][-16:])
