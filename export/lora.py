@@ -74,7 +74,7 @@ def _json(path: Path, required: bool) -> dict[str, Any]:
     if not path.is_file():
         if required:
             raise ConfigError(f"{path.parent} is not a LoRA checkpoint (no {path.name}); pass the folder that "
-                              "`edgealign train ... --lora-rank N` wrote (peft's save_pretrained)")
+                              "`edgealign train pba --lora-rank N` (or `train ica`) wrote (peft's save_pretrained)")
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
