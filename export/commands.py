@@ -187,4 +187,3 @@ _CHECKPOINT_FROM = {
     "lora": "pass the LoRA checkpoint folder the trainer wrote (peft's save_pretrained)",
     "steering": "pass the folder `edgealign train steering --out DIR` wrote",
 }
-

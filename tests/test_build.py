@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from _cli_helpers import use_home
 from edgealign.cli import COMMANDS, main
 from edgealign.cli._reference import parsers
 from edgealign.errors import ArtifactError
@@ -23,10 +24,7 @@ PASSPHRASE = "build test passphrase"
 def empty_home(tmp_path, monkeypatch):
     """A home with a store key and nothing built."""
     root = tmp_path / "home"
-    monkeypatch.setenv("EDGEALIGN_HOME", str(root))
-    monkeypatch.setenv("EDGEALIGN_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("EDGEALIGN_PASSPHRASE_FILE", raising=False)
-    return root
+    return use_home(monkeypatch, root, PASSPHRASE)
 
 
 def _parsed(hint: str):

@@ -7,24 +7,17 @@ import shutil
 
 import pytest
 
+from _cli_helpers import HISTORY, use_home
 from edgealign.cli import main
 
 PASSPHRASE = "defaults test passphrase"
-HISTORY = [
-    {"type": "description", "text": "I keep things short and I love a good pun."},
-    {"type": "comment", "prompt": "Weekend plans?", "comment": "Run. Lab. Done."},
-    {"type": "choice", "prompt": "Plans?", "chosen": "A hike.", "rejected": "A long museum tour with many stops."},
-]
 
 
 @pytest.fixture()
 def home(tmp_path, monkeypatch):
     """An empty home with a store key."""
     root = tmp_path / "home"
-    monkeypatch.setenv("EDGEALIGN_HOME", str(root))
-    monkeypatch.setenv("EDGEALIGN_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("EDGEALIGN_PASSPHRASE_FILE", raising=False)
-    return root
+    return use_home(monkeypatch, root, PASSPHRASE)
 
 
 @pytest.fixture()

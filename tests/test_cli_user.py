@@ -11,25 +11,18 @@ import sys
 
 import pytest
 
+from _cli_helpers import HISTORY, use_home
 from edgealign import Personalizer
 from edgealign.cli import main
 
 PASSPHRASE = "cli test passphrase"
-HISTORY = [
-    {"type": "description", "text": "I keep things short and I love a good pun."},
-    {"type": "comment", "prompt": "Weekend plans?", "comment": "Run. Lab. Done."},
-    {"type": "choice", "prompt": "Plans?", "chosen": "A hike.", "rejected": "A long museum tour with many stops."},
-]
 
 
 @pytest.fixture()
 def home(tmp_path, monkeypatch, tiny_bridge_artifact):
     root = tmp_path / "home"
     shutil.copytree(tiny_bridge_artifact, root / "artifacts" / "bridge")
-    monkeypatch.setenv("EDGEALIGN_HOME", str(root))
-    monkeypatch.setenv("EDGEALIGN_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("EDGEALIGN_PASSPHRASE_FILE", raising=False)
-    return root
+    return use_home(monkeypatch, root, PASSPHRASE)
 
 
 def run(capsys, *args, code=0):

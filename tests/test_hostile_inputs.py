@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from _cli_helpers import use_home
 from edgealign.cli import main
 from edgealign.data import read_history, read_records
 from edgealign.errors import ArtifactError, DataError, StoreError
@@ -22,10 +23,7 @@ RECORD = {"prompt": "Plan my weekend.", "chosen": "Run, rest.", "rejected": "Eve
 @pytest.fixture()
 def home(tmp_path, monkeypatch):
     root = tmp_path / "home"
-    monkeypatch.setenv("EDGEALIGN_HOME", str(root))
-    monkeypatch.setenv("EDGEALIGN_PASSPHRASE", PASSPHRASE)
-    monkeypatch.delenv("EDGEALIGN_PASSPHRASE_FILE", raising=False)
-    return root
+    return use_home(monkeypatch, root, PASSPHRASE)
 
 
 def cli(capsys, *args):

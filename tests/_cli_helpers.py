@@ -1,0 +1,24 @@
+"""What the CLI tests share: a small history file's items, and a home whose store key comes from
+the environment, as a user's shell would set it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+__all__ = ["HISTORY", "use_home"]
+
+HISTORY = [
+    {"type": "description", "text": "I keep things short and I love a good pun."},
+    {"type": "comment", "prompt": "Weekend plans?", "comment": "Run. Lab. Done."},
+    {"type": "choice", "prompt": "Plans?", "chosen": "A hike.", "rejected": "A long museum tour with many stops."},
+]
+
+
+def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, passphrase: str) -> Path:
+    """Point $EDGEALIGN_HOME at ``root`` with ``passphrase`` as the store key (no key file)."""
+    monkeypatch.setenv("EDGEALIGN_HOME", str(root))
+    monkeypatch.setenv("EDGEALIGN_PASSPHRASE", passphrase)
+    monkeypatch.delenv("EDGEALIGN_PASSPHRASE_FILE", raising=False)
+    return root
