@@ -79,12 +79,8 @@ def test_the_page_signs_in_chats_streaming_and_locks_a_dimension(tmp_path, brows
         browser.execute_script(  # count the updates of the answer as it arrives
             "window.updates = 0; new MutationObserver(() => window.updates++)"
             ".observe(document.getElementById('messages'), {subtree: true, childList: true, characterData: true});")
-        browser.find_element(By.ID, "chat-input").send_keys("What should I cook tonight?")
-        browser.find_element(By.ID, "send").click()
-        answer = lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.assistant")[-1]
-        wait.until(lambda d: answer(d).get_attribute("data-state") != "streaming")
-        assert answer(browser).get_attribute("data-state") == "done"
-        assert "[pba] Concise communication style | What should I cook tonight?" in answer(browser).text
+        answer = _ask(browser, wait, "What should I cook tonight?")
+        assert "[pba] Concise communication style | What should I cook tonight?" in answer.text
         assert browser.execute_script("return window.updates") > 5  # the answer grew chunk by chunk
 
         Select(browser.find_element(By.ID, "dim-select")).select_by_value("5")
@@ -136,11 +132,18 @@ def test_a_name_no_url_can_hold_does_not_stop_the_page_for_everyone_else(tmp_pat
         wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#profile tbody tr"))
         users.select_by_visible_text("ben")  # and back: the page still works
         wait.until(lambda d: d.find_element(By.ID, "profile-text").text == "0 of 90 dimensions are not neutral")
-        browser.find_element(By.ID, "chat-input").send_keys("What should I cook tonight?")
-        browser.find_element(By.ID, "send").click()
-        answer = lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.assistant")[-1]
-        wait.until(lambda d: answer(d).get_attribute("data-state") != "streaming")
-        assert answer(browser).get_attribute("data-state") == "done"
-        assert "What should I cook tonight?" in answer(browser).text
+        assert "What should I cook tonight?" in _ask(browser, wait, "What should I cook tonight?").text
     finally:
         assert server.stop() == 0
+
+
+def _ask(browser, wait, question: str):
+    """Send ``question`` from the page's chat box; the assistant's answer once it is done."""
+    from selenium.webdriver.common.by import By
+
+    browser.find_element(By.ID, "chat-input").send_keys(question)
+    browser.find_element(By.ID, "send").click()
+    answer = lambda d: d.find_elements(By.CSS_SELECTOR, "#messages .msg.assistant")[-1]
+    wait.until(lambda d: answer(d).get_attribute("data-state") != "streaming")
+    assert answer(browser).get_attribute("data-state") == "done"
+    return answer(browser)
