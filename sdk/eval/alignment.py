@@ -34,6 +34,17 @@ Beside ``accuracy`` the result carries:
   ``flipped_accuracy`` is the accuracy under the flipped profile (lower is better: a
   controllable model now prefers the rejected reply) and ``flip_rate`` the share of records
   whose preference reversed.
+- ``swap`` (with ``swap=True``): every record scored a second time with the persona of
+  *another user in the same file at the opposite pole* (:func:`swap_partners`): the user
+  whose direction is the opposite of the record's on the most of its target dimensions
+  (its non-neutral ones) and agrees on none. That user's own persona is read, as the
+  conditioning reads any persona: its profile for a profile conditioning (the partner's
+  profile text, directions or bridge, by ``profile_source``), its history items for ``ica``.
+  This is a real opposite user, not the record's own profile flipped (that is
+  ``controllability``): distractor labels and history differ as they would between two
+  people. ``swapped_accuracy`` should fall well below ``accuracy``; ``swap_gap`` is matched
+  minus swapped accuracy on the records that have a partner (records with none are counted
+  and left out). ``none`` reads no persona, so its gap is 0 by construction.
 
 Log-probabilities are cached by each :class:`~edgealign.llm.LocalLLM` per (rendered prompt,
 response), so every (model, prompt, response) is scored once across all of these figures.
@@ -53,7 +64,7 @@ from ..llm import LocalLLM
 from ..persona import PersonaItem
 from ..preferences import PreferenceProfile
 
-__all__ = ["alignment_accuracy", "load_bridge", "PROFILE_SOURCES", "SWEEP"]
+__all__ = ["alignment_accuracy", "load_bridge", "swap_partners", "PROFILE_SOURCES", "SWEEP"]
 
 PROFILE_SOURCES = ("given", "directions", "bridge")
 SWEEP = (0, 1, 2, 4)
@@ -120,11 +131,11 @@ class _Profiles:
     bridge: Bridge | None
     used: dict[str, int] = field(default_factory=dict)
 
-    def main(self, record: Record, items: list[PersonaItem]) -> PreferenceProfile | str:
+    def main(self, record: Record, items: list[PersonaItem], count: bool = True) -> PreferenceProfile | str:
         for source in self.chain:
             profile = self._from(source, record, items, own_direction=True)
             if profile is not None:
-                self.used[source] = self.used.get(source, 0) + 1
+                self.used[source] = self.used.get(source, 0) + count
                 return profile
         raise DataError(
             f"record {record.prompt[:40]!r}... has no profile under --profile-source {self.chain[0]} "
@@ -194,6 +205,38 @@ def _flipped(record: Record, profile: PreferenceProfile | str) -> PreferenceProf
     return PreferenceProfile.from_direction(values)
 
 
+def _targets(record: Record) -> dict[int, float]:
+    return {d: v for d, v in enumerate(record.direction or ()) if v != 0.5}
+
+
+def swap_partners(records: Sequence[Record]) -> list[int | None]:
+    """For each record, the index of another record whose user is at the opposite pole, or None.
+
+    The partner is opposite to the record's direction on the most of its target dimensions
+    (non-neutral ones) and agrees with it on none; ties go to the fewest other non-neutral
+    dimensions, then to the next record in file order (cyclically), so partners are spread
+    over the file. A record without a direction has no partner.
+    """
+    targets = [_targets(r) for r in records]
+    by_pole: dict[tuple[int, float], list[int]] = {}
+    for j, t in enumerate(targets):
+        for d, v in t.items():
+            by_pole.setdefault((d, v), []).append(j)
+    out: list[int | None] = []
+    for i, t in enumerate(targets):
+        best: tuple[int, int, int] | None = None
+        candidates = {j for d, v in t.items() for j in by_pole.get((d, 1.0 - v), ())}
+        for j in candidates - {i}:
+            u = targets[j]
+            if any(u.get(d) == v for d, v in t.items()):
+                continue  # agrees with the user somewhere: not the opposite user
+            opposite = sum(u.get(d) == 1.0 - v for d, v in t.items())
+            key = (-opposite, len(u) - opposite, (j - i) % len(targets))
+            best = key if best is None or key < best else best
+        out.append(None if best is None else (i + best[2]) % len(targets))
+    return out
+
+
 def alignment_accuracy(
     records: Iterable[Record],
     policy: LocalLLM,
@@ -207,6 +250,7 @@ def alignment_accuracy(
     items: int | None = None,
     sweep: Sequence[int] = SWEEP,
     controllability: bool = True,
+    swap: bool = False,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Alignment accuracy of ``policy`` against ``reference`` (None or the policy itself: the
@@ -218,16 +262,25 @@ def alignment_accuracy(
     directions aggregated as docs/method.md §4, else the record's own direction, else the bridge;
     bridge: ``bridge.infer(items)``). ``items`` caps the persona items per record and
     ``limit`` the records. Returns one JSON-ready dict with at least ``n``, ``accuracy``,
-    ``length_baseline_accuracy``, ``no_persona_accuracy``, ``sweep`` and ``controllability``.
+    ``length_baseline_accuracy``, ``no_persona_accuracy``, ``sweep`` and ``controllability``;
+    with ``swap`` also ``swapped_accuracy``, ``swap_gap`` and ``swap`` (see the module docstring:
+    the records are then read into memory, and partners are sought in all of them, not only
+    the first ``limit``).
     """
     reference = policy if reference is None else reference
     mode = get(mode).name
     _check(mode, profile_source, bridge, policy is reference, beta)
     run = _Run(_Rewards(policy, reference, beta), mode, _Profiles(_CHAINS[profile_source], bridge), items, tuple(sweep))
     started = time.perf_counter()
+    if swap:
+        records = list(records)
+        run.partners = [None if p is None else records[p] for p in swap_partners(records)]
+    total = min(limit or len(records), len(records)) if isinstance(records, list) else limit
     chosen = islice(records, limit) if limit is not None else records
-    for record in _progress(chosen, progress, limit):
+    for i, record in enumerate(_progress(chosen, progress, total)):
         run.add(record, controllability and _profiled(mode))
+        if swap:
+            run.swap(record, run.partners[i])
     return run.result(profile_source, time.perf_counter() - started)
 
 
@@ -256,6 +309,11 @@ class _Run:
     points: dict[int, _Tally] = field(default_factory=dict)
     ties: int = 0
     margin_sum: float = 0.0
+    partners: list[Record | None] | None = None
+    matched: _Tally = field(default_factory=_Tally)
+    swapped: _Tally = field(default_factory=_Tally)
+    partner_kinds: dict[str, int] = field(default_factory=dict)
+    last_ok: bool = False
 
     def add(self, record: Record, control: bool) -> None:
         persona = list(record.persona.items())
@@ -263,6 +321,7 @@ class _Run:
         profile = self.profiles.main(record, used) if _profiled(self.mode) else None
         ok, margin = self.rewards.prefers_chosen(record, _kw(self.mode, profile, used))
         self.main.add(ok)
+        self.last_ok = ok
         self.ties += margin == 0
         self.margin_sum += margin
         self.length.add(len(record.chosen) > len(record.rejected))
@@ -271,6 +330,23 @@ class _Run:
             self._sweep(record, persona)
         if control and profile is not None:
             self._control(record, profile, margin)
+
+    def swap(self, record: Record, partner: Record | None) -> None:
+        """Score ``record`` again under ``partner``'s persona (the user at the opposite pole)."""
+        t = _targets(record)
+        kind = "none" if partner is None else (
+            "all_opposite" if all(_targets(partner).get(d) == 1.0 - v for d, v in t.items()) else "partly_opposite")
+        self.partner_kinds[kind] = self.partner_kinds.get(kind, 0) + 1
+        if partner is None:
+            return
+        self.matched.add(self.last_ok)
+        if self.mode == "none":  # no persona is read: the same prompt, the same answer
+            self.swapped.add(self.last_ok)
+            return
+        persona = list(partner.persona.items())
+        used = persona if self.items is None else persona[: self.items]
+        profile = self.profiles.main(partner, used, count=False) if _profiled(self.mode) else None
+        self.swapped.add(self._ok(record, _kw(self.mode, profile, used)))
 
     def _ok(self, record: Record, kw: dict[str, Any]) -> bool:
         return self.rewards.prefers_chosen(record, kw)[0]
@@ -312,7 +388,19 @@ class _Run:
             "profile_source": profile_source if _profiled(self.mode) else None,
             "profile_sources_used": dict(self.profiles.used),
             "seconds": round(seconds, 2),
+            **self._swap_result(),
         }
+
+    def _swap_result(self) -> dict[str, Any]:
+        if self.partners is None:
+            return {}
+        matched, swapped = self.matched.share(), self.swapped.share()
+        gap = None if matched is None or swapped is None else matched - swapped
+        return {"swapped_accuracy": swapped, "swap_gap": gap, "swap": {
+            "n": self.swapped.n, "matched_accuracy": matched, "swapped_accuracy": swapped, "gap": gap,
+            "partners": dict(self.partner_kinds),
+            "note": "none reads no persona: gap 0 by construction" if self.mode == "none" else
+                    "persona of another user in the file at the opposite pole of the record's target dimensions"}}
 
     def _control_result(self) -> dict[str, Any] | None:
         if not _profiled(self.mode):
