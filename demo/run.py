@@ -20,8 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from edgealign.cli._output import emit_json, step
-from edgealign.preferences import N_DIMS, SPACE
+from edgealign.commands import Command, emit_json, step
 
 QUESTION = "I have a free weekend coming up. How should I spend it?"
 # Two users who disagree on style and interests, described by what they prefer.
@@ -45,6 +44,8 @@ def demo_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _directions() -> dict[str, list[float]]:
+    from edgealign.preferences import N_DIMS, SPACE
+
     out = {}
     for name, labels in USERS.items():
         direction = [0.5] * N_DIMS
@@ -173,3 +174,9 @@ def demo(args: argparse.Namespace) -> int:
         print(f"  {key:<7} {value}")
     print("  The store file is SQLCipher-encrypted: without the key it reads as random bytes.")
     return 0
+
+
+#: Registered in pyproject.toml's ``edgealign.commands`` entry points.
+DEMO = Command("demo", "run the end-to-end demo with two contrasting users", demo_arguments, demo, for_people=True)
+BUILD = Command("build", "build the home's preference bridge and the bundled model's steering basis",
+                build_arguments, build, for_people=True)

@@ -1,7 +1,8 @@
-"""CLI command that belongs to export: ``edgealign export TARGET``.
+"""The commands that belong to export: ``edgealign export TARGET`` and ``edgealign bench bridge``.
 
-Targets live in :data:`EXPORT_TARGETS`; each checks its artifact against its source and
-refuses (ParityError) before calling it done.
+Registered through the ``edgealign.commands`` entry points (:data:`EXPORT`,
+:data:`BENCH_BRIDGE`). Targets live in :data:`EXPORT_TARGETS`; each checks its artifact
+against its source and refuses (ParityError) before calling it done.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from edgealign.commands import Command, Target, Targets, add_targets, count, number, run_target, step
 from edgealign.errors import ConfigError
-
-from edgealign.cli._targets import Targets, add_targets, run_target
 
 
 def _defaults(function: Any) -> dict[str, Any]:
@@ -24,8 +24,6 @@ def _defaults(function: Any) -> dict[str, Any]:
 
 
 def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
-    from edgealign.cli._args import count, number
-
     from .onnx import MAX_TOLERANCE, MIN_AGREEMENT_FLOOR, export_bridge
 
     d = _defaults(export_bridge)
@@ -46,8 +44,6 @@ def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     """the preference bridge to ONNX (fp32, optionally int8), parity-checked against torch"""
-    from edgealign.cli._output import step
-
     from .onnx import export_bridge
 
     extras = ", ".join(name for name, on in (("int8", args.int8), ("static int8", args.static)) if on)
@@ -128,9 +124,6 @@ def _lora_run(args: argparse.Namespace) -> dict[str, Any]:
     import json
     from pathlib import Path
 
-    from edgealign.cli._output import step
-    from edgealign.errors import ConfigError
-
     from .lora import export_lora
 
     held_out = None
@@ -165,6 +158,7 @@ def export_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def export(args: argparse.Namespace) -> int:
+    """Run the chosen target; a failed export removes the folder it created."""
     checkpoint, out = Path(args.checkpoint), Path(args.out)
     if not checkpoint.is_dir():  # every target: exit 2 before any model loads
         raise ConfigError(f"CHECKPOINT {checkpoint}: {'is a file, not a folder' if checkpoint.exists() else 'no such folder'}"
@@ -187,3 +181,41 @@ _CHECKPOINT_FROM = {
     "lora": "pass the LoRA checkpoint folder the trainer wrote (peft's save_pretrained)",
     "steering": "pass the folder `edgealign train steering --out DIR` wrote",
 }
+
+
+# -- bench bridge ---------------------------------------------------------------------------
+
+def _bench_bridge_arguments(parser: argparse.ArgumentParser) -> None:
+    from edgealign.home import Home
+
+    shown = Home.shown()
+    parser.add_argument("--checkpoint", default=None, metavar="DIR",
+                        help=f"torch checkpoint (default: {shown.checkpoints / 'bridge'})")
+    parser.add_argument("--artifact", default=None, metavar="DIR",
+                        help=f"exported artifact with an int8 graph (default: {shown.bridge})")
+    parser.add_argument("--users", type=count(1, 100_000), default=40, metavar="N",
+                        help="synthetic users of 8 items (default 40)")
+    parser.add_argument("--provider", default=None, metavar="NAME",
+                        help="also run both graphs (packed and static) on this execution provider, optionally "
+                             "with a device type, e.g. OpenVINOExecutionProvider:CPU or openvino:npu "
+                             "(default: the CPU provider only)")
+
+
+def _bench_bridge_run(args: argparse.Namespace) -> dict[str, Any]:
+    """the exported bridge (ONNX fp32, int8, static) against its torch source, one thread"""
+    from edgealign.bridge import default_bridge_path
+    from edgealign.home import Home
+
+    from .bench import bench_bridge
+
+    checkpoint = args.checkpoint or Home().checkpoints / "bridge"
+    artifact = args.artifact or default_bridge_path()
+    on = f" (and on {args.provider})" if args.provider else ""
+    step(f"benchmarking the bridge: torch {checkpoint} against ONNX {artifact}{on}")
+    return bench_bridge(checkpoint, artifact, users=args.users, provider=args.provider)
+
+
+#: Registered in pyproject.toml's ``edgealign.commands`` entry points.
+EXPORT = Command("export", "turn a checkpoint into a device artifact (ONNX bridge, GGUF model, steering vectors)",
+                 export_arguments, export)
+BENCH_BRIDGE = Target("bench", "bridge", _bench_bridge_arguments, _bench_bridge_run)

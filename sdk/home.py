@@ -63,6 +63,13 @@ class Home:
     def __hash__(self) -> int:
         return hash(self.root)
 
+    @classmethod
+    def shown(cls) -> "Home":
+        """The default home as help text names it: rooted at the literal ``$EDGEALIGN_HOME``,
+        so ``Home.shown().bridge`` reads ``$EDGEALIGN_HOME/artifacts/bridge`` and a help
+        string never spells a place in the home by hand (nor shows this machine's folder)."""
+        return cls(f"${HOME_ENV}")
+
     # -- the layout --------------------------------------------------------------------------
     @property
     def store(self) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from _cli_helpers import use_home
-from edgealign.cli import COMMANDS, main
+from edgealign.cli import commands, main
 from edgealign.cli._reference import parsers
 from edgealign.errors import ArtifactError
 from edgealign.home import BUILD_COMMAND, build_hint
@@ -32,7 +32,7 @@ def _parsed(hint: str):
     commands = re.findall(r"`(edgealign [^`]*)`", hint)
     assert commands, hint
     words = commands[0].split()
-    assert words[:2] == BUILD_COMMAND.split() and words[1] in COMMANDS
+    assert words[:2] == BUILD_COMMAND.split() and words[1] in commands()
     return parsers()[words[1]].parse_args(words[2:])
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pytest
 
-from edgealign.cli._config import ConfigOptions, field_docs, flag
+from edgealign.commands import ConfigOptions, field_docs, flag
 from edgealign.errors import ConfigError
 from edgealign.training import commands
 from edgealign.training.aligners import AlignerConfig

@@ -2,7 +2,9 @@
 
 from pathlib import Path
 
-from edgealign.cli import COMMANDS
+from edgealign.cli import commands
+
+COMMANDS = commands()
 
 ROOT = Path(__file__).resolve().parents[1]
 

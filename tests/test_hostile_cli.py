@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from edgealign.artifacts import Manifest
-from edgealign.cli import COMMANDS, _function, _parser, main
+from edgealign.cli import _parser, commands, main
 from edgealign.errors import ArtifactError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,8 +21,8 @@ SKIP = ("sdk/testing/",)  # developer tools with their own command lines
 def command_tree() -> dict[tuple[str, ...], set[str]]:
     """Every command path (("user", "export"), ...) and its flags."""
     parser, subparsers = _parser()
-    for name in COMMANDS:
-        _function(name, "_arguments")(subparsers[name])
+    for name, command in commands().items():
+        command.arguments(subparsers[name])
     tree: dict[tuple[str, ...], set[str]] = {}
 
     def walk(p: argparse.ArgumentParser, path: tuple[str, ...], inherited: set[str]) -> None:
@@ -220,7 +220,7 @@ def test_eval_limits_and_data_are_checked_before_any_model_loads(tmp_path, capsy
 
 
 def test_one_mapping_from_errors_to_exit_codes():
-    from edgealign.cli._output import exit_code
+    from edgealign.commands import exit_code
     from edgealign.errors import ArtifactError, ConfigError, DataError, ModelError
 
     for exc in (ConfigError("x"), DataError("x"), FileNotFoundError(2, "x"), NotADirectoryError(20, "x"),
@@ -231,7 +231,7 @@ def test_one_mapping_from_errors_to_exit_codes():
 
 
 def test_an_os_error_is_said_without_its_errno(capsys):
-    from edgealign.cli._output import say_error
+    from edgealign.commands import say_error
 
     say_error(NotADirectoryError(20, "Not a directory", "some/file"))
     assert capsys.readouterr().err == "edgealign: error: some/file: not a directory\n"

@@ -1,5 +1,6 @@
-"""CLI commands that belong to training: ``edgealign synth`` and ``edgealign train``.
+"""The commands that belong to training: ``edgealign synth`` and ``edgealign train``.
 
+Registered through the ``edgealign.commands`` entry points (:data:`SYNTH`, :data:`TRAIN`).
 ``train`` has one target per method; each is a pair in :data:`TRAIN_TARGETS` (add its
 options, run it). Heavy imports happen inside the run functions.
 """
@@ -10,14 +11,12 @@ import argparse
 import logging
 from typing import Any
 
-from edgealign.cli._targets import Targets, add_targets, run_target
+from edgealign.commands import Command, ConfigOptions, Targets, add_targets, emit_json, run_target
 
 _log = logging.getLogger(__name__)
 
 
-def _synth_options():  # noqa: ANN202 - a ConfigOptions; imported late like every config
-    from edgealign.cli._config import ConfigOptions
-
+def _synth_options() -> ConfigOptions:
     from .synth import SynthConfig
 
     return ConfigOptions(SynthConfig)
@@ -53,27 +52,21 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
     _aligner_pair_options().add_to(parser)
 
 
-def _aligner_pair_options():  # noqa: ANN202
-    from edgealign.cli._config import ConfigOptions
-
+def _aligner_pair_options() -> ConfigOptions:
     from .aligner_pairs import AlignerPairConfig
 
     return ConfigOptions(AlignerPairConfig, given=("set", "seed"), config_file=False,
                          title="AlignerPairConfig (with --aligner-pairs; --seed applies)")
 
 
-def _model_choice_options():  # noqa: ANN202
-    from edgealign.cli._config import ConfigOptions
-
+def _model_choice_options() -> ConfigOptions:
     from .generated_choices import ModelChoiceConfig
 
     return ConfigOptions(ModelChoiceConfig, given=("seed", "split", "dims"), config_file=False,
                          title="ModelChoiceConfig (with --model-choices; --seed applies)")
 
 
-def _response_options():  # noqa: ANN202
-    from edgealign.cli._config import ConfigOptions
-
+def _response_options() -> ConfigOptions:
     from .response_choices import ResponseChoiceConfig
 
     return ConfigOptions(ResponseChoiceConfig, given=("users", "seed", "items", "split"), config_file=False,
@@ -81,7 +74,6 @@ def _response_options():  # noqa: ANN202
 
 
 def synth(args: argparse.Namespace) -> int:
-    from edgealign.cli._output import emit_json
     from edgealign.data import write_records
 
     cfg = _synth_options().build(args)
@@ -114,8 +106,6 @@ def _aligner_pairs(args: argparse.Namespace, seed: int) -> int:
     import shlex
     import sys
 
-    from edgealign.cli._output import emit_json
-
     from .aligner_pairs import write_pair_file
 
     cfg = _aligner_pair_options().build(args, seed=seed, set=args.aligner_pairs)
@@ -129,7 +119,6 @@ def _aligner_pairs(args: argparse.Namespace, seed: int) -> int:
 
 
 def _model_choices(args: argparse.Namespace, seed: int, dims: tuple[int, ...] | None) -> int:
-    from edgealign.cli._output import emit_json
     from edgealign.llm import default_model_path
 
     from .generated_choices import generate_choice_file
@@ -149,9 +138,7 @@ def _model_choices(args: argparse.Namespace, seed: int, dims: tuple[int, ...] | 
 
 # -- train ----------------------------------------------------------------------------------
 
-def _bridge_options():  # noqa: ANN202
-    from edgealign.cli._config import ConfigOptions
-
+def _bridge_options() -> ConfigOptions:
     from .bridge import BridgeConfig
 
     presets = {name: getattr(BridgeConfig, name) for name in ("tiny", "default", "gpu")}
@@ -179,10 +166,8 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
     return {"out": args.out, "preset": args.preset, **metrics}
 
 
-def _aligner_options(method: str):  # noqa: ANN202
+def _aligner_options(method: str) -> ConfigOptions:
     import functools
-
-    from edgealign.cli._config import ConfigOptions
 
     from .aligners import PRESETS, AlignerConfig
 
@@ -224,9 +209,7 @@ def _pba_run(args: argparse.Namespace) -> dict[str, Any]:
     return _aligner_run(args, "pba")
 
 
-def _steering_options():  # noqa: ANN202
-    from edgealign.cli._config import ConfigOptions
-
+def _steering_options() -> ConfigOptions:
     from .steering import PRESETS, SteeringConfig
 
     presets = {name: getattr(SteeringConfig, name) for name in PRESETS}
@@ -269,3 +252,9 @@ def train_arguments(parser: argparse.ArgumentParser) -> None:
 
 def train(args: argparse.Namespace) -> int:
     return run_target(args, TRAIN_TARGETS)
+
+
+#: Registered in pyproject.toml's ``edgealign.commands`` entry points.
+SYNTH = Command("synth", "write seeded synthetic AlignX users and records (JSONL)", synth_arguments, synth)
+TRAIN = Command("train", "train a model: bridge, ica or pba on AlignX-format data, or a steering basis",
+                train_arguments, train)

@@ -22,17 +22,17 @@ _BLOCK = re.compile(r"(<!-- options: (?P<name>[\w -]+?) -->\n)(?P<body>.*?)(<!--
 
 def parsers() -> dict[str, argparse.ArgumentParser]:
     """``"COMMAND"`` or ``"COMMAND TARGET"`` -> its parser, built as ``edgealign COMMAND --help`` builds it."""
-    from . import COMMANDS, _function, _parser
+    from . import _parser, commands
 
-    _, subparsers = _parser()
+    table = commands()
+    _, subparsers = _parser(table)
     found: dict[str, argparse.ArgumentParser] = {}
     for name, parser in subparsers.items():
-        _function(name, "_arguments")(parser)
+        table[name].arguments(parser)
         found[name] = parser
         for action in parser._actions:
             if isinstance(action, argparse._SubParsersAction):
                 found.update({f"{name} {target}": sub for target, sub in action.choices.items()})
-    assert set(COMMANDS) <= set(found)
     return found
 
 

@@ -10,9 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ._args import count
-from ._output import step
-from ._targets import Targets, add_targets, run_target
+from ..commands import Targets, add_targets, count, plugins, run_target, step
 from .serve import bench_serve_arguments, bench_serve_run
 
 
@@ -28,7 +26,7 @@ def _store_run(args: argparse.Namespace) -> dict[str, Any]:
     from ..errors import ConfigError
     from ..bench.store import bench_store
 
-    from ._output import check_folder
+    from ..commands import check_folder
 
     if args.dir is not None:  # before the benchmark: our temporary folder inside is not the user's path
         try:
@@ -37,36 +35,6 @@ def _store_run(args: argparse.Namespace) -> dict[str, Any]:
             raise ConfigError(f"--dir: {exc}") from None
     step(f"benchmarking the encrypted store against plain sqlite-utils with {args.n:,} items")
     return bench_store(args.n, directory=args.dir, progress=True)
-
-
-def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--checkpoint", default=None, metavar="DIR",
-                        help="torch checkpoint (default: $EDGEALIGN_HOME/checkpoints/bridge)")
-    parser.add_argument("--artifact", default=None, metavar="DIR",
-                        help="exported artifact with an int8 graph (default: $EDGEALIGN_HOME/artifacts/bridge)")
-    parser.add_argument("--users", type=count(1, 100_000), default=40, metavar="N",
-                        help="synthetic users of 8 items (default 40)")
-    parser.add_argument("--provider", default=None, metavar="NAME",
-                        help="also run both graphs (packed and static) on this execution provider, optionally "
-                             "with a device type, e.g. OpenVINOExecutionProvider:CPU or openvino:npu "
-                             "(default: the CPU provider only)")
-
-
-def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
-    """the exported bridge (ONNX fp32, int8, static) against its torch source, one thread"""
-    import importlib
-
-    from ..bridge import default_bridge_path
-    from ..home import Home
-
-    # The torch side needs the export extra: reached by name, like the CLI's training
-    # commands, so the device package itself never imports it.
-    bench = importlib.import_module("edgealign.export.bench")
-    checkpoint = args.checkpoint or Home().checkpoints / "bridge"
-    artifact = args.artifact or default_bridge_path()
-    on = f" (and on {args.provider})" if args.provider else ""
-    step(f"benchmarking the bridge: torch {checkpoint} against ONNX {artifact}{on}")
-    return bench.bench_bridge(checkpoint, artifact, users=args.users, provider=args.provider)
 
 
 def _llm_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,13 +68,19 @@ TARGETS: Targets = {
     "store": (_store_arguments, _store_run),
     "llm": (_llm_arguments, _llm_run),
     "serve": (bench_serve_arguments, bench_serve_run),
-    "bridge": (_bridge_arguments, _bridge_run),
 }
 
 
+def _targets() -> Targets:
+    """The sdk's targets, then those the installed packages register (export's ``bridge``,
+    which needs the torch side)."""
+    registered = plugins().targets_of("bench")
+    return {**TARGETS, **{name: t for name, t in registered.items() if name not in TARGETS}}
+
+
 def bench_arguments(parser: argparse.ArgumentParser) -> None:
-    add_targets(parser, TARGETS)
+    add_targets(parser, _targets())
 
 
 def bench(args: argparse.Namespace) -> int:
-    return run_target(args, TARGETS)
+    return run_target(args, _targets())

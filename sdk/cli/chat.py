@@ -8,8 +8,7 @@ from typing import Any
 
 from ..conditioning import names
 from ..llm import TEMPERATURE_MAX, TOP_P_MAX
-from ._args import count, number
-from ._output import emit_json, step
+from ..commands import count, number, emit_json, step
 from ._user import opened, require_user
 
 

@@ -8,7 +8,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
-from ._output import emit_json
+from ..commands import emit_json
 
 #: (module, what it is for, what to do when it is missing)
 _PACKAGES = (

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import itertools
 
-from ._args import count
-from ._output import emit_json, step
+from ..commands import count, emit_json, step
 
 
 def eval_bridge_arguments(parser: argparse.ArgumentParser) -> None:

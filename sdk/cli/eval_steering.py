@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..steering import MAX_STRENGTH
-from ._args import count, number
-from ._output import emit_json, step
+from ..commands import count, number, emit_json, step
 
 
 def eval_steering_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,8 +7,7 @@ import re
 from contextlib import ExitStack
 
 from ..conditioning import get, names
-from ._args import count, number
-from ._output import emit_json, step
+from ..commands import count, number, emit_json, step
 
 
 def _conditioning(text: str) -> str:

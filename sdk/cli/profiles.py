@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._output import emit_json
+from ..commands import emit_json
 from ._user import dimension, opened, print_table, profile_rows, require_user
 
 _DIM_HELP = 'a dimension index (0..89) or a label such as "Concise communication style"'
@@ -75,7 +75,7 @@ def _plot(name: str, rows: list[dict[str, Any]], path: str) -> None:
     fig.tight_layout()
     import io
 
-    from ._output import write_private
+    from ..commands import write_private
 
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=80)

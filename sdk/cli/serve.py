@@ -7,8 +7,7 @@ from typing import Any
 
 from ..server.config import (DEFAULT_CTX, MAX_BODY, MAX_CTX, MAX_QUEUE, MAX_SHUTDOWN_S, MIN_BODY,
                              MIN_CTX)
-from ._args import count, number
-from ._output import step
+from ..commands import count, number, step
 
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..preferences import SPACE, PreferenceProfile
-from ._output import emit_json
+from ..commands import emit_json
 
 
 def space_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,8 +6,7 @@ import argparse
 import shlex
 
 from ..steering import MAX_STRENGTH
-from ._args import number
-from ._output import emit_json
+from ..commands import number, emit_json
 from ._user import opened, require_user
 
 

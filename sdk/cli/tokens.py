@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._output import emit_json
+from ..commands import emit_json
 from ._user import opened
 
 

@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from ..errors import ConfigError, DataError
-from ._output import emit_json, step, write_private
+from ..commands import emit_json, step, write_private
 from ..data import history_format, read_history
 from ._user import describe_key_source, locations, opened, require_user
 

@@ -7,21 +7,19 @@
 Every field becomes ``--kebab-case-name``: its type gives the parser (``int``, ``float``,
 ``str``; ``bool`` as ``--flag``/``--no-flag``; ``Literal[...]`` as choices; ``tuple[int, ...]``
 as ``1,2,3``; an optional field also takes ``none``), its docstring (the string literal after
-the field, the project's way of documenting fields) gives the help, and the help shows the
-default and where a preset differs. Flags left out keep the preset's value, so the only
-defaults are the dataclass's and the presets'. Torch-free: configs live in modules that
-import their heavy dependencies inside functions.
+the field, the project's way of documenting fields, read by docstring-parser) gives the help,
+and the help shows the default and where a preset differs. Flags left out keep the preset's
+value, so the only defaults are the dataclass's and the presets'. Torch-free: configs live in
+modules that import their heavy dependencies inside functions.
 """
 
 from __future__ import annotations
 
 import argparse
-import ast
 import dataclasses
 import inspect
 import json
 import re
-import textwrap
 import types
 import typing
 from typing import Any, Callable, Mapping
@@ -41,21 +39,21 @@ def flag(name: str) -> str:
 
 def field_docs(cls: type) -> dict[str, str]:
     """Field name -> its docstring (the string literal right after the field), for ``cls`` and
-    the dataclasses it inherits from; fields without one are absent."""
+    the dataclasses it inherits from; fields without one are absent. docstring-parser reads
+    them from the classes' source (the way tyro and jsonargparse read them too); a class
+    without source (a frozen app) gives none, and its help falls back to the field's name."""
+    import docstring_parser
+
     docs: dict[str, str] = {}
     for klass in reversed(cls.__mro__):
-        if not dataclasses.is_dataclass(klass) or klass is object:
+        if not dataclasses.is_dataclass(klass):
             continue
         try:
-            source = textwrap.dedent(inspect.getsource(klass))
-        except (OSError, TypeError):  # no source (frozen app, REPL): help falls back to the name
+            parsed = docstring_parser.parse_from_object(klass)
+        except (OSError, TypeError, SyntaxError):  # no source to read
             continue
-        body = ast.parse(source).body[0].body  # type: ignore[attr-defined]
-        for node, after in zip(body, body[1:]):
-            if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
-                    and isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant)
-                    and isinstance(after.value.value, str)):
-                docs[node.target.id] = inspect.cleandoc(after.value.value)
+        docs.update({p.arg_name: inspect.cleandoc(p.description) for p in parsed.params
+                     if p.args[0] == "attribute" and p.description})
     return docs
 
 
