@@ -52,6 +52,9 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--n-ctx", type=count(16, 1 << 17), default=2048, metavar="N", help="context size in tokens (default 2048)")
     add("--headline", action="store_true",
         help="the accuracy only: skip the persona-size sweep and the controllability check (about 5x faster)")
+    add("--swap", action="store_true",
+        help="score every record a second time with the persona of another user in the file at the opposite "
+             "pole (swapped_accuracy, swap_gap = matched - swapped; 0 by construction for --mode none)")
     add("--json", action="store_true", help="print one JSON object")
 
 
@@ -78,7 +81,7 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
             result = alignment_accuracy(
                 read_records(args.data), policy, reference, mode=args.mode, profile_source=args.profile_source,
                 bridge=bridge, beta=args.beta, limit=args.limit, items=args.items, progress=True,
-                **({"sweep": (), "controllability": False} if args.headline else {}),
+                swap=args.swap, **({"sweep": (), "controllability": False} if args.headline else {}),
             )
         except PromptError as exc:  # the context is a flag here: name it, not the library's n_ctx
             what = re.split(r"; (?:raise the context size|open the model with a larger n_ctx)", str(exc))[0]
@@ -88,6 +91,9 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
     if args.json:
         emit_json(result)
     else:
-        for key in ("n", "accuracy", "length_baseline_accuracy", "no_persona_accuracy", "reference"):
+        keys = ("n", "accuracy", "length_baseline_accuracy", "no_persona_accuracy", "reference")
+        for key in keys + (("swapped_accuracy", "swap_gap") if args.swap else ()):
             print(f"{key:<25} {result[key]}")
+        if args.swap:
+            print(f"{'swap partners':<25} {result['swap']['partners']} ({result['swap']['note']})")
     return 0
