@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import ExitStack
 from typing import Any
 
 from ..commands import count, emit_json, number, step
@@ -66,17 +67,25 @@ def eval_generation(args: argparse.Namespace) -> int:
     from ..eval.generation import generation_metrics
     from ..home import Home
     from ..llm import LocalLLM
+    from tqdm import tqdm
 
     if args.data is not None:
         require_file(args.data)  # before the model loads
     records = list(read_records(args.data)) if args.data is not None else None
     steers = any(get(m).steers for m in args.mode)
     step(f"loading {args.model or 'the bundled model'}")
-    with LocalLLM.open(args.model, n_ctx=args.n_ctx, n_threads=args.threads, adapter=args.adapter,
-                       steering=(args.steering or str(Home().steering)) if steers else None) as llm:
+    with ExitStack() as stack:
+        llm = stack.enter_context(LocalLLM.open(args.model, n_ctx=args.n_ctx, n_threads=args.threads,
+                                                adapter=args.adapter,
+                                                steering=(args.steering or str(Home().steering)) if steers else None))
+
+        def bar(total: int):  # noqa: ANN202 - one tick per answer written and measured
+            shown = stack.enter_context(tqdm(total=total, desc="answering", unit="answer"))
+            return lambda: shown.update(1)
+
         result = {"model": llm.path.name, **generation_metrics(
             llm, args.mode, dims=args.dims, answers=args.answers, records=records, max_tokens=args.max_tokens,
-            temperature=args.temperature, seed=args.seed, show=args.show, progress=step)}
+            temperature=args.temperature, seed=args.seed, show=args.show, progress=step, bar=bar)}
     if args.json:
         emit_json(result)
         return 0

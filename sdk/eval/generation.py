@@ -140,8 +140,8 @@ def _pooled(answers: Sequence[Answer]) -> float:
 class _Writer:
     """Answers tasks with one model and measures each under the bare model."""
 
-    def __init__(self, llm: Any, tasks: list[str], *, seed: int, **sampling: Any) -> None:
-        self.llm, self.tasks, self.seed, self.sampling = llm, tasks, seed, sampling
+    def __init__(self, llm: Any, tasks: list[str], *, seed: int, tick: Callable[[], None], **sampling: Any) -> None:
+        self.llm, self.tasks, self.seed, self.tick, self.sampling = llm, tasks, seed, tick, sampling
         self._empty = len(llm.tokenize("", special=False))  # the BOS the tokenizer adds, if any
 
     def answers(self, conditioning: str = "none", user: Callable[[int], dict[str, Any]] = lambda i: {},
@@ -155,6 +155,7 @@ class _Writer:
         text = str(reply)
         nll = -self.llm.score(task, text, conditioning="none", adapter=False)  # the bare model, the task alone
         tokens = len(self.llm.tokenize(text, special=False)) - self._empty + 1  # + EOS, as scored
+        self.tick()
         return Answer(task, text, nll, tokens, reply.finish_reason == "length", repeats_question(task, text))
 
 
@@ -169,6 +170,12 @@ def _reads(conditioning: str, dim: int, sign: int, users: Sequence[Record] | Non
                           "is in the records; pass --data FILE with users at both poles of each --dims dimension")
     profile = pole_profile({dim: sign})
     return lambda i: {"persona": personas[i % len(personas)], **({"profile": profile} if "profile" in needs else {})}
+
+
+def _reads_nothing(llm: Any, conditioning: str) -> bool:
+    """Whether answers under ``conditioning`` are the bare model's own (nothing read, no aligner)."""
+    c = get(conditioning)
+    return not c.needs and not c.steers and llm.adapter_for(c.name) is None
 
 
 def _dimension(dim: int, poles: dict[int, list[Answer]]) -> dict[str, Any]:
@@ -192,12 +199,14 @@ def _dimension(dim: int, poles: dict[int, list[Answer]]) -> dict[str, Any]:
 def generation_metrics(llm: Any, conditionings: Sequence[str], *, dims: Sequence[int] = (CONCISE, HUMOUR),
                        answers: int = 20, records: Sequence[Record] | None = None, max_tokens: int = 200,
                        temperature: float = 0.7, top_p: float = 0.95, seed: int = 0, show: bool = False,
-                       progress: Callable[[str], None] = lambda msg: None) -> dict[str, Any]:
+                       progress: Callable[[str], None] = lambda msg: None,
+                       bar: Callable[[int], Callable[[], None]] | None = None) -> dict[str, Any]:
     """Generation figures of ``llm`` under each conditioning (see the module docstring).
 
     ``records``: where tasks come from (their distinct prompts) and, for ``ica``, users at
     each pole; None: the held-out prompts shipped here. ``temperature`` 0 is greedy. ``show``
     keeps every answer in the result. A loaded aligner answers the conditionings it serves.
+    ``bar(total)``, when given, returns what to call after each answer (a progress bar).
     """
     unknown = [d for d in dims if d not in COUNTERS]
     if unknown or not dims:
@@ -205,7 +214,9 @@ def generation_metrics(llm: Any, conditionings: Sequence[str], *, dims: Sequence
     modes = [get(name).name for name in conditionings]
     # Every pole's user is found before anything is written: a missing one is said at once.
     reads = {(c, dim, s): _reads(c, dim, s, records) for c in modes for dim in dims for s in (+1, -1)}
-    writer = _Writer(llm, task_prompts(records, answers), seed=seed, max_tokens=max_tokens,
+    written = [c for c in modes if not _reads_nothing(llm, c)]
+    tick = bar(answers * (1 + 2 * len(dims) * len(written))) if bar is not None else (lambda: None)
+    writer = _Writer(llm, task_prompts(records, answers), seed=seed, tick=tick, max_tokens=max_tokens,
                      temperature=temperature, top_p=top_p)
     progress(f"bare model: {answers} answers")
     bare = writer.answers(adapter=False)
@@ -218,10 +229,9 @@ def generation_metrics(llm: Any, conditionings: Sequence[str], *, dims: Sequence
         out["bare"]["answers"] = [a.row() for a in bare]
     for c in modes:
         rows, everything = {}, []
-        reads_nothing = not get(c).needs and not get(c).steers and llm.adapter_for(c) is None
         for dim in dims:
             progress(f"{c}: dimension {dim} ({COUNTERS[dim][0]}), {answers} answers per pole")
-            poles = {s: bare if reads_nothing else writer.answers(c, reads[c, dim, s]) for s in (+1, -1)}
+            poles = {s: bare if c not in written else writer.answers(c, reads[c, dim, s]) for s in (+1, -1)}
             everything += poles[+1] + poles[-1]
             rows[str(dim)] = _dimension(dim, poles)
             if show:
