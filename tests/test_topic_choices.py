@@ -108,3 +108,21 @@ def test_fields_limit_users_and_rivals_and_bad_configs_are_refused():
         TopicChoiceConfig(split="test")
     with pytest.raises(ConfigError):
         TopicChoiceConfig(dislike_share=1.5)
+
+
+def test_synth_topic_users_writes_a_versioned_file_that_record_readers_read(tmp_path):
+    from edgealign.cli import main
+    from edgealign.data import read_records
+    from edgealign.training.user_files import read_header
+
+    out = tmp_path / "topic.jsonl"
+    assert main(["synth", "--topic-users", "heldout", "--users", "6", "--seed", "7", "--fields",
+                 "academic,business,entertainment,reading", "--out", str(out)]) == 0
+    header = read_header(out)
+    assert header["kind"] == "topic-choices" and header["records"] == 6
+    assert header["config"]["split"] == "heldout" and header["config"]["fields"] == list(BENCHMARK_FIELDS)
+    assert "--topic-users heldout" in header["command"]
+    records = list(read_records(out))
+    expected = list(topic_choice_records(TopicChoiceConfig(users=6, seed=7, split="heldout", fields=BENCHMARK_FIELDS)))
+    assert [r.to_dict() for r in records] == [r.to_dict() for r in expected]
+    assert main(["synth", "--topic-users", "train", "--fields", "astrology", "--out", str(out)]) != 0

@@ -31,10 +31,14 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--traits", choices=("trained", "untrained"), default="trained",
                         help="with --statements: the 8 trait files the bridge trains on, or the others")
     parser.add_argument("--items", type=int, default=4, metavar="N",
-                        help="statements or choices per user (with --statements or --response-users)")
+                        help="statements or choices per user (with --statements, --response-users or --topic-users)")
     parser.add_argument("--response-users", choices=("train", "heldout"), default=None,
                         help="instead: users whose history is --items response-style choices (two answers to one "
                              "request, written differently), from the train or heldout prompts and phrasings")
+    parser.add_argument("--topic-users", choices=("train", "heldout"), default=None,
+                        help="instead: users whose history is --items topic-slant choices (the same answer slanted "
+                             "to their field against another field), from the train or heldout requests, people, "
+                             "topics and phrasings; a versioned file (a header line with this command)")
     parser.add_argument("--model-choices", choices=("train", "heldout"), default=None,
                         help="instead: a model-choice data file: the model (--model) answers the train or heldout "
                              "tasks under each pole's instruction of the style dimensions (slow: about 1.3 s per "
@@ -48,6 +52,7 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON summary")
     _synth_options().add_to(parser)
     _response_options().add_to(parser)
+    _topic_options().add_to(parser)
     _model_choice_options().add_to(parser)
     _aligner_pair_options().add_to(parser)
 
@@ -73,6 +78,33 @@ def _response_options() -> ConfigOptions:
                          title="ResponseChoiceConfig (with --response-users; --users, --seed and --items apply)")
 
 
+def _topic_options() -> ConfigOptions:
+    from .topic_choices import TopicChoiceConfig
+
+    return ConfigOptions(TopicChoiceConfig, given=("users", "seed", "items", "split"), config_file=False,
+                         title="TopicChoiceConfig (with --topic-users; --users, --seed and --items apply)")
+
+
+def _topic_users(args: argparse.Namespace, users: int, seed: int) -> int:
+    import shlex
+
+    from .topic_choices import topic_choice_records
+    from .user_files import write_user_file
+
+    cfg = _topic_options().build(args, users=users, seed=seed, items=args.items, split=args.topic_users)
+    # the command that writes this file again, from the settings (however this one was invoked)
+    command = ["edgealign", "synth", "--topic-users", cfg.split, "--users", str(cfg.users), "--seed", str(cfg.seed),
+               "--items", str(cfg.items), "--dislike-share", str(cfg.dislike_share),
+               *(["--fields", ",".join(cfg.fields)] if cfg.fields else []), "--out", str(args.out)]
+    header = write_user_file(topic_choice_records(cfg), args.out, kind="topic-choices", config=cfg,
+                             command=shlex.join(command))
+    if args.json:
+        emit_json({"records": header["records"], "seed": seed, "out": args.out})
+    else:
+        print(f"wrote {header['records']} records to {args.out}")
+    return 0
+
+
 def synth(args: argparse.Namespace) -> int:
     from edgealign.data import write_records
 
@@ -81,6 +113,8 @@ def synth(args: argparse.Namespace) -> int:
         return _model_choices(args, cfg.seed, cfg.dims)
     if args.aligner_pairs:
         return _aligner_pairs(args, cfg.seed)
+    if args.topic_users:
+        return _topic_users(args, cfg.users, cfg.seed)
     if args.statements:
         from .statements import statement_records
 

@@ -113,8 +113,8 @@ class TopicChoiceConfig:
     split: str = "train"
     """"train" or "heldout" requests, people, topics and slant phrasings."""
     fields: tuple[str, ...] = ()
-    """The fields users have and answers slant to (names of :func:`fields`, e.g. academic,
-    business, entertainment, reading); empty: all of them."""
+    """The fields users have and answers slant to: academic, business, or an interest's name
+    (entertainment, reading, sports, ...); empty: all of them."""
     dislike_share: float = 0.25
     """Chance that a user dislikes their field: they reject the answer slanted to it."""
 
