@@ -25,7 +25,8 @@ from typing import Callable, Hashable, Sequence, Union
 from .errors import ConfigError, PromptError
 from .persona import Persona, PersonaItem
 from .preferences import PreferenceProfile
-from .prompts import SYSTEM_PLAIN, ChatTemplate, Prompt, ica_prompt, pba_prompt, plain_prompt
+from .prompts import (SYSTEM_PLAIN, ChatTemplate, Prompt, fit_pieces, ica_prompt, keep_first, pba_prompt,
+                      plain_prompt)
 
 __all__ = [
     "Conditioning", "UserInfo", "ProfileLike", "PersonaLike", "get", "names", "register", "resolve_alias",
@@ -109,10 +110,8 @@ def _instruct(task: str, info: UserInfo, budget, count, template) -> Prompt:
     build = lambda kept: Prompt(" ".join([SYSTEM_PLAIN, *kept]), plain_prompt(task).user)
     if budget is None or count is None:
         return build(lines)
-    template = template or ChatTemplate()
-    while lines and count(template.render(build(lines))) > budget:
-        lines = lines[:-1]  # the weakest instruction goes first
-    return _fitted(build(lines), budget, count, template)
+    # The weakest instruction goes first; the task is never cut.
+    return fit_pieces(build, lines, budget, count, template, lambda line: " " + line, keep_first)
 
 
 def _fitted(prompt: Prompt, budget: int | None, count: TokenCounter | None, template: ChatTemplate | None) -> Prompt:
@@ -154,8 +153,11 @@ def resolve_alias(name: str) -> str:
     return _ALIASES.get(name, name)
 
 
-def get(name: str) -> Conditioning:
-    """The conditioning called ``name``: a registered one, or prompt conditioning + ``steer``."""
+def get(name: str | Conditioning) -> Conditioning:
+    """The conditioning called ``name``: a registered one, or prompt conditioning + ``steer``
+    (a Conditioning object is its own answer: resolved once, passed on as it is)."""
+    if isinstance(name, Conditioning):
+        return name
     name = resolve_alias(name.strip()) if isinstance(name, str) else name
     if name in _REGISTRY:
         return _REGISTRY[name]

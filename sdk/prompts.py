@@ -9,7 +9,7 @@ by dropping or truncating persona items, never the task or the instructions.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .errors import PromptError
 from .persona import Choice, Comment, Description, Persona, PersonaItem
@@ -69,15 +69,29 @@ class ChatTemplate:
         self.origin = origin
         """Where the template came from (the model file), named in errors."""
         self.time_limit = self.TIME_LIMIT_S if time_limit is None else time_limit
+        self.renders = 0
+        """How many times the Jinja template ran (a render of the messages last rendered is
+        answered from memory: fitting a prompt and decoding it share one render)."""
         self._env, self._compiled = _compile(self.source, self._where())
+        self._last: tuple[object, str] = (None, "")
 
     def _where(self) -> str:
         return f"the chat template of {self.origin}" if self.origin else "the chat template"
 
     def render(self, prompt: Prompt | Sequence[dict[str, str]], add_generation_prompt: bool = True) -> str:
         """The text the model sees: messages rendered, ready for the assistant's reply."""
-        BudgetExceeded = self._env.BudgetExceeded  # noqa: N806 - the class, without an import per call
         messages = prompt.messages() if isinstance(prompt, Prompt) else list(prompt)
+        key = _memo_key(messages, add_generation_prompt)
+        last = self._last
+        if key is not None and last[0] == key:
+            return last[1]
+        text = self._render(messages, add_generation_prompt)
+        self._last = (key, text)
+        return text
+
+    def _render(self, messages: list[dict[str, str]], add_generation_prompt: bool) -> str:
+        BudgetExceeded = self._env.BudgetExceeded  # noqa: N806 - the class, without an import per call
+        self.renders += 1
         size = 0
         for m in messages:
             content = m.get("content") if isinstance(m, dict) else None
@@ -107,6 +121,16 @@ class ChatTemplate:
         return "".join(out)
 
 
+def _memo_key(messages: list[dict[str, str]], add_generation_prompt: bool) -> tuple[object, ...] | None:
+    """Plain text messages as a hashable key; None (no memo) for anything else."""
+    key: list[object] = [bool(add_generation_prompt)]
+    for m in messages:
+        if type(m) is not dict or not all(type(k) is str and type(v) is str for k, v in m.items()):
+            return None
+        key.append(tuple(m.items()))
+    return tuple(key)
+
+
 def _short(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return text if len(text) <= 300 else text[:297] + "..."
@@ -132,21 +156,25 @@ def _user_turn(task: str, heading: str, body: str) -> str:
     return f"***Task***\n\n{task}\n\n***{heading}***\n\n{body}\n\n***Response:***"
 
 
+def _entry(item: PersonaItem, n: int) -> str:
+    """One persona item as its block lists it (``n``: its number in the block)."""
+    if isinstance(item, Description):
+        return f"{_DEMO_HEAD}{item.text}\n\n"
+    if isinstance(item, Comment):
+        return f"{n}. *Post:*\n{item.prompt}\n\n*Comment:*\n{item.comment}\n\n"
+    return f"{n}. *Post:*\n{item.prompt}\n\n*Chosen:*\n{item.chosen}\n\n*Rejected:*\n{item.rejected}\n\n"
+
+
 def _history(items: Sequence[PersonaItem]) -> str:
     """The ICA persona blocks: DEMO, then UGC_BLOCK, then PAIR_BLOCK, numbered per block."""
     demo = [i for i in items if isinstance(i, Description)]
     comments = [i for i in items if isinstance(i, Comment)]
     choices = [i for i in items if isinstance(i, Choice)]
-    out = "".join(f"{_DEMO_HEAD}{d.text}\n\n" for d in demo)
+    out = "".join(_entry(d, 0) for d in demo)
     if comments:
-        out += _UGC_HEAD + "".join(
-            f"{n}. *Post:*\n{c.prompt}\n\n*Comment:*\n{c.comment}\n\n" for n, c in enumerate(comments, 1)
-        )
+        out += _UGC_HEAD + "".join(_entry(c, n) for n, c in enumerate(comments, 1))
     if choices:
-        out += _PAIR_HEAD + "".join(
-            f"{n}. *Post:*\n{c.prompt}\n\n*Chosen:*\n{c.chosen}\n\n*Rejected:*\n{c.rejected}\n\n"
-            for n, c in enumerate(choices, 1)
-        )
+        out += _PAIR_HEAD + "".join(_entry(c, n) for n, c in enumerate(choices, 1))
     return out.rstrip("\n")
 
 
@@ -173,7 +201,7 @@ def ica_prompt(
     build = lambda kept: Prompt(SYSTEM_ICA, _user_turn(task, "Historical Behavior", _history(kept)))
     if budget is None:
         return build(items)
-    return _fit(build, items, budget, count_tokens, template)
+    return fit_pieces(build, items, budget, count_tokens, template, lambda it: _entry(it, 1), _keep_in_order)
 
 
 def pba_prompt(
@@ -191,19 +219,92 @@ def pba_prompt(
     build = lambda labels: Prompt(SYSTEM_PBA, _user_turn(task, "User Preferences", ", ".join(labels)))
     if isinstance(profile, str):
         labels = [profile] if profile else []
-        ranked = labels
+        rank = [0] * len(labels)
     else:
         labels = profile.labels
         conf = [profile.confidence[d.index] for d, _ in profile.non_neutral()]
-        ranked = [lab for _, lab in sorted(zip(conf, labels), key=lambda t: -t[0])]
+        order = sorted(range(len(labels)), key=lambda i: -conf[i])
+        rank = [order.index(i) for i in range(len(labels))]
     if budget is None:
         return build(labels)
+    ranked = lambda pieces, sizes, room, size_of: _keep_strongest(pieces, sizes, room, rank)
+    return fit_pieces(build, labels, budget, count_tokens, template, lambda label: label + ", ", ranked)
+
+
+# -- fitting a prompt to a token budget ---------------------------------------------------------
+#: Rounds of fitting by per-piece counts before the pieces are given up (each round renders
+#: and counts once; a second is needed only when pieces joined count more than apart).
+_REFITS = 4
+
+#: (pieces, their sizes in tokens, tokens left for them, size_of) -> the pieces to keep.
+Chooser = Callable[[list[Any], list[int], int, Callable[[Any], int]], list[Any]]
+
+
+def fit_pieces(build: Callable[[list[Any]], Prompt], pieces: Sequence[Any], budget: int,
+               count_tokens: TokenCounter | None, template: ChatTemplate | None,
+               text_of: Callable[[Any], str], choose: Chooser) -> Prompt:
+    """``build(pieces)`` fitted to ``budget`` tokens of the rendered prompt.
+
+    All pieces first: one render and one count when they fit (the usual case). Over budget,
+    each piece is counted alone (its text, no render), ``choose`` keeps what fits the room the
+    frame leaves, and the result is rendered and counted once; only when pieces counted apart
+    came out short is the excess taken off and the choice made again. The frame (the task and
+    instructions) is never cut: PromptError, saying by how much, when it alone does not fit.
+    """
     count, template = _require_counter(count_tokens, template)
+    pieces = list(pieces)
+    total = count(template.render(build(pieces)))
+    if total <= budget:
+        return build(pieces)
+    empty = count("")
+    size_of = lambda piece: max(count(text_of(piece)) - empty, 0)
+    sizes = [size_of(p) for p in pieces]
+    room = budget - (total - sum(sizes))
+    for _ in range(_REFITS):
+        if room <= 0:
+            break
+        prompt = build(choose(pieces, sizes, room, size_of))
+        needed = count(template.render(prompt))
+        if needed <= budget:
+            return prompt
+        room -= needed - budget
     _check_base(build([]), budget, count, template)
-    keep = len(ranked)
-    while keep and count(template.render(build([l for l in labels if l in ranked[:keep]]))) > budget:
-        keep -= 1
-    return build([l for l in labels if l in ranked[:keep]])
+    return build([])
+
+
+def _keep_strongest(pieces: list[Any], sizes: list[int], room: int, rank: Sequence[int]) -> list[Any]:
+    """The most pieces, strongest (lowest ``rank``) first, that fit ``room``; in their order."""
+    order = sorted(range(len(pieces)), key=lambda i: rank[i])
+    used, keep = 0, set()
+    for i in order:
+        if used + sizes[i] > room:
+            break
+        used += sizes[i]
+        keep.add(i)
+    return [p for i, p in enumerate(pieces) if i in keep]
+
+
+def keep_first(pieces: list[Any], sizes: list[int], room: int, size_of: Callable[[Any], int]) -> list[Any]:
+    """The first pieces that fit ``room`` (the last ones go first)."""
+    return _keep_strongest(pieces, sizes, room, range(len(pieces)))
+
+
+def _keep_in_order(items: list[PersonaItem], sizes: list[int], room: int,
+                   size_of: Callable[[PersonaItem], int]) -> list[PersonaItem]:
+    """Whole items first (in order, skipping any that do not fit), then the first skipped
+    item cut to fill what is left, in its original place."""
+    kept, skipped, used = [], [], 0
+    for i, size in enumerate(sizes):
+        if used + size <= room:
+            kept.append(i)
+            used += size
+        else:
+            skipped.append(i)
+    if skipped:
+        cut = _truncate(items[skipped[0]], lambda it: size_of(it) <= room - used)
+        if cut is not None:
+            return [cut if i == skipped[0] else items[i] for i in sorted(kept + skipped[:1])]
+    return [items[i] for i in kept]
 
 
 def _require_counter(count: TokenCounter | None, template: ChatTemplate | None) -> tuple[TokenCounter, ChatTemplate]:
@@ -219,27 +320,6 @@ def _check_base(base: Prompt, budget: int, count: TokenCounter, template: ChatTe
             f"the task and instructions alone need {needed} tokens, {needed - budget} over the budget of {budget}; "
             "raise the context size or shorten the task"
         )
-
-
-def _fit(build, items: list[PersonaItem], budget: int, count_tokens, template) -> Prompt:
-    """Whole items first (in order, skipping any that do not fit), then the first skipped
-    item cut to fill what is left, in its original place."""
-    count, template = _require_counter(count_tokens, template)
-    _check_base(build([]), budget, count, template)
-    fits = lambda idx: count(template.render(build([items[i] for i in sorted(idx)]))) <= budget
-    kept: list[int] = []
-    skipped: list[int] = []
-    for i in range(len(items)):
-        (kept if fits(kept + [i]) else skipped).append(i)
-    chosen = [items[i] for i in kept]
-    if skipped:
-        first = skipped[0]
-        before = sum(1 for i in kept if i < first)
-        place = lambda it: chosen[:before] + [it] + chosen[before:]
-        cut = _truncate(items[first], lambda it: count(template.render(build(place(it)))) <= budget)
-        if cut is not None:
-            chosen = place(cut)
-    return build(chosen)
 
 
 def _truncate(item: PersonaItem, fits: Callable[[PersonaItem], bool]) -> PersonaItem | None:
