@@ -14,7 +14,8 @@
 The head's per-kind projection and its anchors are folded into one (2 x 90, D) matrix per
 kind at export: score = scale * (x P_k^T) . a = x . (scale * a P_k), and each sentence is
 scored once, by its own kind's matrix: a ninth of the stock head's multiply-adds for a
-history of hundreds of sentences.
+history of hundreds of sentences. The example memory (:mod:`edgealign.training._bridge_memory`)
+is scored on the raw embeddings, each sentence once, and added with its kind's gain.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from edgealign.training.bridge_model import memory_scores
 
 __all__ = ["WithEmbeddings", "HeadGraph"]
 
@@ -59,6 +62,11 @@ class HeadGraph(nn.Module):
         self.register_buffer("agg", torch.stack([a, b]).detach().clone())
         self.register_buffer("agg_bias", head.agg_bias.detach().clone())
         self.register_buffer("kind_gain", head.kind_gain.detach().clone())
+        # The example memory as the checkpoint keeps it (fp16 in the graph, cast once loaded).
+        self.memory = head.has_memory
+        for name in ("memory", "memory_valid", "memory_neutral", "memory_temperature"):
+            self.register_buffer(name if name != "memory" else "memory_rows", getattr(head, name).detach().clone())
+        self.register_buffer("memory_gain", head.memory_gain.detach().clone())
         self.eval()
 
     def forward(self, comment_embeddings, choice_embeddings, description_embeddings,  # noqa: ANN001
@@ -68,6 +76,10 @@ class HeadGraph(nn.Module):
         scores = torch.cat([e @ blocks[k].T for k, e in
                             enumerate((comment_embeddings, choice_embeddings, description_embeddings))])
         s = scores[row].reshape(-1, 2, self.dims)                            # (U, 2, 90)
+        if self.memory:  # each distinct sentence against the stored examples once, like the anchors
+            stacked = torch.cat([comment_embeddings, choice_embeddings, description_embeddings])
+            f = memory_scores(stacked, self.memory_rows, self.memory_valid, self.memory_neutral, self.memory_temperature)
+            s = s + self.memory_gain[kind][:, None, None] * f[row]
         b = self.bias[kind]                                                  # (U, 3, 90)
         units = torch.stack([s[:, 0] + b[:, 0], b[:, 1], s[:, 1] + b[:, 2]], dim=-1)
         logp = torch.log_softmax(units, dim=-1)

@@ -59,7 +59,7 @@ def calibrate_evidence(model, feats: Featurizer, examples: list[Example], floor:
             for i in range(0, len(examples), 64):
                 chunk = [ex.first(k) for ex in examples[i: i + 64]]
                 b = feats.batch(chunk)
-                logits = head.item_logits(b["x"], b["kind"])
+                logits = head.item_logits(b["x"], b["kind"], memory=b["memory"])
                 _, evidence = head.aggregate(logits, b["sign"], b["kind"])
                 choice = (b["kind"] == KIND_CHOICE).unsqueeze(-1)
                 mass = ((1 - torch.softmax(logits, -1)[..., 1]) * b["sign"].abs().unsqueeze(-1)).sum(-2)

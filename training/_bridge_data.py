@@ -119,6 +119,8 @@ class Featurizer:
         self.cache: dict[Any, int] = {}
         self._per_item: dict[PersonaItem, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self.table = None
+        #: Per cache row, its cross-fitted example-memory scores (N, 2, 90), once the memory is built.
+        self.memory = None
         if cfg.freeze_encoder:
             texts = {t for ex in examples for t in bridge_units(ex.items).texts}
             self._embed_all(sorted(texts, key=lambda t: (len(t), t)), progress)
@@ -157,8 +159,8 @@ class Featurizer:
             hit = self._per_item[item] = (rows, units.sign, units.kind)
         return hit
 
-    def _features(self, examples: Sequence[Example]) -> list[tuple[Any, np.ndarray, np.ndarray]]:
-        """(x (U, D), sign (U,), kind (U,)) per example."""
+    def _features(self, examples: Sequence[Example]) -> list[tuple[Any, np.ndarray, np.ndarray, Any]]:
+        """(x (U, D), sign (U,), kind (U,), memory scores (U, 2, 90) or None) per example."""
         import torch
 
         if self.table is not None:  # frozen encoder: look the sentences up
@@ -166,7 +168,8 @@ class Featurizer:
             for ex in examples:
                 parts = [self._item_units(it) for it in ex.items]
                 rows, sign, kind = (np.concatenate([p[i] for p in parts]) for i in range(3))
-                out.append((self.table[torch.from_numpy(rows)], sign, kind))
+                index = torch.from_numpy(rows)
+                out.append((self.table[index], sign, kind, None if self.memory is None else self.memory[index]))
             return out
         # Fine-tuning: one encoder call for the whole batch, each distinct sentence once,
         # rather than one small call per user (20-odd sentences each).
@@ -177,24 +180,28 @@ class Featurizer:
         out = []
         for u in units:
             if not u.texts:
-                out.append((torch.zeros(0, self.model.head.anchors.shape[-1], device=self.device), u.sign, u.kind))
+                out.append((torch.zeros(0, self.model.head.anchors.shape[-1], device=self.device), u.sign, u.kind, None))
                 continue
             rows = torch.tensor([row[t] for t in u.texts], dtype=torch.long, device=self.device)
-            out.append((torch.from_numpy(u.combine).to(self.device) @ table[rows], u.sign, u.kind))
+            out.append((torch.from_numpy(u.combine).to(self.device) @ table[rows], u.sign, u.kind, None))
         return out
 
     def batch(self, examples: Sequence[Example]) -> dict[str, Any]:
-        """x (B, U, D), kind (B, U), sign (B, U) (0 pads), target (B, 90)."""
+        """x (B, U, D), kind (B, U), sign (B, U) (0 pads), target (B, 90); memory (B, U, 2, 90)
+        (cross-fitted example-memory scores) once the memory is built, else None."""
         import torch
 
         feats = self._features(examples)
-        n = max(1, max(len(s) for _, s, _ in feats))
+        n = max(1, max(len(f[1]) for f in feats))
         x = torch.zeros(len(examples), n, self.model.head.anchors.shape[-1], device=self.device)
+        memory = None if self.memory is None else torch.zeros(len(examples), n, *self.memory.shape[1:], device=self.device)
         kind = np.zeros((len(examples), n), dtype=np.int64)
         sign = np.zeros((len(examples), n), dtype=np.float32)
-        for b, (f, s, k) in enumerate(feats):
+        for b, (f, s, k, m) in enumerate(feats):
             x[b, : len(s)] = f
             kind[b, : len(s)], sign[b, : len(s)] = k, s
+            if memory is not None:
+                memory[b, : len(s)] = m
         target = torch.from_numpy(np.stack([ex.target for ex in examples]))
         return {"x": x, "kind": torch.from_numpy(kind).to(self.device), "sign": torch.from_numpy(sign).to(self.device),
-                "target": target.to(self.device)}
+                "target": target.to(self.device), "memory": memory}

@@ -26,6 +26,7 @@ from edgealign.featurize import UNITS_VERSION
 
 from ._bridge_calibration import _sentences, calibrate_evidence
 from ._bridge_data import Example, Featurizer, examples_from_records
+from ._bridge_memory import build_memory
 
 __all__ = ["BridgeConfig", "BridgeTrainer", "load_bridge", "evaluate_examples"]
 
@@ -36,12 +37,14 @@ class BridgeConfig:
 
     encoder: str = "minilm"
     """"minilm" (bundled all-MiniLM-L6-v2), "tiny" (random 2-layer BERT) or a local encoder folder."""
-    encoder_layers: int | None = 3
+    encoder_layers: int | None = 2
     """Keep only the encoder's first N transformer layers (None: all). MiniLM's first 3 of 6
-    take the device's int8 time per 8-item profile to 0.58-0.60x (22.8 -> 13.6 ms side by
-    side) for about a point of held-out accuracy at equal epochs (0.937 -> 0.923 after 6; 10
-    epochs give 0.927 through the int8 artifact; docs/performance.md): the head reads lexical
-    evidence, which the lower layers already carry."""
+    took the device's int8 time per 8-item profile to 0.58-0.60x (22.8 -> 13.6 ms side by
+    side) for about a point of held-out accuracy at equal epochs (0.937 -> 0.923 after 6);
+    the first 2 take the three layers' int8 time to 0.69x (0.62x with every linear layer in
+    int8; side by side, docs/performance.md) for another 1.5 points on held-out synthetic
+    users at equal epochs (0.908, torch head, no example memory) and none on real statements
+    (0.993): the head reads lexical evidence, which the lower layers already carry."""
     freeze_encoder: bool = True
     """Train only the head (fast, CPU) or fine-tune the encoder too (GPU)."""
     max_length: int = 64
@@ -124,6 +127,14 @@ class BridgeConfig:
     """With ``unseen_raw_space``: logits per unit of pole score above that line."""
     unseen_neutral_offset: float = 0.0
     """Added to the neutral bias of dimensions without training data."""
+    memory_per_pole: int = 8
+    """Example memory beside the anchors (:mod:`._bridge_memory`): per pole, at most this many
+    stored training sentences (k-means centroids when there are more), fp16 in the artifact;
+    0: none. Needs a frozen encoder (the stored embeddings are the encoder's)."""
+    memory_neutral: int = 64
+    """Stored small-talk sentences (centroids) the memory measures a pole's examples against."""
+    memory_temperature: float = 0.05
+    """Softness of the memory's nearest-example maximum (cosine similarity units)."""
     feature_cache: str | None = None
     """Folder where a frozen encoder's sentence embeddings are kept and reused by later runs
     with the same encoder, depth and max_length (None: embed every run)."""
@@ -146,6 +157,11 @@ class BridgeConfig:
             raise ConfigError("max_evidence_gain and max_choice_gain must be at least 1")
         if not 0 < self.unseen_quantile < 1 or self.unseen_gain <= 0:
             raise ConfigError("unseen_quantile must be in (0, 1) and unseen_gain above 0")
+        if self.memory_per_pole < 0 or self.memory_neutral < 0 or self.memory_temperature <= 0:
+            raise ConfigError("memory_per_pole and memory_neutral must be at least 0, memory_temperature above 0")
+        if self.memory_per_pole and not self.freeze_encoder:
+            raise ConfigError("the example memory stores a frozen encoder's embeddings: set memory_per_pole to 0 "
+                              "(--memory-per-pole 0) to fine-tune the encoder")
         if not 0 <= self.dim_dropout < 1:
             raise ConfigError("dim_dropout must be in [0, 1)")
         if self.anchor_text not in ("label", "label+description"):
@@ -169,7 +185,7 @@ class BridgeConfig:
         """All six MiniLM layers fine-tuned end to end on a GPU (its export takes about 1.7x the
         default's three layers per profile on the device)."""
         return cls(**{"encoder_layers": None, "freeze_encoder": False, "max_length": 128, "epochs": 4,
-                      "batch_size": 64, "device": "auto", **kw})
+                      "batch_size": 64, "device": "auto", "memory_per_pole": 0, **kw})
 
     @classmethod
     def preset(cls, name: str, **kw: Any) -> "BridgeConfig":
@@ -210,6 +226,8 @@ class BridgeTrainer:
         val, train = examples[:n_val], examples[n_val:]
         model, tokenizer = _build(cfg)
         feats = Featurizer(model, tokenizer, cfg, [*train, *val], progress)
+        memory = build_memory(model, feats, train, cfg.memory_per_pole, cfg.memory_neutral, cfg.seed) \
+            if cfg.memory_per_pole else {}
         opt = _optimizer(model, cfg)
         per_epoch = -(-len(train) * cfg.samples_per_user // cfg.batch_size)
         sched = _cosine(opt, cfg.epochs * per_epoch, cfg.lr_floor)
@@ -230,7 +248,7 @@ class BridgeTrainer:
                 extra["evidence_gain"], extra["choice_gain"] = calibrate_evidence(
                     model, feats, val, cfg.neutral_floor, gains, choice_gains)
             metrics = {"epoch": epoch + 1, "train_loss": loss, "unseen_dims": int(unseen.sum()),
-                       "units_version": UNITS_VERSION, **extra,
+                       "units_version": UNITS_VERSION, **memory, **extra,
                        **(evaluate_examples(model, feats, val) if val else {})}
             save_checkpoint(model, tokenizer, cfg, metrics, out)
         return metrics
@@ -268,7 +286,7 @@ def _build(cfg: BridgeConfig):  # -> (BridgeModel, tokenizer)
 
     encoder, tokenizer = load_encoder(cfg.encoder, cfg.seed, cfg.encoder_layers)
     neg, pos = label_anchors(encoder, tokenizer, cfg.max_length, cfg.anchor_text)
-    model = BridgeModel(encoder, BridgeHead(neg, pos))
+    model = BridgeModel(encoder, BridgeHead(neg, pos, cfg.memory_per_pole, cfg.memory_neutral, cfg.memory_temperature))
     device = "cuda" if cfg.device == "auto" and torch.cuda.is_available() else cfg.device.replace("auto", "cpu")
     if cfg.freeze_encoder:
         model.encoder.requires_grad_(False)
@@ -308,7 +326,7 @@ def _seen(examples: list[Example]) -> np.ndarray:
 def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None):  # noqa: ANN001
     import torch.nn.functional as F
 
-    units = model.head.item_logits(batch["x"], batch["kind"], dropped)      # (B, U, 90, 3)
+    units = model.head.item_logits(batch["x"], batch["kind"], dropped, batch["memory"])  # (B, U, 90, 3)
     user, _ = model.head.aggregate(units, batch["sign"], batch["kind"], dropped)  # (B, 90, 3)
     weight = user.new_tensor([1.0, cfg.neutral_weight, 1.0])
     loss = F.cross_entropy(user.reshape(-1, 3), batch["target"].reshape(-1), weight=weight)
@@ -327,7 +345,7 @@ def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> di
         for i in range(0, len(examples), 64):
             chunk = [ex.first(feats.cfg.max_items) for ex in examples[i: i + 64]]
             b = feats.batch(chunk)
-            user, _ = model.head.aggregate(model.head.item_logits(b["x"], b["kind"]), b["sign"], b["kind"])
+            user, _ = model.head.aggregate(model.head.item_logits(b["x"], b["kind"], memory=b["memory"]), b["sign"], b["kind"])
             probs = torch.softmax(user, -1)
             preds.append(probs.argmax(-1).cpu().numpy() / 2.0)
             confs.append(probs.max(-1).values.cpu().numpy())
@@ -363,10 +381,14 @@ def load_bridge(folder: str | Path):  # -> (BridgeModel, tokenizer, BridgeConfig
     encoder, tokenizer = load_encoder(str(folder / "encoder"))
     state = load_file(folder / "head.safetensors")
     n_dims, dim = state["anchors"].shape[1:]
-    head = BridgeHead(torch.zeros(n_dims, dim), torch.zeros(n_dims, dim))
-    # Older checkpoints lack shared_* (before dimension dropout) and kind_gain (ones before it).
+    slots = state["memory_valid"].shape[-1] if "memory_valid" in state else 0
+    neutral = state["memory_neutral"].shape[0] if "memory_neutral" in state else 0
+    head = BridgeHead(torch.zeros(n_dims, dim), torch.zeros(n_dims, dim), slots, neutral)
+    # Older checkpoints lack shared_* (before dimension dropout), kind_gain (ones before it)
+    # and memory* (no example memory: the head has no slots).
     result = head.load_state_dict(state, strict=False)
-    if result.unexpected_keys or any(not k.startswith("shared_") and k != "kind_gain" for k in result.missing_keys):
+    if result.unexpected_keys or any(not k.startswith(("shared_", "memory")) and k != "kind_gain"
+                                     for k in result.missing_keys):
         raise DataError(f"{folder}/head.safetensors does not match the bridge head: missing "
                         f"{result.missing_keys}, unexpected {result.unexpected_keys}")
     return BridgeModel(encoder, head).eval(), tokenizer, cfg

@@ -26,7 +26,7 @@ from edgealign.preferences import SPACE
 
 from .encoders import mean_pool
 
-__all__ = ["BridgeHead", "BridgeModel", "label_anchors"]
+__all__ = ["BridgeHead", "BridgeModel", "label_anchors", "memory_scores"]
 
 
 def pole_texts(sign: int, text: str = "label+description") -> list[str] | list[tuple[str, str]]:
@@ -68,7 +68,8 @@ class BridgeHead(nn.Module):
     N_KINDS = 3  # comment, choice, description sentences (edgealign.featurize.KIND_*)
     _MUTE = 1000.0  # neutral-bias lift far above any pole logit: a unit's relevance is 0
 
-    def __init__(self, neg_anchors: torch.Tensor, pos_anchors: torch.Tensor) -> None:
+    def __init__(self, neg_anchors: torch.Tensor, pos_anchors: torch.Tensor, memory_slots: int = 0,
+                 memory_neutral: int = 0, memory_temperature: float = 0.05) -> None:
         super().__init__()
         dim = neg_anchors.shape[1]
         self.proj = nn.Parameter(torch.eye(dim).repeat(self.N_KINDS, 1, 1))  # (kind, D, D)
@@ -90,6 +91,14 @@ class BridgeHead(nn.Module):
         # Per kind of unit, a factor on its evidence, set after training (ones while training):
         # a choice between two answers moves the head less per unit than a statement does.
         self.register_buffer("kind_gain", torch.ones(self.N_KINDS))
+        # Example memory (:mod:`._bridge_memory`): per pole up to ``memory_slots`` stored
+        # sentence embeddings of training examples (fp16), and ``memory_neutral`` of small talk.
+        n = len(SPACE)
+        self.register_buffer("memory", torch.zeros(2 * n * memory_slots, dim, dtype=torch.float16))
+        self.register_buffer("memory_valid", torch.zeros(2, n, memory_slots))
+        self.register_buffer("memory_neutral", torch.zeros(memory_neutral, dim, dtype=torch.float16))
+        self.register_buffer("memory_temperature", torch.tensor(float(memory_temperature)))
+        self.memory_gain = nn.Parameter(torch.full((self.N_KINDS,), 5.0))  # logits per unit of memory score
 
     def unseen(self, dropped: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(anchors, bias, agg_bias) with ``dropped`` (90,) bool dimensions as an unseen
@@ -163,12 +172,30 @@ class BridgeHead(nn.Module):
             out.append(torch.quantile(scores, quantile, dim=0))
         return torch.stack(out)
 
-    def item_logits(self, x: torch.Tensor, kind: torch.Tensor, dropped: torch.Tensor | None = None) -> torch.Tensor:
+    @property
+    def has_memory(self) -> bool:
+        return self.memory_valid.shape[-1] > 0
+
+    def memory_scores(self, x: torch.Tensor) -> torch.Tensor:
+        """x (..., D) raw sentence embeddings -> (..., 2, 90): per pole, how much nearer the
+        sentence is to that pole's stored examples than to small talk (soft maxima of cosine
+        similarity at ``memory_temperature``); 0 for a pole without examples."""
+        return memory_scores(x, self.memory, self.memory_valid, self.memory_neutral, self.memory_temperature)
+
+    def item_logits(self, x: torch.Tensor, kind: torch.Tensor, dropped: torch.Tensor | None = None,
+                    memory: torch.Tensor | None = None) -> torch.Tensor:
         """x (..., D), kind (...) -> logits (..., 90, 3) ordered (negative, neutral, positive);
-        ``dropped`` (90,) bool: score those dimensions as unseen ones (training only)."""
+        ``dropped`` (90,) bool: score those dimensions as unseen ones (training only);
+        ``memory`` (..., 2, 90): the units' memory scores when already known (training reads
+        them cross-fitted, see :mod:`._bridge_memory`), else computed from ``x``."""
         anchors, bias = (self.anchors, self.bias) if dropped is None else self.unseen(dropped)[:2]
         h = self._project_rows(x, kind) if self.training else self._project(x, kind)
         s = self.scale * torch.einsum("...d,pkd->...pk", h, anchors)        # (..., 2, 90)
+        if self.has_memory:
+            f = self.memory_scores(x) if memory is None else memory
+            if dropped is not None:  # a dimension without data has no examples either
+                f = f * (~dropped).to(f.dtype)
+            s = s + self.memory_gain[kind][..., None, None] * f
         b = bias[kind]                                                     # (..., 3, 90)
         neutral = b[..., 1, :]
         return torch.stack([s[..., 0, :] + b[..., 0, :], neutral, s[..., 1, :] + b[..., 2, :]], dim=-1)
@@ -210,6 +237,18 @@ class BridgeHead(nn.Module):
         """How far projection and anchors moved from their start (the regulariser)."""
         eye = torch.eye(self.proj.shape[-1], device=self.proj.device)
         return ((self.proj - eye) ** 2).sum() + ((self.anchors - self.anchors0) ** 2).sum()
+
+
+def memory_scores(x: torch.Tensor, memory: torch.Tensor, valid: torch.Tensor, neutral: torch.Tensor,
+                  temperature: torch.Tensor) -> torch.Tensor:
+    """See :meth:`BridgeHead.memory_scores`; shared with the exported head graph."""
+    slots = valid.shape[-1]
+    c = (x @ memory.to(x.dtype).T).reshape(*x.shape[:-1], 2, valid.shape[1], slots)
+    pole = temperature * torch.logsumexp(c / temperature + (valid - 1) * 1e4, dim=-1)     # (..., 2, 90)
+    if neutral.shape[0]:
+        small_talk = temperature * torch.logsumexp(x @ neutral.to(x.dtype).T / temperature, dim=-1)
+        pole = pole - small_talk[..., None, None]
+    return pole * (valid.amax(-1) > 0).to(x.dtype)
 
 
 class BridgeModel(nn.Module):
