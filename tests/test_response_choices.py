@@ -48,10 +48,11 @@ def test_a_pole_writes_its_own_sentences_and_the_other_pole_does_not(key, dim):
 
 def test_register_structure_and_topic_differ_between_the_poles():
     casual = _pairs({14: 1})
-    assert all(any(m in c for m in ("just", "Tbh", "Easiest", "Yeah", "biggie", "Kinda", "Lol", "Chill"))
+    assert all(any(m in c for m in ("just", "Tbh", "Easiest", "Yeah", "biggie", "Kinda", "Lol", "Chill", "like,",
+                                    "Lowkey", "gonna"))
                for _, c, _ in casual)
     assert all(any(m in r.lower() for m in ("advisable", "recommended", "prudent", "sensible", "encouraged", "wise",
-                                            "accordingly", "do well")) for _, _, r in casual)
+                                            "accordingly", "do well", "advised", "ought", "accordance")) for _, _, r in casual)
     structured = _pairs({45: 1})
     assert all("\n" in c and "\n" not in r for _, c, r in structured)
     sports = _pairs({56: 1})

@@ -11,6 +11,9 @@ pole, split the same way. Pure data.
 
 from __future__ import annotations
 
+from ._response_paraphrases import MORE_CONTENT, MORE_PROMPTS, MORE_STYLE, MORE_SUBJECTS
+from ._user_phrases import _joined
+
 #: Things people ask an assistant to help with; ``{s}`` in prompts and phrases.
 SUBJECTS: tuple[str, ...] = (
     "running", "cooking at home", "learning Spanish", "playing the guitar", "public speaking",
@@ -335,3 +338,14 @@ STYLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         (),
     ),
 }
+
+
+# More phrasings in other words (._response_paraphrases), each joined so that both of the
+# bank's shares keep their own: the train share grows by the new train phrasings, the
+# held-out share by the new held-out ones.
+SUBJECTS = _joined(SUBJECTS, MORE_SUBJECTS)
+PROMPTS = _joined(PROMPTS, MORE_PROMPTS)
+CONTENT = _joined(CONTENT, MORE_CONTENT)
+_NONE: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+STYLE = {key: (_joined(positive, MORE_STYLE.get(key, _NONE)[0]), _joined(negative, MORE_STYLE.get(key, _NONE)[1]))
+         for key, (positive, negative) in STYLE.items()}
