@@ -2,9 +2,11 @@
 ``edgealign build`` makes and ``edgealign demo`` (``make demo``) makes first, through
 :func:`build_home`.
 
-A fresh home has no bridge artifact: :func:`ensure_bridge` trains one on synthetic users
-(MiniLM frozen, minutes on a CPU), exports it to ONNX fp32 + int8 with the parity checks,
-and leaves checkpoint and artifact under the home folder, so the next run reuses them.
+A fresh home has no bridge artifact of its own: :func:`ensure_bridge` uses the one shipped in
+the package (``edgealign/bridges/default``, docs/bridge.md) when this build has it; otherwise
+it trains one on synthetic users (MiniLM frozen, minutes on a CPU), exports it to ONNX fp32 +
+int8 with the parity checks, and leaves checkpoint and artifact under the home folder, so the
+next run reuses them.
 :func:`ensure_steering_basis` builds the bundled SmolLM2's steering basis for the style
 dimensions (about a minute). The bundled SmolLM2 GGUF is used as it is.
 """
@@ -52,8 +54,10 @@ def _usable(folder: Path) -> bool:
 def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int = DEMO_USERS,
                   config: "BridgeConfig | None" = None, progress: bool = True,
                   min_agreement: float = 0.97) -> Path:
-    """The bridge artifact under ``home/artifacts/bridge``, built first if missing or broken
-    (``config`` defaults to the ``default`` preset with :data:`DEMO_EPOCHS` epochs)."""
+    """The bridge artifact under ``home/artifacts/bridge``; when that is missing or broken, the
+    one shipped in the package, else one built there first. A given ``config`` asks for a
+    bridge trained with it (the packaged one is not used); the default is the ``default``
+    preset with :data:`DEMO_EPOCHS` epochs."""
     from edgealign.training.bridge import BridgeConfig, BridgeTrainer
     from edgealign.training.generated_choices import MODEL_CHOICES
     from edgealign.training.response_choices import ResponseChoiceConfig, response_choice_records
@@ -65,6 +69,11 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
     if _usable(artifact):
         say(f"Using the preference bridge in {artifact}")
         return artifact
+    from edgealign.home import PACKAGED_BRIDGE  # read now: a test may point it elsewhere
+
+    if config is None and _usable(PACKAGED_BRIDGE):
+        say(f"Using the preference bridge shipped in the package ({PACKAGED_BRIDGE})")
+        return PACKAGED_BRIDGE
     config = config or BridgeConfig.default(epochs=DEMO_EPOCHS)
     depth = "all layers" if config.encoder_layers is None else f"first {config.encoder_layers} layers"
     why = ("No bridge artifact yet" if not (artifact / "manifest.json").exists() else

@@ -3,7 +3,7 @@
 Same users, same machine, same run, one thread each: the median time to infer one profile
 from 8 items through torch, ONNX fp32 and ONNX int8 (the packed graph on the CPU provider),
 how often int8 picks the same pole as torch per dimension, and the size of what a device
-downloads (int8 graph + tokenizer). An artifact with a fixed-shape graph (``--static``) adds
+downloads (int8 graph, head and tokenizer). An artifact with a fixed-shape graph (``--static``) adds
 it on the CPU provider (``onnx_static_ms``, its agreement, ``static_graph_mb``). With
 ``provider`` (``--provider NAME[:DEVICE]``) both graphs also run there, in the same run
 (``<provider>_<device>_packed_ms``, ``..._static_ms``, their agreement, and the provider that
@@ -76,8 +76,10 @@ def bench_bridge(checkpoint: str | Path, artifact: str | Path, *, users: int = 4
     people = [list(u.persona.items())[:items] for u in generate_users(SynthConfig(users=users, seed=31337))]
     torch_ms, torch_out = _median_ms(_torch_infer(Path(checkpoint)), people, repeat)
     result: dict[str, Any] = {"users": users, "items": items, "threads": threads, "torch_ms": torch_ms}
-    runs = [("fp32", {"precision": "fp32"}), ("int8", {"precision": "int8"})]
-    static = "static" in PreferenceBridge.load(artifact, providers=["cpu"]).manifest.details
+    details = PreferenceBridge.load(artifact, providers=["cpu"]).manifest.details
+    # A bridge shipped in the package holds the int8 graph only.
+    runs = [(p, {"precision": p}) for p in ("fp32", "int8") if p in details.get("graphs", {})]
+    static = "static" in details
     runs += [("static", {"graph": "static"})] if static else []
     for name, kw in runs:
         bridge = PreferenceBridge.load(artifact, providers=["cpu"], threads=threads, graph=kw.pop("graph", "packed"), **kw)
@@ -86,11 +88,15 @@ def bench_bridge(checkpoint: str | Path, artifact: str | Path, *, users: int = 4
         for graph in ("packed", "static")[: 1 + static]:
             bridge = PreferenceBridge.load(artifact, providers=[provider], threads=threads, graph=graph)
             result.update(_run(f"{_slug(provider)}_{graph}", bridge, people, torch_out, repeat))
-    result["speedup_int8_vs_torch"] = torch_ms / result["onnx_int8_ms"]
-    result["speedup_fp32_vs_torch"] = torch_ms / result["onnx_fp32_ms"]
+    for precision in ("int8", "fp32"):
+        if f"onnx_{precision}_ms" in result:
+            result[f"speedup_{precision}_vs_torch"] = torch_ms / result[f"onnx_{precision}_ms"]
     folder = Path(artifact)
-    result["artifact_mb"] = sum((folder / f).stat().st_size for f in ("bridge.int8.onnx", "tokenizer.json")) / 1e6
-    result["fp32_graph_mb"] = (folder / "bridge.onnx").stat().st_size / 1e6
+    # What a device downloads: the int8 graph, the head (with the example memory) and the tokenizer.
+    result["artifact_mb"] = sum((folder / f).stat().st_size for f in ("bridge.int8.onnx", "head.onnx", "tokenizer.json")
+                                if (folder / f).is_file()) / 1e6
+    if (folder / "bridge.onnx").is_file():
+        result["fp32_graph_mb"] = (folder / "bridge.onnx").stat().st_size / 1e6
     if static:
         result["static_graph_mb"] = (folder / bridge.manifest.details["static"]["file"]).stat().st_size / 1e6
     bridge = PreferenceBridge.load(artifact, threads=threads)

@@ -99,10 +99,11 @@ def recency_weights(n: int, window: int, half_life: float | None, max_mass: floa
 
 
 def default_bridge_path() -> Path:
-    """Where ``make demo`` puts the bridge: ``Home().bridge`` (``$EDGEALIGN_HOME/artifacts/bridge``)."""
+    """The bridge used when none is named: the home's (``$EDGEALIGN_HOME/artifacts/bridge``,
+    where ``edgealign build`` puts one), else the one shipped in the package (``Home().default_bridge``)."""
     from .home import Home
 
-    return Home().bridge
+    return Home().default_bridge
 
 
 class PreferenceBridge:

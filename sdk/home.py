@@ -23,13 +23,16 @@ from pathlib import Path
 
 from .errors import StoreError
 
-__all__ = ["Home", "home_dir", "build_hint", "HOME_ENV", "STORE_FILE", "BUILD_COMMAND"]
+__all__ = ["Home", "home_dir", "build_hint", "HOME_ENV", "STORE_FILE", "BUILD_COMMAND", "PACKAGED_BRIDGE"]
 
 HOME_ENV = "EDGEALIGN_HOME"
 #: The command that makes a home's preference bridge and the bundled model's steering basis
 #: (what the demo builds first). Every hint about a missing bridge or basis names it.
 BUILD_COMMAND = "edgealign build"
 STORE_FILE = "persona.db"
+#: The preference bridge shipped inside the package (package data, docs/bridge.md): a home
+#: without a bridge of its own uses it.
+PACKAGED_BRIDGE = Path(__file__).resolve().parent / "bridges" / "default"
 _UNSAFE = stat.S_IWGRP | stat.S_IWOTH
 
 
@@ -89,6 +92,15 @@ class Home:
     def bridge(self) -> Path:
         """Where ``edgealign build`` (or ``edgealign export bridge``) puts the preference bridge."""
         return self.artifacts / "bridge"
+
+    @property
+    def default_bridge(self) -> Path:
+        """The bridge opened when none is named: the home's (:attr:`bridge`) when it holds one,
+        else the one shipped in the package (:data:`PACKAGED_BRIDGE`) when this build has it,
+        else :attr:`bridge` (whose absence the caller reports with :func:`build_hint`)."""
+        if not (self.bridge / "manifest.json").is_file() and (PACKAGED_BRIDGE / "manifest.json").is_file():
+            return PACKAGED_BRIDGE
+        return self.bridge
 
     @property
     def steering(self) -> Path:

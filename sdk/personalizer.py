@@ -92,7 +92,8 @@ class Personalizer:
         (32 bytes or a key source; default: passphrase from the environment, else keyring).
 
         ``bridge`` / ``llm``: a loaded PreferenceBridge / LocalLLM or a path to one; default
-        the bridge in ``home/artifacts/bridge`` and the bundled SmolLM2. ``steering``: a
+        the bridge in ``home/artifacts/bridge``, else the one shipped in the package, and the
+        bundled SmolLM2. ``steering``: a
         steering basis folder built for that model; default ``home/artifacts/steering`` when it
         exists and was built for the model (else answers are not steered); ``False`` for none.
         ``n_threads`` / ``n_ctx``: the model's CPU threads and context in tokens (prompt, history
@@ -118,7 +119,7 @@ class Personalizer:
         if defaulted:
             paths["steering"] = where.steering
         out = cls(store, bridge=None if "bridge" in paths else bridge, llm=None if "llm" in paths else llm,
-                  bridge_path=paths.get("bridge", where.bridge), llm_path=paths.get("llm"),
+                  bridge_path=paths.get("bridge", where.default_bridge), llm_path=paths.get("llm"),
                   steering=paths.get("steering", steering or None), n_threads=n_threads, n_ctx=n_ctx)
         out._steering_defaulted, out._home, out._aligner = defaulted, where, aligner
         return out

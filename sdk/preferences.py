@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Literal, Sequence, overload
 
 import numpy as np
 
@@ -103,6 +103,14 @@ class PreferenceSpace:
             table[d.positive_label.casefold()] = (d.index, 1.0)
             table[d.negative_label.casefold()] = (d.index, 0.0)
         return table
+
+    @overload
+    def resolve(self, dim: int | str, value: float | None = None, *,
+                needs_value: Literal[True] = True) -> tuple[int, float]: ...
+
+    @overload
+    def resolve(self, dim: int | str, value: float | None = None, *,
+                needs_value: bool) -> tuple[int, float | None]: ...
 
     def resolve(self, dim: int | str, value: float | None = None, *,
                 needs_value: bool = True) -> tuple[int, float | None]:

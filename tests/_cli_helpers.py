@@ -17,7 +17,10 @@ HISTORY = [
 
 
 def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, passphrase: str) -> Path:
-    """Point $EDGEALIGN_HOME at ``root`` with ``passphrase`` as the store key (no key file)."""
+    """Point $EDGEALIGN_HOME at ``root`` with ``passphrase`` as the store key (no key file).
+    The home sees a build of the package without the bridge it ships (a home without a bridge
+    then has none, which is what these tests need to say so); test_bridge_packaged.py covers it."""
+    monkeypatch.setattr("edgealign.home.PACKAGED_BRIDGE", root / "no-packaged-bridge")
     monkeypatch.setenv("EDGEALIGN_HOME", str(root))
     monkeypatch.setenv("EDGEALIGN_PASSPHRASE", passphrase)
     monkeypatch.delenv("EDGEALIGN_PASSPHRASE_FILE", raising=False)

@@ -104,7 +104,7 @@ def _prepare(home: Path, passphrase: str, bridge: Path, model: Any, clients: int
             p.add_user(name)
             p.record_comment(name, "How do you like your answers?", _HISTORY[c % len(_HISTORY)])
         p.add_user("writer")
-        return users, p.store.create_token("bench", all_users=True)
+        return users, p.tokens.create("bench", all_users=True)
 
 
 class _Server:
@@ -259,4 +259,4 @@ def _count_writes(home: Path, passphrase: str) -> int:
     from ..home import Home
 
     with PersonaStore.open(Home(home).store, PassphraseKey(passphrase)) as store:
-        return len({s.item.comment for s in store.items("writer") if getattr(s.item, "prompt", "") == "bench"})
+        return len({s.item.comment for s in store.records.items("writer") if getattr(s.item, "prompt", "") == "bench"})

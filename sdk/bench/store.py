@@ -81,11 +81,11 @@ class _Plain:
 def _reads(store: Any, users: list[str], samples: list[str]) -> dict[str, Any]:
     """Best of five full reads of every user's history, then one latest-8 load per sample."""
     count = [0]
-    read = min(_timed(lambda: count.__setitem__(0, sum(len(store.items(u)) for u in users))) for _ in range(5))
+    read = min(_timed(lambda: count.__setitem__(0, sum(len(store.records.items(u)) for u in users))) for _ in range(5))
     loads = []
     for user in samples:
         start = time.perf_counter()
-        store.items(user, limit=8)
+        store.records.items(user, limit=8)
         loads.append(time.perf_counter() - start)
     return {"read_s": read, "read_count": count[0], "loads": loads}
 
@@ -133,7 +133,7 @@ class _Run:
 
         bar = tqdm(self.batches, desc=f"{label} insert", unit="batch", disable=None if self.progress else True,
                    leave=False)
-        return _timed(lambda: [store.add_items(u, chunk) for u, chunk in bar])
+        return _timed(lambda: [store.records.add_items(u, chunk) for u, chunk in bar])
 
     def round(self, r: int, last: bool) -> None:
         from ..store._store import PersonaStore
@@ -154,7 +154,7 @@ class _Run:
 
         start = time.perf_counter()
         with PersonaStore.open(self.store.path, self.key) as store:
-            store.items(self.names[0], limit=8)
+            store.records.items(self.names[0], limit=8)
         return time.perf_counter() - start
 
 

@@ -69,8 +69,8 @@ def locations() -> dict[str, Any]:
         model: str | None = str(default_model_path())
     except ArtifactError:
         model = None
-    return {"home": str(home.root), "store": str(home.store), "bridge": str(home.bridge),
-            "bridge_present": (home.bridge / "manifest.json").is_file(), "model": model}
+    return {"home": str(home.root), "store": str(home.store), "bridge": str(home.default_bridge),
+            "bridge_present": (home.default_bridge / "manifest.json").is_file(), "model": model}
 
 
 # -- profiles ------------------------------------------------------------------------------

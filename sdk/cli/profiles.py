@@ -109,7 +109,8 @@ def _set(args: argparse.Namespace, how: str) -> int:
         print(f"{args.name}: {index} {d.name}: " + ("cleared; inference decides again" if changed
                                                      else "had no override or lock"))
     else:
-        print(f"{args.name}: {index} {d.name} = {d.label(value) or 'neutral'} ({_DONE[how]})")
+        shown = d.label(value) if value is not None else None  # resolve() gives one unless clearing
+        print(f"{args.name}: {index} {d.name} = {shown or 'neutral'} ({_DONE[how]})")
     return 0
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..commands import emit_json
 from ._user import opened
+
+if TYPE_CHECKING:
+    from ..store import AppTokens
 
 
 def token_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,7 +28,7 @@ def token_arguments(parser: argparse.ArgumentParser) -> None:
 
 def token(args: argparse.Namespace) -> int:
     with opened() as p:
-        report = _ACTIONS[args.action](p.store, args)
+        report = _ACTIONS[args.action](p.tokens, args)
     if args.json:
         emit_json(report)
     elif args.action == "list":
@@ -37,26 +40,26 @@ def token(args: argparse.Namespace) -> int:
     return 0
 
 
-def _create(store: Any, args: argparse.Namespace) -> dict[str, Any]:
+def _create(tokens: "AppTokens", args: argparse.Namespace) -> dict[str, Any]:
     from ..errors import ConfigError
 
     users = [u for u in (args.users or "").split(",") if u.strip()]
     if not users and not args.all_users:  # `--users ""` or `--users ,`
         raise ConfigError(f"--users {args.users!r} names no user; give the users the token reaches "
                           "(--users A,B) or let it reach every user (--all-users)")
-    secret = store.create_token(args.app, users, all_users=args.all_users)
+    secret = tokens.create(args.app, users, all_users=args.all_users)
     reach = "all users" if args.all_users else ", ".join(users)
     return {"app": args.app, "token": secret, "all_users": args.all_users, "users": users,
             "message": f"token for {args.app} ({reach}); shown once, keep it secret:\n{secret}"}
 
 
-def _list(store: Any, args: argparse.Namespace) -> dict[str, Any]:
+def _list(tokens: "AppTokens", args: argparse.Namespace) -> dict[str, Any]:
     return {"tokens": [{"app": t.app, "all_users": t.all_users, "users": list(t.users), "created_at": t.created_at}
-                       for t in store.tokens()]}
+                       for t in tokens.apps()]}
 
 
-def _revoke(store: Any, args: argparse.Namespace) -> dict[str, Any]:
-    revoked = store.revoke_token(args.app)
+def _revoke(tokens: "AppTokens", args: argparse.Namespace) -> dict[str, Any]:
+    revoked = tokens.revoke(args.app)
     return {"app": args.app, "revoked": revoked,
             "message": f"revoked the token of {args.app}" if revoked else f"{args.app} had no token"}
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, DataError
 from ..commands import emit_json, step, write_private
 from ..data import history_format, read_history
 from ._user import describe_key_source, locations, opened, require_user
+
+if TYPE_CHECKING:
+    from ..personalizer import Personalizer
 
 
 def _json_flag(parser: argparse.ArgumentParser) -> None:
@@ -70,7 +73,7 @@ def user(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add(p: Any, args: argparse.Namespace) -> dict[str, Any]:
+def _add(p: "Personalizer", args: argparse.Namespace) -> dict[str, Any]:
     from ..store._records import check_user
 
     name = check_user(args.name)  # the stored form: stripped, NFC; DataError (exit 2) if unusable
@@ -78,12 +81,12 @@ def _add(p: Any, args: argparse.Namespace) -> dict[str, Any]:
     return {"user": name, "created": created, "message": f"{'added' if created else 'already exists:'} {name}"}
 
 
-def _list(p: Any, args: argparse.Namespace) -> dict[str, Any]:
+def _list(p: "Personalizer", args: argparse.Namespace) -> dict[str, Any]:
     return {"users": p.users()}
 
 
-def _export(p: Any, args: argparse.Namespace) -> dict[str, Any]:
-    document = p.store.export_user(require_user(p, args.name))
+def _export(p: "Personalizer", args: argparse.Namespace) -> dict[str, Any]:
+    document = p.export_user(require_user(p, args.name))
     if not args.out:
         if not args.json:
             emit_json(document)
@@ -93,7 +96,7 @@ def _export(p: Any, args: argparse.Namespace) -> dict[str, Any]:
     return {"user": args.name, "file": args.out, "message": f"exported {args.name} to {args.out}"}
 
 
-def _import(p: Any, args: argparse.Namespace) -> dict[str, Any]:
+def _import(p: "Personalizer", args: argparse.Namespace) -> dict[str, Any]:
     from ..data import read_text
 
     text = read_text(args.file, limit=1 << 30)  # DataError naming the byte offset when not UTF-8
@@ -103,7 +106,7 @@ def _import(p: Any, args: argparse.Namespace) -> dict[str, Any]:
         problem = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deeply"
         raise DataError(f"{args.file}: not a `user export` file (not valid JSON: {problem})") from None
     try:
-        name = p.store.import_user(document, args.as_name)
+        name = p.import_user(document, args.as_name)
     except DataError as exc:
         if "already exists" not in str(exc):
             raise
@@ -135,7 +138,7 @@ def ingest(args: argparse.Namespace) -> int:
     with opened() as p:
         user = require_user(p, args.user)
         # Ingesting a file again adds nothing: items already in the history are skipped.
-        fresh, repeats = new_items((s.item for s in p.store.items(user)), items)
+        fresh, repeats = new_items(p.history(user), items)
         added = len(p.record(user, fresh)) if fresh else 0
     if args.json:
         emit_json({"user": args.user, "file": args.file, "format": kind, "added": added, "already_there": repeats})

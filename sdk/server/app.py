@@ -12,7 +12,7 @@ import contextlib
 import logging
 import time
 from importlib import resources
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
@@ -24,6 +24,9 @@ from .config import ServerConfig
 from .errors import error_response, install_handlers
 from .worker import Generator
 
+if TYPE_CHECKING:
+    from ..protocols import ServedPersonalizer
+
 __all__ = ["create_app", "conditionings_for"]
 
 log = logging.getLogger("edgealign.server")
@@ -32,19 +35,18 @@ _PAGES = {"/": "index.html", "/docs": "docs.html"}
 _ASSETS = ("app.js", "docs.js", "style.css")
 
 
-def conditionings_for(p: Any) -> tuple[tuple[str, ...], str]:
+def conditionings_for(p: "ServedPersonalizer") -> tuple[tuple[str, ...], str]:
     """The conditionings a request may name, and the default (the Personalizer's own)."""
-    try:
-        from .. import conditioning
+    from .. import conditioning
 
-        names = tuple(conditioning.names())
-    except ImportError:  # an edgealign without the conditioning registry
-        names = ("none", "pba", "ica")
-    return names, getattr(p, "default_conditioning", "pba")
+    return tuple(conditioning.names()), p.default_conditioning
 
 
-def create_app(personalizer: Any, config: ServerConfig | None = None, *, auth: Auth | None = None) -> FastAPI:
-    """The server for an open ``personalizer`` (closed when the app shuts down)."""
+def create_app(personalizer: "ServedPersonalizer", config: ServerConfig | None = None, *,
+               auth: Auth | None = None) -> FastAPI:
+    """The server for an open ``personalizer`` (closed when the app shuts down): anything
+    with :class:`~edgealign.protocols.ServedPersonalizer`'s methods, in practice a
+    :class:`~edgealign.Personalizer`."""
     from . import openai_routes, persona_routes
 
     config = config or ServerConfig()
@@ -61,7 +63,7 @@ def create_app(personalizer: Any, config: ServerConfig | None = None, *, auth: A
                               "'Authorization: Bearer <token>'.")
     state = app.state
     state.personalizer, state.config = personalizer, config
-    state.auth = auth or Auth(personalizer.store)
+    state.auth = auth or Auth(personalizer.tokens)
     state.generator = Generator(personalizer, queue_size=config.queue_size)
     state.conditionings, state.default_conditioning = conditionings_for(personalizer)
     state.started = int(time.time())
@@ -88,7 +90,7 @@ class SignIn(BaseModel):
 
 def _page_routes(app: FastAPI) -> None:
     """The web page and the API docs (static files: no data in them, no token needed)."""
-    def page(name: str) -> Any:
+    def page(name: str) -> Callable[[], Awaitable[HTMLResponse]]:
         async def serve() -> HTMLResponse:
             return HTMLResponse(STATIC.joinpath(name).read_text(encoding="utf-8"), headers=_PAGE_HEADERS)
         return serve
@@ -116,7 +118,7 @@ _PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; connect-src 'se
                  "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 
 
-def _asset(name: str) -> Any:
+def _asset(name: str) -> Callable[[], Awaitable[Response]]:
     media = "text/css" if name.endswith(".css") else "text/javascript"
 
     async def serve() -> Response:

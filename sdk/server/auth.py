@@ -13,11 +13,9 @@ import hashlib
 import hmac
 import secrets
 import threading
-from typing import Any
-
 from starlette.requests import Request
 
-from ..store._tokens import TOKEN_PREFIX, TokenGrant
+from ..store._tokens import TOKEN_PREFIX, AppTokens, TokenGrant
 from .errors import FORBIDDEN, UNAUTHORIZED, APIError
 
 __all__ = ["Auth", "PAGE_APP"]
@@ -31,10 +29,10 @@ def _digest(text: str) -> bytes:
 
 
 class Auth:
-    """Token checks against ``store`` plus the web page's in-memory sessions."""
+    """Token checks against the store's app ``tokens`` plus the web page's in-memory sessions."""
 
-    def __init__(self, store: Any) -> None:
-        self._store = store
+    def __init__(self, tokens: AppTokens) -> None:
+        self._tokens = tokens
         self._lock = threading.Lock()
         self._sessions: list[bytes] = []
         self._code: bytes | None = None
@@ -73,7 +71,7 @@ class Auth:
         if any(hmac.compare_digest(s, digest) for s in sessions):
             grant = TokenGrant(PAGE_APP, True, frozenset())
         else:
-            found = self._store.authenticate(token)
+            found = self._tokens.authenticate(token)
             if found is None:
                 raise APIError(*UNAUTHORIZED)
             grant = found
@@ -82,9 +80,9 @@ class Auth:
 
     def require_user(self, grant: TokenGrant, user: str) -> None:
         """403 unless ``grant`` reaches ``user``; the same 403 whether or not they exist."""
-        if not self._store.reaches(grant, user):
+        if not self._tokens.reaches(grant, user):
             raise APIError(*FORBIDDEN, param="user")
 
     def visible(self, grant: TokenGrant, users: list[str]) -> list[str]:
         """The subset of ``users`` that ``grant`` reaches."""
-        return users if grant.all_users else [u for u in users if self._store.reaches(grant, u)]
+        return users if grant.all_users else [u for u in users if self._tokens.reaches(grant, u)]

@@ -125,7 +125,7 @@ async def _job(body: ChatRequest, request: Request, grant: TokenGrant) -> ChatJo
         raise APIError(400, "set `user` to the name of the person to answer for (the persona)", "missing_user",
                        param="user")
     await _threaded(state.auth.require_user, grant, body.user)
-    if not await _threaded(state.personalizer.store.has_user, body.user):
+    if not await _threaded(state.personalizer.has_user, body.user):
         raise APIError(404, "no such user", "user_not_found", param="user")
     options = body.edgealign or EdgeAlignOptions()
     conditioning = options.conditioning or state.default_conditioning

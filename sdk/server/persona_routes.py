@@ -7,7 +7,7 @@ writer serialise them: concurrent clients lose nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
@@ -15,6 +15,9 @@ from pydantic import BaseModel, Field
 from ..preferences import SPACE
 from ..store._tokens import TokenGrant
 from .errors import SLASHED_NAME, APIError
+
+if TYPE_CHECKING:
+    from ..protocols import ServedPersonalizer
 
 __all__ = ["router"]
 
@@ -65,16 +68,19 @@ def _user(request: Request, user: str = UserPath) -> str:
 
 
 def _grant(request: Request) -> TokenGrant:
-    return request.app.state.auth.grant(request)
+    grant: TokenGrant = request.app.state.auth.grant(request)
+    return grant
 
 
-def _p(request: Request) -> Any:
-    return request.app.state.personalizer
+def _p(request: Request) -> "ServedPersonalizer":
+    personalizer: ServedPersonalizer = request.app.state.personalizer
+    return personalizer
 
 
 @router.get("", summary="The users this token reaches")
 def list_users(request: Request, grant: TokenGrant = Depends(_grant)) -> dict[str, Any]:
-    return {"users": request.app.state.auth.visible(grant, _p(request).users())}
+    users: list[str] = request.app.state.auth.visible(grant, _p(request).users())
+    return {"users": users}
 
 
 @router.post("", summary="Create a user (tokens for all users only)")
@@ -127,36 +133,20 @@ def clear_dimension(request: Request, user: str = Depends(_user), dim: str = Pat
 
 @router.get("/{user}/strength", summary="The user's steering strength")
 def get_strength(request: Request, user: str = Depends(_user)) -> dict[str, Any]:
-    return {"user": user, "strength": _strength(_p(request), user)}
+    return {"user": user, "strength": _p(request).strength(user)}
 
 
 @router.put("/{user}/strength", summary="Set the user's steering strength (0 off .. 2; default 1)")
 def put_strength(body: StrengthIn, request: Request, user: str = Depends(_user)) -> dict[str, Any]:
     p = _p(request)
-    if not hasattr(p, "set_strength"):
-        raise APIError(501, "this edgealign has no steering strength", "not_implemented")
     p.set_strength(user, body.strength)
-    return {"user": user, "strength": _strength(p, user)}
+    return {"user": user, "strength": p.strength(user)}
 
 
-def _strength(p: Any, user: str) -> float | None:
-    return float(p.strength(user)) if hasattr(p, "strength") else None
-
-
-def profile_document(p: Any, user: str, top: int = 90) -> dict[str, Any]:
-    """The profile as JSON: its text, and per dimension the value, label, confidence, source
-    and the history items that moved it (strongest first)."""
-    profile = p.profile(user)
-    overrides = p.store.overrides(user)
-    explained = {e.dimension.index: e for e in p.explain(user, top=top)} if top else {}
-    rows = []
-    for dim in profile.space:
-        value, o = float(profile.values[dim.index]), overrides.get(dim.index)
-        e = explained.get(dim.index)
-        rows.append({"index": dim.index, "group": dim.group, "name": dim.name, "value": value,
-                     "label": dim.label(value) or "neutral", "positive": dim.positive_label,
-                     "negative": dim.negative_label, "confidence": round(float(profile.confidence[dim.index]), 4),
-                     "source": "inferred" if o is None else ("locked" if o.locked else "override"),
-                     "evidence": [{"item": item.to_dict(), "weight": round(float(w), 4)} for item, w in e.items]
-                     if e else []})
-    return {"user": user, "text": profile.to_text(), "strength": _strength(p, user), "dimensions": rows}
+def profile_document(p: "ServedPersonalizer", user: str, top: int = 90) -> dict[str, Any]:
+    """The profile as JSON: its text, the steering strength, and per dimension the value,
+    label, confidence, source and, for the ``top`` explained, the history items that moved it
+    (strongest first). The profile is computed and the overrides read once for all of it."""
+    view = p.view(user, top)
+    return {"user": user, "text": view.profile.to_text(), "strength": view.strength,
+            "dimensions": view.rows(evidence=True)}

@@ -59,7 +59,7 @@ def serve(personalizer: Any, config: ServerConfig, *, on_start: Callable[[Starte
         raise MissingDependencyError("uvicorn", "server") from exc
     from .app import create_app
 
-    auth = Auth(personalizer.store)
+    auth = Auth(personalizer.tokens)
     try:
         app = create_app(personalizer, config, auth=auth)
         sock = bind(config.host, config.port)

@@ -17,9 +17,13 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import APIError
+
+if TYPE_CHECKING:
+    from .._stream import ChatStream
+    from ..protocols import ServedPersonalizer
 
 __all__ = ["ChatJob", "Generator"]
 
@@ -34,7 +38,7 @@ class ChatJob:
     messages: list[dict[str, str]]
     options: dict[str, Any]
     """conditioning, max_tokens, temperature, top_p, stop, seed."""
-    before: Callable[[Any], None] | None = None
+    before: "Callable[[ServedPersonalizer], None] | None" = None
     """Run with the Personalizer in the worker before generating (recording the turn)."""
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
     events: "asyncio.Queue[tuple[str, Any]]" = field(default_factory=asyncio.Queue)
@@ -56,7 +60,7 @@ class ChatJob:
 class Generator:
     """The one worker that runs :class:`ChatJob` s against a Personalizer."""
 
-    def __init__(self, personalizer: Any, *, queue_size: int = 32) -> None:
+    def __init__(self, personalizer: "ServedPersonalizer", *, queue_size: int = 32) -> None:
         self._p = personalizer
         self._size = queue_size
         self._jobs: collections.deque[ChatJob] = collections.deque()
@@ -111,7 +115,7 @@ class Generator:
         if job.cancelled.is_set():
             job.emit("error", APIError(499, "cancelled", "cancelled"))
             return
-        stream = None
+        stream: ChatStream | None = None
         try:
             if job.before is not None:
                 job.before(self._p)
@@ -130,10 +134,9 @@ class Generator:
         if job.cancelled.is_set():
             job.emit("error", APIError(499, "cancelled", "cancelled"))
             return
-        prompt = int(getattr(stream, "prompt_tokens", 0) or 0)
-        completion = int(getattr(stream, "completion_tokens", 0) or 0)
+        prompt, completion = stream.prompt_tokens, stream.completion_tokens
         job.usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-        job.finish_reason = getattr(stream, "finish_reason", None) or "stop"
+        job.finish_reason = stream.finish_reason or "stop"
         job.emit("done")
 
     def stop(self, deadline_s: float) -> None:
@@ -156,9 +159,14 @@ class Generator:
         self._thread.join(timeout=30)
 
 
-def open_stream(p: Any, job: ChatJob) -> Any:
+def open_stream(p: "ServedPersonalizer", job: ChatJob) -> "ChatStream":
     """``p.chat(..., stream=True)``: a ChatStream (text chunks, then token counts and the
     finish reason; ``close()`` stops generation)."""
+    from .._stream import ChatStream
+
     o = job.options
-    return p.chat(job.user, job.messages, conditioning=o["conditioning"], stream=True, max_tokens=o["max_tokens"],
-                  temperature=o["temperature"], top_p=o["top_p"], stop=o["stop"], seed=o["seed"])
+    stream = p.chat(job.user, job.messages, conditioning=o["conditioning"], stream=True, max_tokens=o["max_tokens"],
+                    temperature=o["temperature"], top_p=o["top_p"], stop=o["stop"], seed=o["seed"])
+    if not isinstance(stream, ChatStream):  # a Personalizer streams when asked; anything else is a bug
+        raise TypeError(f"chat(stream=True) returned {type(stream).__name__}, not a ChatStream")
+    return stream

@@ -48,11 +48,11 @@ def check_master_key(key: Any) -> bytes:
     """``key`` as bytes if it is a usable master key, else a ConfigError saying what is wrong."""
     if not isinstance(key, (bytes, bytearray, memoryview)):
         raise ConfigError(f"a store key must be {KEY_BYTES} bytes, got {type(key).__name__}")
-    key = bytes(key)
-    if len(key) != KEY_BYTES:
-        raise ConfigError(f"a store key must be exactly {KEY_BYTES} bytes, got {len(key)}; "
+    data = bytes(key)
+    if len(data) != KEY_BYTES:
+        raise ConfigError(f"a store key must be exactly {KEY_BYTES} bytes, got {len(data)}; "
                           f"make one with os.urandom({KEY_BYTES})")
-    return key
+    return data
 
 
 def new_master_key() -> bytes:
@@ -187,16 +187,14 @@ def derive_from_passphrase(passphrase: bytes, params: dict[str, Any]) -> bytes:
         if params["kdf"] == "argon2id":
             from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-            kdf = Argon2id(salt=salt, length=KEY_BYTES, iterations=int(params["iterations"]),
-                           lanes=int(params["lanes"]), memory_cost=int(params["memory_kib"]))
-        elif params["kdf"] == "scrypt":
+            return Argon2id(salt=salt, length=KEY_BYTES, iterations=int(params["iterations"]),
+                            lanes=int(params["lanes"]), memory_cost=int(params["memory_kib"])).derive(passphrase)
+        if params["kdf"] == "scrypt":
             from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
-            kdf = Scrypt(salt=salt, length=KEY_BYTES, n=2 ** int(params["log2_n"]),
-                         r=int(params["r"]), p=int(params["p"]))
-        else:
-            raise ValueError(f"unknown kdf {params['kdf']!r}")
-        return kdf.derive(passphrase)
+            return Scrypt(salt=salt, length=KEY_BYTES, n=2 ** int(params["log2_n"]),
+                          r=int(params["r"]), p=int(params["p"])).derive(passphrase)
+        raise ValueError(f"unknown kdf {params['kdf']!r}")
     except (KeyError, TypeError, ValueError, ImportError) as exc:
         raise StoreError(f"the store's passphrase parameters are unreadable ({exc}); "
                          "restore the .salt file from a backup") from exc

@@ -121,7 +121,7 @@ class Database:
         with self.lock:
             if self.conn is not None:
                 self.conn.close()
-                self.conn = None  # type: ignore[assignment]
+                self.conn = None
 
     @property
     def closed(self) -> bool:

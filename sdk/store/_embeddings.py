@@ -2,13 +2,13 @@
 
 Re-reading a whole history through the bridge would encode every sentence again on every
 new item; the cache keeps, per stored item, the float32 embeddings of its sentences (see
-:meth:`edgealign.bridge.PreferenceBridge.encode`), so a new item costs one encode. Embeddings
-say what a user wrote almost as plainly as the text, so they are sealed like items: AES-GCM
-under the user's data key, bound to (user, table, item id, column and the cache key). The
-cache key names the bridge graph and tokenizer that made them (``PreferenceBridge.cache_key``);
-rows under another key are never returned and are deleted on the next write, so a new bridge
-artifact invalidates the cache. Forgetting a user deletes their rows with the rest, and
-their key is destroyed anyway.
+:meth:`edgealign.bridge.PreferenceBridge.encode`), so a new item costs one encode; it is the
+store's ``embeddings`` room. Embeddings say what a user wrote almost as plainly as the text,
+so they are sealed like items: AES-GCM under the user's data key, bound to (user, table, item
+id, column and the cache key). The cache key names the bridge graph and tokenizer that made
+them (``PreferenceBridge.cache_key``); rows under another key are never returned and are
+deleted on the next write, so a new bridge artifact invalidates the cache. Forgetting a user
+deletes their rows with the rest, and their key is destroyed anyway.
 
 Plaintext columns: item id, user id, cache key. The payload is ``rows, dim`` (two uint32,
 little-endian) followed by the float32 values.
@@ -18,22 +18,17 @@ from __future__ import annotations
 
 import re
 import struct
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
+import sqlite_utils
 
 from ..errors import DataError, StoreError
+from ..preferences import PreferenceProfile
+from ._crypto import UserCipher
+from ._history import put_profile
 from ._records import encode_profile
-
-if TYPE_CHECKING:
-    from typing import Callable, TypeVar
-
-    import sqlite_utils
-
-    from ._crypto import UserCipher
-    from ._db import Database
-
-    T = TypeVar("T")
+from ._vault import Vault
 
 __all__ = ["EmbeddingCache", "TABLE"]
 
@@ -62,7 +57,7 @@ def _pack(item_id: Any, value: Any) -> tuple[int, bytes]:
     return item_id, _HEADER.pack(*array.shape) + np.ascontiguousarray(array, dtype="<f4").tobytes()
 
 
-def _unpack(raw: bytes, item_id: int) -> np.ndarray:
+def _unpack(raw: bytes, item_id: int) -> "np.ndarray[Any, np.dtype[np.float32]]":
     try:
         rows, dim = _HEADER.unpack_from(raw)
         return np.frombuffer(raw, dtype="<f4", offset=_HEADER.size).reshape(rows, dim).astype(np.float32)
@@ -71,72 +66,63 @@ def _unpack(raw: bytes, item_id: int) -> np.ndarray:
 
 
 class EmbeddingCache:
-    """Mixed into :class:`~edgealign.store.PersonaStore`: the bridge's per-item embeddings.
+    """``store.embeddings``: the bridge's per-item sentence embeddings, by cache key."""
 
-    It relies on these members of the store (declared below for type checkers): ``_db`` (reads),
-    ``_cipher`` (a user's cipher), ``_write_user`` (a write transaction in which the user
-    exists), and, for ``cache_embeddings(..., profile=)``, ``max_text_bytes`` (the bound
-    ``save_profile`` applies to the evidence) and ``_put_profile`` (the row ``save_profile``
-    writes), so a profile saved here is the one ``save_profile`` would have saved."""
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
 
-    if TYPE_CHECKING:  # provided by PersonaStore
-        _db: Database
-        max_text_bytes: int
-
-        def _cipher(self, user: str) -> UserCipher: ...
-        def _write_user(self, user: str, body: Callable[[sqlite_utils.Database, UserCipher], T]) -> T: ...
-        @staticmethod
-        def _put_profile(db: sqlite_utils.Database, cipher: UserCipher, raw: bytes) -> None: ...
-
-    def cached_embeddings(self, user: str, key: str, item_ids: Sequence[int]) -> dict[int, np.ndarray]:
+    def get(self, user: str, key: str, item_ids: Sequence[int]) -> "dict[int, np.ndarray[Any, np.dtype[np.float32]]]":
         """Cached embeddings of ``user``'s items ``item_ids`` made under ``key``; absent ids
         (never cached, or under another key) are missing from the result."""
         key = _check_key(key)
-        cipher = self._cipher(user)
+        cipher = self._vault.cipher(user)
         ids = list(dict.fromkeys(int(i) for i in item_ids))
         rows: list[tuple[int, bytes]] = []
         for start in range(0, len(ids), _BATCH):
             batch = ids[start:start + _BATCH]
             sql = (f"SELECT item_id, payload FROM {TABLE} WHERE uid = ? AND cache_key = ? "
                    f"AND item_id IN ({','.join('?' * len(batch))})")
-            rows += self._db.read(lambda db, sql=sql, batch=batch: db.execute(
-                sql, [cipher.uid, key, *batch]).fetchall())
+            rows += self._vault.db.read(lambda db: db.execute(sql, [cipher.uid, key, *batch]).fetchall())
         plain = cipher.open_many(TABLE, _column(key), rows)
         return {i: _unpack(raw, i) for (i, _), raw in zip(rows, plain)}
 
-    def cache_embeddings(self, user: str, key: str, embeddings: Mapping[int, Any], *,
-                         profile: tuple[Any, Any] | None = None) -> None:
+    def put(self, user: str, key: str, embeddings: Mapping[int, Any], *,
+            profile: tuple[PreferenceProfile, Any] | None = None) -> None:
         """Keep ``embeddings`` (item id -> (sentences, dim) array) of ``user``'s items under
         ``key``, replacing their old rows and dropping the user's rows under any other key.
-        ``profile``: a ``(profile, evidence)`` pair to save as ``save_profile`` does, in the
-        same transaction (one durable write per profile update, not two). Raises DataError,
-        writing nothing, for an id that is not one of ``user``'s items."""
+        ``profile``: a ``(profile, evidence)`` pair to save as ``store.records.save_profile``
+        does, in the same transaction (one durable write per profile update, not two). Raises
+        DataError, writing nothing, for an id that is not one of ``user``'s items."""
         key = _check_key(key)
         packed = [_pack(i, v) for i, v in embeddings.items()]
-        raw = None if profile is None else encode_profile(*profile, self.max_text_bytes)
+        raw = None if profile is None else encode_profile(*profile, self._vault.max_text_bytes)
 
-        def run(db: "sqlite_utils.Database", cipher: "UserCipher") -> None:
+        def run(db: sqlite_utils.Database, cipher: UserCipher) -> None:
             db.execute(f"DELETE FROM {TABLE} WHERE uid = ? AND cache_key != ?", [cipher.uid, key])
             if raw is not None:
-                self._put_profile(db, cipher, raw)
+                put_profile(db, cipher, raw)
             if not packed:
                 return
-            ids = [i for i, _ in packed]
-            found: set[int] = set()
-            for start in range(0, len(ids), _BATCH):
-                batch = ids[start:start + _BATCH]
-                found.update(r[0] for r in db.execute(
-                    f"SELECT id FROM items WHERE uid = ? AND id IN ({','.join('?' * len(batch))})",
-                    [cipher.uid, *batch]).fetchall())
-            stray = [i for i in ids if i not in found]
-            if stray:
-                raise DataError(f"item {stray[0]} is not one of {user!r}'s items")
+            _require_items(db, cipher, user, [i for i, _ in packed])
             blobs = cipher.seal_many(TABLE, _column(key), packed)
-            db[TABLE].insert_all([{"item_id": i, "uid": cipher.uid, "cache_key": key, "payload": b}
-                                  for (i, _), b in zip(packed, blobs)], replace=True, batch_size=_BATCH)
-        self._write_user(user, run)
+            db.table(TABLE).insert_all([{"item_id": i, "uid": cipher.uid, "cache_key": key, "payload": b}
+                                        for (i, _), b in zip(packed, blobs)], replace=True, batch_size=_BATCH)
+        self._vault.write_user(user, run)
 
-    def clear_embeddings(self, user: str) -> None:
+    def clear(self, user: str) -> None:
         """Drop every cached embedding of ``user``."""
-        self._write_user(user, lambda db, cipher: db.execute(
+        self._vault.write_user(user, lambda db, cipher: db.execute(
             f"DELETE FROM {TABLE} WHERE uid = ?", [cipher.uid]))
+
+
+def _require_items(db: sqlite_utils.Database, cipher: UserCipher, user: str, ids: list[int]) -> None:
+    """DataError for the first of ``ids`` that is not one of the user's items."""
+    found: set[int] = set()
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start:start + _BATCH]
+        found.update(r[0] for r in db.execute(
+            f"SELECT id FROM items WHERE uid = ? AND id IN ({','.join('?' * len(batch))})",
+            [cipher.uid, *batch]).fetchall())
+    stray = [i for i in ids if i not in found]
+    if stray:
+        raise DataError(f"item {stray[0]} is not one of {user!r}'s items")

@@ -275,7 +275,7 @@ def parse_export(data: Any, name: str | None, limit: int) -> Imported:
     if profile is not None:
         profile = _mapping(profile, "profile")
         try:
-            parsed = PreferenceProfile.from_dict(_mapping(profile.get("profile"), "profile.profile"))
+            parsed = PreferenceProfile.from_dict(dict(_mapping(profile.get("profile"), "profile.profile")))
         except PreferenceError as exc:
             raise DataError(f"export: profile: {exc}") from exc
         profile = encode_profile(parsed, profile.get("evidence"), limit)

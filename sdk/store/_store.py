@@ -1,37 +1,37 @@
-"""PersonaStore: the user-facing API over the encrypted database."""
+"""PersonaStore: the encrypted database, its users, and its four rooms.
+
+The store itself holds the lifecycle (open, close, integrity check, key rotation) and the
+users (each a name and a data key: creating one, finding one, forgetting one across every
+room). What is kept about a user lives in the rooms, each its own object over the store's one
+database and key hierarchy (:class:`~._vault.Vault`): ``records`` (history, overrides,
+profiles, export and import), ``tokens`` (the server's app tokens), ``embeddings`` (the
+bridge's cache) and ``settings`` (the steering strength).
+"""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
-import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, TypeVar
 
 import sqlite_utils
 
-from ..errors import ConfigError, DataError, KeyUnavailableError, StoreError, UnknownUserError, WrongKeyError
-from ..persona import PersonaItem, item_from_dict
-from ..preferences import PreferenceProfile
+from ..errors import ConfigError, KeyUnavailableError, StoreError, WrongKeyError
 from . import _records as rec
 from . import migrations
-from ._crypto import MasterKeys, UserCipher
+from ._crypto import MasterKeys
 from ._db import Database
 from ._embeddings import EmbeddingCache
-from ._portable import PortableMixin, as_source
-from ._records import Override, StoredItem
-from ._settings import SettingsMixin
-from ._tokens import TokensMixin
-from .keys import KeySource
+from ._history import Records
+from ._settings import Settings
+from ._tokens import AppTokens
+from ._vault import Vault
+from .keys import KeySource, as_source
 
-T = TypeVar("T")
-DEFAULT_FILE = "persona.db"
-_INSERT_BATCH = 500
+__all__ = ["PersonaStore"]
 
-
-class _StaleUser(Exception):
-    """The cached user vanished (another process forgot them) between lookup and write."""
+#: Every table holding a user's rows, deleted together when they are forgotten.
+_USER_TABLES = ("embedding_cache", "user_settings", "items", "overrides", "profiles", "users")
 
 
 def _connect(path: Path, source: KeySource, create: bool) -> tuple[MasterKeys, Database]:
@@ -88,23 +88,29 @@ def _check_existing(path: Path) -> None:
         )
 
 
-class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin, PortableMixin):
+class PersonaStore:
     """Users' persona histories, encrypted at rest, on this device only.
 
     Open with :meth:`open`; use as a context manager or call :meth:`close` (twice is fine).
     One store object may be shared by threads; several processes may open the same file.
+    What is kept about a user is in the rooms: :attr:`records`, :attr:`tokens`,
+    :attr:`embeddings` and :attr:`settings`.
     """
 
     def __init__(self, database: Database, keys: MasterKeys, source: KeySource, max_text_bytes: int) -> None:
-        self._db = database
-        self._keys = keys
+        self._vault = Vault(database, keys, max_text_bytes)
         self._source = source
-        self.max_text_bytes = max_text_bytes
-        self._users: dict[str, UserCipher] = {}  # unwrapped user keys, while the store is open
-        self._users_lock = threading.Lock()
+        self.records = Records(self._vault)
+        """History items, overrides and locks, inferred profiles; export and import."""
+        self.tokens = AppTokens(self._vault)
+        """The apps that may reach users through ``edgealign serve``."""
+        self.embeddings = EmbeddingCache(self._vault)
+        """The preference bridge's per-item sentence embeddings."""
+        self.settings = Settings(self._vault)
+        """Per-user settings: the steering strength."""
 
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, key: bytes | KeySource | None = None, *,
+    def open(cls, path: str | os.PathLike[str] | None = None, key: bytes | KeySource | None = None, *,
              max_text_bytes: int = rec.MAX_TEXT_BYTES) -> "PersonaStore":
         """Open (creating if needed) the store at ``path``, by default ``Home().store``.
 
@@ -118,13 +124,13 @@ class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin, PortableMixin):
         from ..home import Home
 
         home = Home() if path is None else Home(Path(path).parent)
-        path = home.store if path is None else home.root / Path(path).name
+        where = home.store if path is None else home.root / Path(path).name
         source = as_source(key)
         home.create()  # 0700 when new; StoreError when group- or world-writable
-        create = not path.exists()
+        create = not where.exists()
         if not create:
-            _check_existing(path)
-        keys, database = _connect(path, source, create)
+            _check_existing(where)
+        keys, database = _connect(where, source, create)
         try:
             migrations.migrate(database)
         except BaseException:
@@ -136,17 +142,20 @@ class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin, PortableMixin):
     @property
     def path(self) -> Path:
         """The database file (beside it: ``-wal``, ``-shm`` and, for passphrases, ``.salt``)."""
-        return self._db.path
+        return self._vault.db.path
 
     @property
     def closed(self) -> bool:
-        return self._db.closed
+        return self._vault.db.closed
+
+    @property
+    def max_text_bytes(self) -> int:
+        """The bound on each text field (UTF-8 bytes), as given to :meth:`open`."""
+        return self._vault.max_text_bytes
 
     def close(self) -> None:
         """Close the database and drop every cached key. Safe to call more than once."""
-        self._db.close()
-        with self._users_lock:
-            self._users.clear()
+        self._vault.close()
 
     def __enter__(self) -> "PersonaStore":
         return self
@@ -159,212 +168,71 @@ class PersonaStore(TokensMixin, EmbeddingCache, SettingsMixin, PortableMixin):
 
     def check(self) -> list[str]:
         """Run SQLite's and SQLCipher's integrity checks; ``[]`` means the file is sound."""
-        return self._db.integrity_check()
+        return self._vault.db.integrity_check()
+
+    def rotate_key(self, new_key: bytes | KeySource) -> None:
+        """Re-encrypt the database and re-wrap every user key under ``new_key``, in one commit.
+
+        Needs the store to be open in this process only. On any failure the old key still
+        opens the store and nothing is lost."""
+        source = as_source(new_key)
+        vault = self._vault
+        new = MasterKeys(source.rotation_key(self.path))
+        if new.sqlcipher_key == vault.keys.sqlcipher_key:
+            raise ConfigError("the new key is the key the store already has")
+
+        def rewrap(db: sqlite_utils.Database) -> None:
+            for uid, wrapped, blob in db.execute("SELECT uid, wrapped_key, name FROM users").fetchall():
+                name = vault.keys.unwrap(uid, wrapped).open("users", uid, "name", blob).decode("utf-8")
+                db.execute("UPDATE users SET lookup = ?, wrapped_key = ? WHERE uid = ?",
+                           [new.lookup(name), vault.keys.rewrap(uid, wrapped, new), uid])
+        with vault.db.lock:  # no other thread may use the old keys against the new file
+            vault.db.rekey(new.sqlcipher_key, rewrap)
+            vault.keys, self._source = new, source
+        source.finish_rotation(self.path)
 
     # -- users -------------------------------------------------------------------------------
     def users(self) -> list[str]:
         """Every user's name, sorted."""
-        rows = self._db.read(lambda db: db.execute("SELECT uid, wrapped_key, name FROM users").fetchall())
-        names = []
-        for uid, wrapped, blob in rows:
-            cipher = self._keys.unwrap(uid, wrapped)
-            names.append(cipher.open("users", uid, "name", blob).decode("utf-8"))
-        return sorted(names)
+        return sorted(self._vault.names_by_uid().values())
 
     def has_user(self, name: str) -> bool:
         """Whether user ``name`` exists."""
-        tag = self._keys.lookup(rec.check_user(name))
-        row = self._db.read(lambda db: db.execute("SELECT 1 FROM users WHERE lookup = ?", [tag]).fetchone())
-        return row is not None
+        clean = rec.check_user(name)
+        return self._vault.db.read(lambda db: self._vault.uid(db, clean)) is not None
+
+    def require_user(self, name: str) -> str:
+        """``name`` as stored (normalised) if they exist; UnknownUserError naming the next step
+        otherwise."""
+        clean = rec.check_user(name)
+        if self._vault.db.read(lambda db: self._vault.uid(db, clean)) is None:
+            raise self._vault.unknown(clean)
+        return clean
 
     def add_user(self, name: str) -> bool:
         """Create user ``name`` with a fresh data key. Idempotent: False if they already exist.
         DataError for a name the server could not put in a URL (see ``check_new_user``)."""
-        name = rec.check_new_user(name)
-        cipher = self._db.write(lambda db: self._create_user(db, name))
+        clean = rec.check_new_user(name)
+        cipher = self._vault.db.write(lambda db: self._vault.create_user(db, clean))
         if cipher is not None:
-            with self._users_lock:
-                self._users[name] = cipher
+            self._vault.remember(clean, cipher)
         return cipher is not None
 
-    def _create_user(self, db: sqlite_utils.Database, name: str) -> UserCipher | None:
-        tag = self._keys.lookup(name)
-        if db.execute("SELECT 1 FROM users WHERE lookup = ?", [tag]).fetchone():
-            return None
-        cipher, wrapped = UserCipher.new(self._keys)
-        name_blob = cipher.seal("users", cipher.uid, "name", name.encode("utf-8"))
-        db["users"].insert({"uid": cipher.uid, "lookup": tag, "name": name_blob,
-                            "wrapped_key": wrapped, "created_at": time.time()})
-        return cipher
-
-    def _unknown(self, name: str) -> UnknownUserError:
-        return UnknownUserError(f"no user {name!r} in the store {self.path}; store.users() lists "
-                                f"them, store.add_user({name!r}) creates one")
-
-    def _cipher(self, name: str) -> UserCipher:
-        """User ``name``'s cipher: from the cache, else looked up and unwrapped once."""
-        name = rec.check_user(name)
-        cipher = self._users.get(name)
-        if cipher is not None:
-            return cipher
-        tag = self._keys.lookup(name)
-        row = self._db.read(lambda db: db.execute(
-            "SELECT uid, wrapped_key FROM users WHERE lookup = ?", [tag]).fetchone())
-        if row is None:
-            raise self._unknown(name)
-        cipher = self._keys.unwrap(*row)
-        with self._users_lock:
-            self._users[name] = cipher
-        return cipher
-
-    def _write_user(self, name: str, body: Callable[[sqlite_utils.Database, UserCipher], T]) -> T:
-        """Run ``body`` in a write transaction in which user ``name`` surely exists."""
-        name = rec.check_user(name)
-        for _ in range(2):
-            cipher = self._cipher(name)
-
-            def run(db: sqlite_utils.Database) -> T:
-                if db.execute("SELECT 1 FROM users WHERE uid = ?", [cipher.uid]).fetchone() is None:
-                    raise _StaleUser
-                return body(db, cipher)
-            try:
-                return self._db.write(run)
-            except _StaleUser:
-                with self._users_lock:
-                    self._users.pop(name, None)
-        raise self._unknown(name)
-
     def forget(self, name: str) -> bool:
-        """Erase user ``name``: their data key (crypto-shredding), every row, and every trace in
-        the files (secure_delete, checkpoint, VACUUM). False if there was no such user."""
-        name = rec.check_user(name)
-        tag = self._keys.lookup(name)
+        """Erase user ``name``: their data key (crypto-shredding), their rows in every room,
+        and every trace in the files (secure_delete, checkpoint, VACUUM). False if there was
+        no such user."""
+        clean = rec.check_user(name)
 
         def erase(db: sqlite_utils.Database) -> bool:
-            row = db.execute("SELECT uid FROM users WHERE lookup = ?", [tag]).fetchone()
-            if row is None:
+            uid = self._vault.uid(db, clean)
+            if uid is None:
                 return False
-            for table in ("embedding_cache", "user_settings", "items", "overrides", "profiles", "users"):
-                db.execute(f"DELETE FROM {table} WHERE uid = ?", row)
+            for table in _USER_TABLES:
+                db.execute(f"DELETE FROM {table} WHERE uid = ?", [uid])
             return True
-        with self._users_lock:
-            self._users.pop(name, None)
-        existed = self._db.write(erase)
+        self._vault.forget_keys(clean)
+        existed = self._vault.db.write(erase)
         if existed:
-            self._db.vacuum()
+            self._vault.db.vacuum()
         return existed
-
-    # -- items -------------------------------------------------------------------------------
-    def add_item(self, user: str, item: PersonaItem | dict[str, Any]) -> int:
-        """Store one persona item for ``user``; returns its id."""
-        return self.add_items(user, [item])[0]
-
-    def add_items(self, user: str, items: Iterable[PersonaItem | dict[str, Any]], *,
-                  end_overrides: bool = False) -> list[int]:
-        """Store several items in one transaction: all of them, or (on any error) none. With
-        ``end_overrides``, the same transaction also drops ``user``'s unlocked overrides (new
-        history lets inference decide again; locks stay)."""
-        payloads = rec.encode_items(items, self.max_text_bytes)
-        now = time.time()
-        rows = [(now, p) for p in payloads]
-
-        def run(db: sqlite_utils.Database, cipher: UserCipher) -> list[int]:
-            ids = self._insert_items(db, cipher, rows)
-            if end_overrides:
-                self._put_overrides(db, cipher, {d: o for d, o in self._read_overrides(db, cipher).items() if o.locked})
-            return ids
-        return self._write_user(user, run)
-
-    @staticmethod
-    def _insert_items(db: sqlite_utils.Database, cipher: UserCipher, rows: list[tuple[float, bytes]]) -> list[int]:
-        first = db.execute("SELECT coalesce(max(id), 0) + 1 FROM items").fetchone()[0]
-        ids = list(range(first, first + len(rows)))
-        blobs = cipher.seal_many("items", "payload", [(i, p) for i, (_, p) in zip(ids, rows)])
-        records = [{"id": i, "uid": cipher.uid, "created_at": t, "payload": b}
-                   for i, (t, _), b in zip(ids, rows, blobs)]
-        if records:
-            db["items"].insert_all(records, batch_size=_INSERT_BATCH)
-        return ids
-
-    def items(self, user: str, *, limit: int | None = None) -> list[StoredItem]:
-        """``user``'s items, newest first; at most ``limit`` of them."""
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-            raise ConfigError(f"limit must be a non-negative integer or None, got {limit!r}")
-        cipher = self._cipher(user)
-        sql = "SELECT id, created_at, payload FROM items WHERE uid = ? ORDER BY created_at DESC, id DESC"
-        params: list[Any] = [cipher.uid]
-        if limit is not None:
-            sql, params = sql + " LIMIT ?", params + [limit]
-        rows = self._db.read(lambda db: db.execute(sql, params).fetchall())
-        plain = cipher.open_many("items", "payload", [(i, blob) for i, _, blob in rows])
-        return [StoredItem(i, user, t, self._item(raw, i)) for (i, t, _), raw in zip(rows, plain)]
-
-    @staticmethod
-    def _item(raw: bytes, item_id: int) -> PersonaItem:
-        try:
-            return item_from_dict(json.loads(raw.decode("utf-8")))
-        except (ValueError, DataError) as exc:  # authenticated, so a faulty writer, not an attacker
-            raise StoreError(f"items record {item_id} holds a malformed item: {exc}") from exc
-
-    # -- overrides and profiles --------------------------------------------------------------
-    def set_override(self, user: str, dim: int, value: float, *, locked: bool = False) -> None:
-        """Fix dimension ``dim`` of ``user``'s profile to ``value`` (0, 0.5 or 1); ``locked``
-        marks it as one inference must never change."""
-        dim, override = rec.check_override(dim, value, locked)
-        self._update_overrides(user, lambda current: {**current, dim: override})
-
-    def clear_override(self, user: str, dim: int) -> bool:
-        """Remove the override of ``dim``; False if there was none."""
-        dim, _ = rec.check_override(dim, 0.5, False)
-        found: list[bool] = []
-
-        def drop(current: dict[int, Override]) -> dict[int, Override]:
-            found.append(dim in current)
-            return {d: o for d, o in current.items() if d != dim}
-        self._update_overrides(user, drop)
-        return found[-1]
-
-    def _update_overrides(self, user: str, change: Callable[[dict[int, Override]], dict[int, Override]]) -> None:
-        self._write_user(user, lambda db, cipher: self._put_overrides(db, cipher, change(self._read_overrides(db, cipher))))
-
-    @staticmethod
-    def _put_overrides(db: sqlite_utils.Database, cipher: UserCipher, new: dict[int, Override]) -> None:
-        if not new:
-            db.execute("DELETE FROM overrides WHERE uid = ?", [cipher.uid])
-            return
-        blob = cipher.seal("overrides", cipher.uid, "payload", rec.encode_overrides(new))
-        db["overrides"].insert({"uid": cipher.uid, "updated_at": time.time(), "payload": blob}, replace=True)
-
-    @staticmethod
-    def _read_overrides(db: sqlite_utils.Database, cipher: UserCipher) -> dict[int, Override]:
-        row = db.execute("SELECT payload FROM overrides WHERE uid = ?", [cipher.uid]).fetchone()
-        if row is None:
-            return {}
-        raw = cipher.open("overrides", cipher.uid, "payload", row[0])
-        return rec.decode_overrides(raw, f"overrides record {cipher.uid}")
-
-    def overrides(self, user: str) -> dict[int, Override]:
-        """``user``'s overrides by dimension index."""
-        cipher = self._cipher(user)
-        return self._db.read(lambda db: self._read_overrides(db, cipher))
-
-    def save_profile(self, user: str, profile: PreferenceProfile, evidence: Any = None) -> None:
-        """Keep ``user``'s inferred profile with its evidence (any JSON value, within
-        ``max_text_bytes`` as JSON), replacing the previous one."""
-        raw = rec.encode_profile(profile, evidence, self.max_text_bytes)
-        self._write_user(user, lambda db, cipher: self._put_profile(db, cipher, raw))
-
-    @staticmethod
-    def _put_profile(db: sqlite_utils.Database, cipher: UserCipher, raw: bytes) -> None:
-        blob = cipher.seal("profiles", cipher.uid, "payload", raw)
-        db["profiles"].insert({"uid": cipher.uid, "updated_at": time.time(), "payload": blob}, replace=True)
-
-    def profile(self, user: str) -> tuple[PreferenceProfile, Any] | None:
-        """``(profile, evidence)`` as last saved for ``user``, or None."""
-        cipher = self._cipher(user)
-        sql = "SELECT payload FROM profiles WHERE uid = ?"
-        row = self._db.read(lambda db: db.execute(sql, [cipher.uid]).fetchone())
-        if row is None:
-            return None
-        raw = cipher.open("profiles", cipher.uid, "payload", row[0])
-        return rec.decode_profile(raw, f"profiles record {cipher.uid}")

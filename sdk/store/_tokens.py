@@ -18,18 +18,15 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
+
+import sqlite_utils
 
 from ..errors import ConfigError, DataError, UnknownUserError
 from . import _records as rec
+from ._vault import Vault
 
-if TYPE_CHECKING:
-    import sqlite_utils
-
-    from ._crypto import MasterKeys
-    from ._db import Database
-
-__all__ = ["AppToken", "TokenGrant", "TokensMixin", "TOKEN_PREFIX"]
+__all__ = ["AppToken", "TokenGrant", "AppTokens", "TOKEN_PREFIX"]
 
 TOKEN_PREFIX = "ea_"
 TABLE = "app_tokens"
@@ -38,7 +35,7 @@ _APP_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 @dataclass(frozen=True)
 class AppToken:
-    """What :meth:`TokensMixin.tokens` lists: an app and the users its token reaches (never the token)."""
+    """What :meth:`AppTokens.apps` lists: an app and the users its token reaches (never the token)."""
 
     app: str
     all_users: bool
@@ -68,13 +65,14 @@ def check_app(app: object) -> str:
     return app
 
 
-class TokensMixin:
-    """The token methods of :class:`~edgealign.store.PersonaStore`."""
+class AppTokens:
+    """``store.tokens``: the apps that may reach users through ``edgealign serve``, each by a
+    token of which only the hash is kept."""
 
-    _db: "Database"
-    _keys: "MasterKeys"
+    def __init__(self, vault: Vault) -> None:
+        self._vault = vault
 
-    def create_token(self, app: str, users: Iterable[str] = (), *, all_users: bool = False) -> str:
+    def create(self, app: str, users: Iterable[str] = (), *, all_users: bool = False) -> str:
         """A new token for ``app`` reaching ``users`` (who must exist) or, with ``all_users``,
         everyone now and later. Returned once; only its hash is kept. ConfigError if ``app``
         already has one (revoke it first), UnknownUserError for a missing user."""
@@ -84,45 +82,40 @@ class TokensMixin:
             raise ConfigError("a token reaches either named users or all users: give users or all_users=True")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
 
-        def run(db: "sqlite_utils.Database") -> None:
+        def run(db: sqlite_utils.Database) -> None:
             if db.execute(f"SELECT 1 FROM {TABLE} WHERE app = ?", [app]).fetchone():
                 raise ConfigError(f"app {app!r} already has a token; revoke it first to issue a new one")
             uids = sorted({self._uid_in(db, n) for n in names})
-            db[TABLE].insert({"app": app, "token_hash": _digest(token), "all_users": int(all_users),
-                              "uids": json.dumps(uids), "created_at": time.time()})
-        self._db.write(run)
+            db.table(TABLE).insert({"app": app, "token_hash": _digest(token), "all_users": int(all_users),
+                                    "uids": json.dumps(uids), "created_at": time.time()})
+        self._vault.db.write(run)
         return token
 
-    def _uid_in(self, db: "sqlite_utils.Database", name: str) -> str:
-        row = db.execute("SELECT uid FROM users WHERE lookup = ?", [self._keys.lookup(name)]).fetchone()
-        if row is None:
+    def _uid_in(self, db: sqlite_utils.Database, name: str) -> str:
+        uid = self._vault.uid(db, name)
+        if uid is None:
             raise UnknownUserError(f"no user {name!r}; create them first (edgealign user add {name})")
-        return row[0]
+        return uid
 
-    def revoke_token(self, app: str) -> bool:
+    def revoke(self, app: str) -> bool:
         """Delete ``app``'s token at once; False if it had none."""
         check_app(app)
-        return self._db.write(lambda db: db.execute(f"DELETE FROM {TABLE} WHERE app = ?", [app]).rowcount > 0)
+        return self._vault.db.write(lambda db: db.execute(f"DELETE FROM {TABLE} WHERE app = ?", [app]).rowcount > 0)
 
-    def tokens(self) -> list[AppToken]:
+    def apps(self) -> list[AppToken]:
         """Every app that holds a token, by name, with the users it reaches."""
-        rows = self._db.read(lambda db: db.execute(
+        rows = self._vault.db.read(lambda db: db.execute(
             f"SELECT app, all_users, uids, created_at FROM {TABLE} ORDER BY app").fetchall())
-        names = self._names_by_uid()
+        names = self._vault.names_by_uid()
         return [AppToken(app, bool(every), tuple(sorted(names[u] for u in json.loads(uids) if u in names)), created)
                 for app, every, uids, created in rows]
-
-    def _names_by_uid(self) -> dict[str, str]:
-        rows = self._db.read(lambda db: db.execute("SELECT uid, wrapped_key, name FROM users").fetchall())
-        return {uid: self._keys.unwrap(uid, wrapped).open("users", uid, "name", blob).decode("utf-8")
-                for uid, wrapped, blob in rows}
 
     def authenticate(self, token: str) -> TokenGrant | None:
         """What ``token`` grants, or None when it is no live token (never says why)."""
         if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX) or len(token) > 256:
             return None
         digest = _digest(token)
-        row = self._db.read(lambda db: db.execute(
+        row = self._vault.db.read(lambda db: db.execute(
             f"SELECT app, token_hash, all_users, uids FROM {TABLE} WHERE token_hash = ?", [digest]).fetchone())
         if row is None or not hmac.compare_digest(row[1], digest):
             return None
@@ -134,8 +127,8 @@ class TokensMixin:
         if grant.all_users:
             return True
         try:
-            tag = self._keys.lookup(rec.check_user(user))
+            name = rec.check_user(user)
         except DataError:
             return False
-        row = self._db.read(lambda db: db.execute("SELECT uid FROM users WHERE lookup = ?", [tag]).fetchone())
-        return row is not None and row[0] in grant.uids
+        uid = self._vault.db.read(lambda db: self._vault.uid(db, name))
+        return uid is not None and uid in grant.uids

@@ -81,7 +81,7 @@ class PassphraseKey(KeySource):
         self.origin = origin
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike) -> "PassphraseKey":
+    def from_file(cls, path: str | os.PathLike[str]) -> "PassphraseKey":
         """Read the passphrase from a file (one trailing newline is dropped)."""
         try:
             data = Path(path).read_bytes()
@@ -241,3 +241,16 @@ def default_key_source() -> KeySource:
     if keyring_available():
         return KeyringKey()
     raise KeyUnavailableError(f"no key for the persona store: {OPTIONS}")
+
+
+def as_source(key: object) -> KeySource:
+    """The key source of a ``key`` argument: None (:func:`default_key_source`), a key source,
+    or 32 raw bytes; ConfigError for anything else."""
+    if key is None:
+        return default_key_source()
+    if isinstance(key, KeySource):
+        return key
+    if isinstance(key, (bytes, bytearray, memoryview)):
+        return RawKey(bytes(key))
+    raise ConfigError(f"key must be 32 bytes or a key source (RawKey, PassphraseKey, KeyringKey), "
+                      f"got {type(key).__name__}; wrap a passphrase in PassphraseKey(...)")

@@ -11,6 +11,7 @@ timestamps and lookup tags, and the whole file is encrypted by SQLCipher on top.
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import TYPE_CHECKING, Callable
 
@@ -36,12 +37,12 @@ def _step(fn: Step) -> Step:
 
 @_step
 def m001_users_and_items(db: sqlite_utils.Database) -> None:
-    db["users"].create(
+    db.table("users").create(
         {"uid": str, "lookup": bytes, "name": bytes, "wrapped_key": bytes, "created_at": float},
         pk="uid", not_null={"lookup", "name", "wrapped_key", "created_at"},
     )
-    db["users"].create_index(["lookup"], index_name="users_by_lookup", unique=True)
-    db["items"].create(
+    db.table("users").create_index(["lookup"], index_name="users_by_lookup", unique=True)
+    db.table("items").create(
         {"id": int, "uid": str, "created_at": float, "payload": bytes},
         pk="id", not_null={"uid", "created_at", "payload"}, foreign_keys=[("uid", "users", "uid")],
     )
@@ -50,7 +51,7 @@ def m001_users_and_items(db: sqlite_utils.Database) -> None:
 @_step
 def m002_overrides_and_profiles(db: sqlite_utils.Database) -> None:
     for table in ("overrides", "profiles"):
-        db[table].create(
+        db.table(table).create(
             {"uid": str, "updated_at": float, "payload": bytes},
             pk="uid", not_null={"updated_at", "payload"}, foreign_keys=[("uid", "users", "uid")],
         )
@@ -58,13 +59,13 @@ def m002_overrides_and_profiles(db: sqlite_utils.Database) -> None:
 
 @_step
 def m003_items_by_user_index(db: sqlite_utils.Database) -> None:
-    db["items"].create_index(["uid", "created_at", "id"], index_name="items_by_user")
+    db.table("items").create_index(["uid", "created_at", "id"], index_name="items_by_user")
 
 
 @_step
 def m004_user_settings(db: sqlite_utils.Database) -> None:
     """Per-user settings (the steering strength), sealed under the user's key (see _settings)."""
-    db["user_settings"].create(
+    db.table("user_settings").create(
         {"uid": str, "updated_at": float, "payload": bytes},
         pk="uid", not_null={"updated_at", "payload"}, foreign_keys=[("uid", "users", "uid")],
     )
@@ -74,22 +75,22 @@ def m004_user_settings(db: sqlite_utils.Database) -> None:
 def m005_app_tokens(db: sqlite_utils.Database) -> None:
     # Tokens for `edgealign serve`: the SHA-256 of each (never the token), the users it reaches
     # by id (a JSON list; names are never stored in clear), or all_users = 1.
-    db["app_tokens"].create(
+    db.table("app_tokens").create(
         {"app": str, "token_hash": bytes, "all_users": int, "uids": str, "created_at": float},
         pk="app", not_null={"token_hash", "all_users", "uids", "created_at"},
     )
-    db["app_tokens"].create_index(["token_hash"], index_name="app_tokens_by_hash", unique=True)
+    db.table("app_tokens").create_index(["token_hash"], index_name="app_tokens_by_hash", unique=True)
 
 
 @_step
 def m006_embedding_cache(db: sqlite_utils.Database) -> None:
     """The bridge's sentence embeddings per item, sealed under the user's key (see _embeddings)."""
-    db["embedding_cache"].create(
+    db.table("embedding_cache").create(
         {"item_id": int, "uid": str, "cache_key": str, "payload": bytes},
         pk="item_id", not_null={"uid", "cache_key", "payload"},
         foreign_keys=[("uid", "users", "uid"), ("item_id", "items", "id")],
     )
-    db["embedding_cache"].create_index(["uid", "cache_key"], index_name="embedding_cache_by_user")
+    db.table("embedding_cache").create_index(["uid", "cache_key"], index_name="embedding_cache_by_user")
 
 
 def applied(db: sqlite_utils.Database) -> list[str]:
@@ -118,7 +119,7 @@ def migrate(database: "Database", *, upto: str | None = None) -> list[str]:
     _check(done)
     ran: list[str] = []
     for name in (n for n in names if n not in done):
-        if database.write(lambda db, name=name: _run_step(db, name)):
+        if database.write(functools.partial(_run_step, name=name)):
             ran.append(name)
     return ran
 
@@ -126,11 +127,11 @@ def migrate(database: "Database", *, upto: str | None = None) -> list[str]:
 def _run_step(db: sqlite_utils.Database, name: str) -> bool:
     """Inside a write transaction: run ``name`` unless done (another process may have)."""
     if VERSION_TABLE not in db.table_names():
-        db[VERSION_TABLE].create({"name": str, "applied_at": float}, pk="name")
+        db.table(VERSION_TABLE).create({"name": str, "applied_at": float}, pk="name")
     done = applied(db)
     _check(done)
     if name in done:
         return False
     MIGRATIONS[name](db)
-    db[VERSION_TABLE].insert({"name": name, "applied_at": time.time()})
+    db.table(VERSION_TABLE).insert({"name": name, "applied_at": time.time()})
     return True
