@@ -25,17 +25,20 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from .errors import ArtifactError, ConfigError
 from .persona import Choice, Comment, Description, PersonaItem
 from .preferences import SPACE, Dimension, PreferenceProfile
+from ._dimensions import Explanation, ProfileView, explain_top
 from ._turns import TaskLike
 from .protocols import Bridge, ChatModel
+
+if TYPE_CHECKING:
+    from .store import AppTokens, PersonaStore
 
 _log = logging.getLogger(__name__)
 #: How many of the newest history items ICA puts in the prompt.
@@ -44,37 +47,18 @@ ICA_ITEMS = 8
 __all__ = ["Personalizer", "Explanation"]
 
 
-@dataclass(frozen=True)
-class Explanation:
-    """Why a dimension has its value: the source and the items that moved it."""
-
-    dimension: Dimension
-    value: float
-    confidence: float
-    source: str
-    """"inferred", "override" or "locked"."""
-    items: tuple[tuple[PersonaItem, float], ...]
-    """(item, evidence weight), strongest first; weight > 0 pushed towards the positive pole."""
-    steer: float | None = None
-    """How hard this dimension steers the model (signed weight, > 0 towards the positive pole;
-    the user's strength included), or None when it does not steer (no basis, or none for it)."""
-
-    @property
-    def label(self) -> str:
-        return self.dimension.label(self.value) or f"neutral on {self.dimension.name}"
-
-
 class Personalizer:
     """Per-user personalization on this device. Open with :meth:`open`; close (or use
     ``with``) to release the database, the bridge and the model."""
 
-    def __init__(self, store: Any, *, bridge: Bridge | None = None, llm: ChatModel | None = None,
+    def __init__(self, store: "PersonaStore", *, bridge: Bridge | None = None, llm: ChatModel | None = None,
                  bridge_path: Path | None = None, llm_path: Path | None = None,
                  steering: Any = None, n_threads: int | None = None, n_ctx: int = 2048) -> None:
         """Prefer :meth:`open`. ``store`` is a PersonaStore; ``bridge`` / ``llm`` loaded
         objects (e.g. :mod:`edgealign.testing`'s fakes) or None to load from the paths on first
         use; ``steering`` a steering basis folder (or None) for the model at ``llm_path``."""
-        self.store = store
+        self.store: "PersonaStore" = store
+        """The encrypted persona store."""
         self._bridge, self._llm = bridge, llm
         self._bridge_path, self._llm_path = bridge_path, llm_path
         self._steering = steering
@@ -218,6 +202,27 @@ class Personalizer:
         with self._lock:
             return self.store.users()
 
+    def has_user(self, name: str) -> bool:
+        """Whether ``name`` exists."""
+        with self._lock:
+            return self.store.has_user(name)
+
+    def export_user(self, user: str) -> dict[str, Any]:
+        """Everything stored about ``user`` as one JSON-able document (plaintext: handle with care)."""
+        with self._lock:
+            return self.store.records.export_user(user)
+
+    def import_user(self, document: Mapping[str, Any], name: str | None = None) -> str:
+        """Create a user from an :meth:`export_user` document (as ``name`` if given); returns
+        the name. DataError if that user exists."""
+        with self._lock:
+            return self.store.records.import_user(document, name)
+
+    @property
+    def tokens(self) -> "AppTokens":
+        """The app tokens ``edgealign serve`` checks (create, revoke, list, authenticate)."""
+        return self.store.tokens
+
     def record(self, user: str, items: Sequence[PersonaItem]) -> list[int]:
         """Add history items; the profile is re-inferred on next use, and plain overrides end
         here (new history lets inference decide again; locks stay), in the same transaction.
@@ -225,7 +230,7 @@ class Personalizer:
         if isinstance(items, Iterable) and not isinstance(items, (str, bytes, Mapping)):
             items = list(items)  # a generator is read once, here
         with self._lock:
-            return self.store.add_items(user, items, end_overrides=items != [])
+            return self.store.records.add_items(user, items, end_overrides=items != [])
 
     def record_comment(self, user: str, prompt: str, comment: str) -> int:
         """Something ``user`` wrote in reply to ``prompt``."""
@@ -242,7 +247,7 @@ class Personalizer:
     def history(self, user: str, limit: int | None = None) -> list[PersonaItem]:
         """``user``'s items, newest first."""
         with self._lock:
-            return [s.item for s in self.store.items(user, limit=limit)]
+            return [s.item for s in self.store.records.items(user, limit=limit)]
 
     def forget(self, user: str) -> bool:
         """Erase ``user`` and everything about them (their key is destroyed)."""
@@ -257,33 +262,33 @@ class Personalizer:
         stored items are cached, encrypted, in the store, so only new items are encoded."""
         with self._lock:
             bridge = self.bridge
-            stored = self.store.items(user, limit=bridge.horizon)
+            stored = self.store.records.items(user, limit=bridge.horizon)
             ids = [s.id for s in stored]
             kept = {"item_ids": ids, "latest": max(ids, default=0)}
             if not bridge.reads_history:
                 inferred = bridge.infer([s.item for s in stored])
-                self.store.save_profile(user, inferred, kept)
+                self.store.records.save_profile(user, inferred, kept)
                 return self._apply(user, inferred)
             key = bridge.cache_key
-            cached = self.store.cached_embeddings(user, key, ids)
+            cached = self.store.embeddings.get(user, key, ids)
             missing = [s for s in stored if s.id not in cached]
             fresh = dict(zip((s.id for s in missing), bridge.encode([s.item for s in missing]))) if missing else {}
             inferred = bridge.infer([s.item for s in stored], [fresh.get(i, cached.get(i)) for i in ids])
-            self.store.cache_embeddings(user, key, fresh, profile=(inferred, kept))  # one write for both
+            self.store.embeddings.put(user, key, fresh, profile=(inferred, kept))  # one write for both
             return self._apply(user, inferred)
 
     def profile(self, user: str) -> PreferenceProfile:
         """The current profile: the stored one if no history arrived since, else re-inferred."""
         with self._lock:
-            saved = self.store.profile(user)
-            newest = self.store.items(user, limit=1)
+            saved = self.store.records.profile(user)
+            newest = self.store.records.items(user, limit=1)
             latest = newest[0].id if newest else 0
             if saved is None or (saved[1] or {}).get("latest") != latest:
                 return self.infer(user)
             return self._apply(user, saved[0])
 
     def _apply(self, user: str, profile: PreferenceProfile) -> PreferenceProfile:
-        overrides = self.store.overrides(user)
+        overrides = self.store.records.overrides(user)
         if not overrides:
             return profile
         dist, values, conf = profile.distribution.copy(), profile.values.copy(), profile.confidence.copy()
@@ -304,38 +309,38 @@ class Personalizer:
         """Remove an override or lock; False if there was none."""
         index = SPACE.resolve(dimension, needs_value=False)[0]
         with self._lock:
-            return self.store.clear_override(user, index)
+            return self.store.records.clear_override(user, index)
 
     def _set(self, user: str, dimension: int | str, value: float | None, locked: bool) -> None:
         index, val = SPACE.resolve(dimension, value)
         with self._lock:
-            self.store.set_override(user, index, val, locked=locked)
+            self.store.records.set_override(user, index, val, locked=locked)
 
     def explain(self, user: str, top: int = 5) -> list[Explanation]:
         """The ``top`` non-neutral dimensions by confidence, each with what moved it and how
         hard it steers the model (when a steering basis is in use). ConfigError unless
         ``top`` is a whole number >= 0, as for :meth:`history`'s ``limit``."""
+        return list(self.view(user, top).explained)
+
+    def view(self, user: str, top: int = 5) -> ProfileView:
+        """``user``'s current profile, where each dimension's value comes from (inferred,
+        override, locked), their steering strength and the ``top`` dimensions explained (as
+        :meth:`explain`): the profile computed once for all of it."""
         if isinstance(top, bool) or not isinstance(top, int) or top < 0:
             raise ConfigError(f"top must be a whole number of at least 0, {'not None' if top is None else f'got {top!r}'}")
         with self._lock:
             profile = self.profile(user)
-            overrides = self.store.overrides(user)
-            saved = self.store.profile(user)
+            overrides = self.store.records.overrides(user)
+            strength = self.store.settings.strength(user)
+            if not top:
+                return ProfileView(user, profile, overrides, strength)
+            saved = self.store.records.profile(user)
             ids = (saved[1] or {}).get("item_ids", []) if saved else []
-            by_id = {s.id: s.item for s in self.store.items(user, limit=max(len(ids), 1))}
+            by_id = {s.id: s.item for s in self.store.records.items(user, limit=max(len(ids), 1))}
             basis = self.steering_basis()
-            steer = basis.weights(profile, self.store.strength(user)) if basis is not None else {}
-        items = [by_id.get(i) for i in ids]
-        ranked = sorted(profile.non_neutral(), key=lambda dv: -profile.confidence[dv[0].index])[:top]
-        out = []
-        for dim, value in ranked:
-            o = overrides.get(dim.index)
-            source = "inferred" if o is None else ("locked" if o.locked else "override")
-            moved = tuple((items[e.item], e.weight) for e in profile.evidence_for(dim.index)
-                          if e.item < len(items) and items[e.item] is not None)
-            out.append(Explanation(dim, value, float(profile.confidence[dim.index]), source, moved[:3],
-                                   steer.get(dim.index)))
-        return out
+            steer = basis.weights(profile, strength) if basis is not None else {}
+        explained = explain_top(profile, overrides, [by_id.get(i) for i in ids], steer, top)
+        return ProfileView(user, profile, overrides, strength, tuple(explained))
 
     # -- steering --------------------------------------------------------------------------------
     def steering_basis(self) -> Any:
@@ -347,12 +352,12 @@ class Personalizer:
     def strength(self, user: str) -> float:
         """How hard ``user``'s profile steers the model: 0 (off) to 2; 1 until set."""
         with self._lock:
-            return self.store.strength(user)
+            return self.store.settings.strength(user)
 
     def set_strength(self, user: str, strength: float) -> None:
         """Set ``user``'s steering strength (0 to 2; ConfigError outside)."""
         with self._lock:
-            self.store.set_strength(user, strength)
+            self.store.settings.set_strength(user, strength)
 
     @property
     def default_conditioning(self) -> str:
@@ -385,15 +390,14 @@ class Personalizer:
 
         c = get(conditioning or self.default_conditioning)
         with self._lock:
-            if not self.store.has_user(user):
-                raise self.store._unknown(user)
+            self.store.require_user(user)
             kw: dict[str, Any] = {}
             if "profile" in c.needs:
                 kw["profile"] = self.profile(user)
             if "persona" in c.needs:
                 kw["persona"] = list(reversed(self.history(user, limit=ICA_ITEMS)))
             if c.steers:
-                kw["strength"] = self.store.strength(user)
+                kw["strength"] = self.store.settings.strength(user)
             llm = self.llm
         return llm.chat(task, conditioning=c.name, stream=stream, max_tokens=max_tokens, temperature=temperature,
                         top_p=top_p, stop=stop, seed=seed, take_over=take_over, **kw)

@@ -29,12 +29,12 @@ def main(path: str, key_hex: str, user: str, count: int, go_file: str | None) ->
         while count == 0 or i < count:
             if i % 5 == 4:
                 texts = [f"{user}-{i}-{k}" for k in range(3)]
-                ids = store.add_items(user, [Comment("batch", t) for t in texts])
+                ids = store.records.add_items(user, [Comment("batch", t) for t in texts])
             else:
                 texts = [f"{user}-{i}"]
-                ids = [store.add_item(user, Comment("single", texts[0]))]
+                ids = [store.records.add_item(user, Comment("single", texts[0]))]
             if i % 7 == 6:
-                store.set_override(user, i % 90, 1.0, locked=bool(i % 2))
+                store.records.set_override(user, i % 90, 1.0, locked=bool(i % 2))
             for item_id, text in zip(ids, texts):
                 sys.stdout.write(f"ack {item_id} {text}\n")
             sys.stdout.flush()

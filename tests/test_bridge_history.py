@@ -167,37 +167,37 @@ def test_an_artifact_without_a_head_reads_the_newest_items_as_before(tiny_bridge
 def test_cache_round_trip_invalidation_and_ownership(store):
     store.add_user("ada")
     store.add_user("bo")
-    ids = store.add_items("ada", [Comment("q", "One. Two."), Description("Three.")])
-    other = store.add_item("bo", Comment("q", "Four."))
+    ids = store.records.add_items("ada", [Comment("q", "One. Two."), Description("Three.")])
+    other = store.records.add_item("bo", Comment("q", "Four."))
     first = {ids[0]: np.arange(8, dtype=np.float32).reshape(2, 4), ids[1]: np.ones((1, 4))}
-    store.cache_embeddings("ada", "k1", first)
-    got = store.cached_embeddings("ada", "k1", [*ids, 999])
+    store.embeddings.put("ada", "k1", first)
+    got = store.embeddings.get("ada", "k1", [*ids, 999])
     assert set(got) == set(ids) and np.array_equal(got[ids[0]], first[ids[0]])
-    assert store.cached_embeddings("ada", "k2", ids) == {}
-    assert store.cached_embeddings("bo", "k1", ids) == {}
+    assert store.embeddings.get("ada", "k2", ids) == {}
+    assert store.embeddings.get("bo", "k1", ids) == {}
     with pytest.raises(DataError, match="not one of"):
-        store.cache_embeddings("ada", "k1", {other: np.ones((1, 4))})
+        store.embeddings.put("ada", "k1", {other: np.ones((1, 4))})
     with pytest.raises(DataError):
-        store.cache_embeddings("ada", "k1", {ids[0]: np.full((1, 4), np.nan)})
-    store.cache_embeddings("ada", "k2", {ids[0]: np.zeros((2, 4))})  # a new artifact: old rows go
-    assert store.cached_embeddings("ada", "k1", ids) == {}
-    assert set(store.cached_embeddings("ada", "k2", ids)) == {ids[0]}
+        store.embeddings.put("ada", "k1", {ids[0]: np.full((1, 4), np.nan)})
+    store.embeddings.put("ada", "k2", {ids[0]: np.zeros((2, 4))})  # a new artifact: old rows go
+    assert store.embeddings.get("ada", "k1", ids) == {}
+    assert set(store.embeddings.get("ada", "k2", ids)) == {ids[0]}
 
 
 def test_cache_is_sealed_and_forget_shreds_it(store):
     store.add_user("ada")
-    (item,) = store.add_items("ada", [Comment("q", "Hello there.")])
+    (item,) = store.records.add_items("ada", [Comment("q", "Hello there.")])
     values = np.linspace(-1, 1, 384, dtype=np.float32)[None]
-    store.cache_embeddings("ada", "k1", {item: values})
-    (blob,) = store._db.read(lambda db: [r[0] for r in db.execute("SELECT payload FROM embedding_cache")])
+    store.embeddings.put("ada", "k1", {item: values})
+    (blob,) = store._vault.db.read(lambda db: [r[0] for r in db.execute("SELECT payload FROM embedding_cache")])
     assert values.tobytes()[:64] not in blob
-    store._db.write(lambda db: db.execute("UPDATE embedding_cache SET cache_key = 'k2'"))
+    store._vault.db.write(lambda db: db.execute("UPDATE embedding_cache SET cache_key = 'k2'"))
     from edgealign.errors import DecryptionError
 
     with pytest.raises(DecryptionError):  # the key is bound to the ciphertext
-        store.cached_embeddings("ada", "k2", [item])
+        store.embeddings.get("ada", "k2", [item])
     assert store.forget("ada")
-    assert store._db.read(lambda db: db.execute("SELECT count(*) FROM embedding_cache").fetchone()[0]) == 0
+    assert store._vault.db.read(lambda db: db.execute("SELECT count(*) FROM embedding_cache").fetchone()[0]) == 0
 
 
 # -- the Personalizer ---------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def test_a_new_item_costs_one_encode_and_matches_a_fresh_inference(personalizer)
     fresh = p.bridge.infer(p.history("ada"))
     assert np.abs(fresh.distribution - updated.distribution).max() < 1e-5
     assert p.forget("ada")
-    assert p.store._db.read(lambda db: db.execute("SELECT count(*) FROM embedding_cache").fetchone()[0]) == 0
+    assert p.store._vault.db.read(lambda db: db.execute("SELECT count(*) FROM embedding_cache").fetchone()[0]) == 0
 
 
 # -- plain statements -----------------------------------------------------------------------------

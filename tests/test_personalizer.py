@@ -20,12 +20,12 @@ def p(tmp_path, tiny_bridge_artifact):
 
 def test_profile_is_inferred_kept_and_reinferred_on_new_history(p):
     first = p.profile("ada")
-    assert p.store.profile("ada") is not None
+    assert p.store.records.profile("ada") is not None
     assert p.profile("ada") == first  # served from the store, no new history
     p.record_comment("ada", "Jokes?", "Puns are the best thing ever invented.")
-    saved_latest = p.store.profile("ada")[1]["latest"]
+    saved_latest = p.store.records.profile("ada")[1]["latest"]
     p.profile("ada")
-    assert p.store.profile("ada")[1]["latest"] > saved_latest
+    assert p.store.records.profile("ada")[1]["latest"] > saved_latest
 
 
 def test_locks_win_and_survive_reinference_overrides_do_not(p):
@@ -36,7 +36,7 @@ def test_locks_win_and_survive_reinference_overrides_do_not(p):
     p.record_description("ada", "Still me.")  # new history: inference runs again
     prof = p.profile("ada")
     assert prof.values[56] == 1.0, "a lock survives re-inference"
-    assert 73 not in p.store.overrides("ada"), "an override ends with new history"
+    assert 73 not in p.store.records.overrides("ada"), "an override ends with new history"
     assert p.clear("ada", "Likes sports") and not p.clear("ada", 56)
 
 
@@ -102,9 +102,9 @@ def test_explain_refuses_a_negative_top_as_history_refuses_a_negative_limit(p):
 def test_recording_nothing_keeps_an_unlocked_override(p):
     p.override("ada", 73, 0.0)
     assert p.record("ada", []) == [] and p.record("ada", iter(())) == []
-    assert p.store.overrides("ada")[73].value == 0.0, "no history arrived: the override stays"
+    assert p.store.records.overrides("ada")[73].value == 0.0, "no history arrived: the override stays"
     assert len(p.history("ada")) == 3
     with pytest.raises(UnknownUserError):
         p.record("nobody", [])
     p.record("ada", (x for x in [Description("Still me.")]))  # a generator is read once
-    assert 73 not in p.store.overrides("ada") and len(p.history("ada")) == 4
+    assert 73 not in p.store.records.overrides("ada") and len(p.history("ada")) == 4

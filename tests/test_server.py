@@ -30,10 +30,10 @@ def served(tmp_path_factory):
     with open_personalizer(home) as p:
         for name in ("ada", "ben", "carol"):
             p.add_user(name)
-        tokens = {"app": p.store.create_token("app", ["ada", "ben"]),
-                  "other": p.store.create_token("other", ["carol"]),
-                  "admin": p.store.create_token("admin", all_users=True),
-                  "doomed": p.store.create_token("doomed", ["ada"])}
+        tokens = {"app": p.store.tokens.create("app", ["ada", "ben"]),
+                  "other": p.store.tokens.create("other", ["carol"]),
+                  "admin": p.store.tokens.create("admin", all_users=True),
+                  "doomed": p.store.tokens.create("doomed", ["ada"])}
     server = fake_server(home, home.parent / "server.log", "--queue", "1", "--fake-delay", "0.01")
     yield server, tokens, home
     code = server.stop()
@@ -303,7 +303,7 @@ def test_sigterm_finishes_the_reply_in_flight_then_closes_the_store(tmp_path):
     home = tmp_path / "home"
     with open_personalizer(home) as p:
         p.add_user("ada")
-        token = p.store.create_token("app", ["ada"])
+        token = p.store.tokens.create("app", ["ada"])
     server = fake_server(home, tmp_path / "server.log", "--fake-delay", "0.05", "--shutdown-deadline", "20")
     try:
         c = openai_client(server.base_url, token)

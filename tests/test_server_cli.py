@@ -102,13 +102,13 @@ def test_a_name_no_url_can_hold_is_refused_by_the_cli_the_api_and_the_server(tmp
                 p.add_user(name)
         p.add_user("ada")
         p.record_comment("ada", "", "Keep it short.")
-        doc = p.store.export_user("ada")
+        doc = p.store.records.export_user("ada")
         with pytest.raises(DataError, match="may not hold '/'"):
-            p.store.import_user(doc, name="ada/copy")
+            p.store.records.import_user(doc, name="ada/copy")
         with pytest.raises(DataError, match="may not hold '/'"):
-            p.store.import_user({**doc, "user": ".."})
+            p.store.records.import_user({**doc, "user": ".."})
         assert p.users() == ["ada"]
-        admin = p.store.create_token("admin", all_users=True)
+        admin = p.store.tokens.create("admin", all_users=True)
     server = fake_server(home, tmp_path / "server.log")
     try:
         for name in UNREACHABLE:
@@ -137,7 +137,7 @@ def _older_store(home, monkeypatch, names):
             for name in names:
                 p.add_user(name)
             p.lock("ada", 5, 1.0)
-            return p.store.create_token("admin", all_users=True)
+            return p.store.tokens.create("admin", all_users=True)
 
 
 def test_an_older_store_holding_such_a_name_keeps_working_for_everyone(tmp_path, monkeypatch):
@@ -162,4 +162,4 @@ def test_an_older_store_holding_such_a_name_keeps_working_for_everyone(tmp_path,
     cli(home, "user", "import", str(exported), "--as", "ab")
     cli(home, "forget", "a/b", "--yes")
     with open_personalizer(home) as p:
-        assert p.users() == ["ab", "ada", "ada/dimensions/5"] and p.store.overrides("ada")[5].locked
+        assert p.users() == ["ab", "ada", "ada/dimensions/5"] and p.store.records.overrides("ada")[5].locked

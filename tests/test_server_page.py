@@ -89,7 +89,7 @@ def test_the_page_signs_in_chats_streaming_and_locks_a_dimension(tmp_path, brows
         locked = '#profile tbody tr[data-index="5"][data-source="locked"]'
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, locked))
         with open_personalizer(home) as p:
-            assert p.store.overrides("ada")[5].locked
+            assert p.store.records.overrides("ada")[5].locked
         if os.environ.get("EDGEALIGN_SCREENSHOT"):
             browser.save_screenshot(os.environ["EDGEALIGN_SCREENSHOT"])
         assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]

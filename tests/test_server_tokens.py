@@ -23,53 +23,53 @@ def p(tmp_path):
 
 
 def test_a_token_is_shown_once_and_only_its_hash_is_kept(p):
-    token = p.store.create_token("notes", ["ada"])
+    token = p.store.tokens.create("notes", ["ada"])
     assert token.startswith("ea_") and len(token) > 40
-    rows = p.store._db.read(lambda db: db.execute("SELECT app, token_hash, uids FROM app_tokens").fetchall())
+    rows = p.store._vault.db.read(lambda db: db.execute("SELECT app, token_hash, uids FROM app_tokens").fetchall())
     assert len(rows) == 1 and rows[0][1] == hashlib.sha256(token.encode()).digest()
     assert token not in repr(rows) and "ada" not in rows[0][2]  # user ids, never names
-    assert [(t.app, t.users, t.all_users) for t in p.store.tokens()] == [("notes", ("ada",), False)]
-    assert p.store.authenticate(token).app == "notes"
+    assert [(t.app, t.users, t.all_users) for t in p.store.tokens.apps()] == [("notes", ("ada",), False)]
+    assert p.store.tokens.authenticate(token).app == "notes"
     for wrong in (token[:-1] + ("A" if token[-1] != "A" else "B"), "", "ea_", token + "x", None):
-        assert p.store.authenticate(wrong) is None
+        assert p.store.tokens.authenticate(wrong) is None
 
 
 def test_a_token_reaches_its_users_only_and_dies_with_a_forgotten_one(p):
-    grant = p.store.authenticate(p.store.create_token("notes", ["ada"]))
-    assert p.store.reaches(grant, "ada") and p.store.reaches(grant, " ada")  # names are normalised
-    assert not p.store.reaches(grant, "ben") and not p.store.reaches(grant, "nobody") and not p.store.reaches(grant, "")
+    grant = p.store.tokens.authenticate(p.store.tokens.create("notes", ["ada"]))
+    assert p.store.tokens.reaches(grant, "ada") and p.store.tokens.reaches(grant, " ada")  # names are normalised
+    assert not p.store.tokens.reaches(grant, "ben") and not p.store.tokens.reaches(grant, "nobody") and not p.store.tokens.reaches(grant, "")
     p.forget("ada")
     p.add_user("ada")  # someone new under the old name: the old token does not reach them
-    assert not p.store.reaches(grant, "ada")
-    assert [t.users for t in p.store.tokens()] == [()]
-    everyone = p.store.authenticate(p.store.create_token("admin", all_users=True))
+    assert not p.store.tokens.reaches(grant, "ada")
+    assert [t.users for t in p.store.tokens.apps()] == [()]
+    everyone = p.store.tokens.authenticate(p.store.tokens.create("admin", all_users=True))
     p.add_user("later")
-    assert p.store.reaches(everyone, "later") and p.store.reaches(everyone, "nobody")
+    assert p.store.tokens.reaches(everyone, "later") and p.store.tokens.reaches(everyone, "nobody")
 
 
 def test_revoke_and_the_checks_on_create(p):
-    token = p.store.create_token("notes", ["ada", "ben"])
+    token = p.store.tokens.create("notes", ["ada", "ben"])
     with pytest.raises(ConfigError, match="already has a token"):
-        p.store.create_token("notes", ["ada"])
+        p.store.tokens.create("notes", ["ada"])
     with pytest.raises(UnknownUserError):
-        p.store.create_token("other", ["ada", "carol"])
-    assert [t.app for t in p.store.tokens()] == ["notes"]  # nothing half-made
+        p.store.tokens.create("other", ["ada", "carol"])
+    assert [t.app for t in p.store.tokens.apps()] == ["notes"]  # nothing half-made
     for bad in ("", "has space", "-dash-first", "x" * 65, "a/b"):
         with pytest.raises(ConfigError, match="app name"):
-            p.store.create_token(bad, ["ada"])
+            p.store.tokens.create(bad, ["ada"])
     with pytest.raises(ConfigError, match="either"):
-        p.store.create_token("both", ["ada"], all_users=True)
+        p.store.tokens.create("both", ["ada"], all_users=True)
     with pytest.raises(ConfigError, match="either"):
-        p.store.create_token("neither")
-    assert p.store.revoke_token("notes") and not p.store.revoke_token("notes")
-    assert p.store.authenticate(token) is None and p.store.tokens() == []
+        p.store.tokens.create("neither")
+    assert p.store.tokens.revoke("notes") and not p.store.tokens.revoke("notes")
+    assert p.store.tokens.authenticate(token) is None and p.store.tokens.apps() == []
 
 
 def test_tokens_survive_a_key_rotation(p):
-    token = p.store.create_token("notes", ["ada"])
+    token = p.store.tokens.create("notes", ["ada"])
     p.store.rotate_key(bytes(range(1, 33)))
-    grant = p.store.authenticate(token)
-    assert grant is not None and p.store.reaches(grant, "ada") and not p.store.reaches(grant, "ben")
+    grant = p.store.tokens.authenticate(token)
+    assert grant is not None and p.store.tokens.reaches(grant, "ada") and not p.store.tokens.reaches(grant, "ben")
 
 
 # -- settings and the app in process ------------------------------------------------------------
@@ -93,7 +93,7 @@ def test_cors_only_for_the_origin_named_and_chunked_bodies_are_limited(p):
 
     from edgealign.server import ServerConfig, create_app
 
-    token = p.store.create_token("web", ["ada"])
+    token = p.store.tokens.create("web", ["ada"])
     auth = {"Authorization": f"Bearer {token}"}
     preflight = {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
                  "Access-Control-Request-Headers": "authorization,content-type"}

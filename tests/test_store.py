@@ -25,44 +25,44 @@ def test_round_trip_of_every_kind_of_record(store):
     assert store.add_user("alice") is False  # idempotent
     direction = [0.5] * 90
     direction[3] = 1.0
-    first = store.add_item("alice", Comment("Best pizza?", "Anchovies.", direction=direction))
-    ids = store.add_items("alice", [Choice("Tea?", "Green", "Black"), {"type": "description", "text": "I cook."}])
+    first = store.records.add_item("alice", Comment("Best pizza?", "Anchovies.", direction=direction))
+    ids = store.records.add_items("alice", [Choice("Tea?", "Green", "Black"), {"type": "description", "text": "I cook."}])
     assert ids == [first + 1, first + 2]
-    items = store.items("alice")
+    items = store.records.items("alice")
     assert [s.id for s in items] == [first + 2, first + 1, first]  # newest first
     assert items[0] == StoredItem(first + 2, "alice", items[0].created_at, Description("I cook."))
     assert items[2].item == Comment("Best pizza?", "Anchovies.", direction=direction)
-    assert [s.id for s in store.items("alice", limit=2)] == [first + 2, first + 1]
-    assert store.items("alice", limit=0) == []
+    assert [s.id for s in store.records.items("alice", limit=2)] == [first + 2, first + 1]
+    assert store.records.items("alice", limit=0) == []
 
-    store.set_override("alice", 16, 1.0, locked=True)
-    store.set_override("alice", 3, 0)
-    assert store.overrides("alice") == {3: Override(0.0, False), 16: Override(1.0, True)}
-    assert store.clear_override("alice", 16) is True and store.clear_override("alice", 16) is False
-    assert store.overrides("alice") == {3: Override(0.0, False)}
+    store.records.set_override("alice", 16, 1.0, locked=True)
+    store.records.set_override("alice", 3, 0)
+    assert store.records.overrides("alice") == {3: Override(0.0, False), 16: Override(1.0, True)}
+    assert store.records.clear_override("alice", 16) is True and store.records.clear_override("alice", 16) is False
+    assert store.records.overrides("alice") == {3: Override(0.0, False)}
 
-    assert store.profile("alice") is None
+    assert store.records.profile("alice") is None
     profile = PreferenceProfile.from_text("Older, Likes humor")
-    store.save_profile("alice", profile, evidence={"items": [first], "note": "ünïcode"})
-    assert store.profile("alice") == (profile, {"items": [first], "note": "ünïcode"})
+    store.records.save_profile("alice", profile, evidence={"items": [first], "note": "ünïcode"})
+    assert store.records.profile("alice") == (profile, {"items": [first], "note": "ünïcode"})
 
 
 def test_several_users_are_listed_and_kept_apart(store):
     for name in ("zoe", "ada", "名前"):
         store.add_user(name)
-        store.add_item(name, Description(f"I am {name}"))
+        store.records.add_item(name, Description(f"I am {name}"))
     assert store.users() == sorted(["zoe", "ada", "名前"])
     assert store.has_user("ada") and not store.has_user("bob")
-    assert [s.item.text for s in store.items("zoe")] == ["I am zoe"]
+    assert [s.item.text for s in store.records.items("zoe")] == ["I am zoe"]
 
 
 def test_unknown_user_names_the_user_and_how_to_list(store):
     with pytest.raises(UnknownUserError) as info:
-        store.items("carol")
+        store.records.items("carol")
     message = str(info.value)
     assert "'carol'" in message and "users()" in message and "add_user" in message
-    for call in (lambda: store.add_item("carol", Description("x")), lambda: store.overrides("carol"),
-                 lambda: store.set_override("carol", 1, 1.0), lambda: store.export_user("carol")):
+    for call in (lambda: store.records.add_item("carol", Description("x")), lambda: store.records.overrides("carol"),
+                 lambda: store.records.set_override("carol", 1, 1.0), lambda: store.records.export_user("carol")):
         with pytest.raises(UnknownUserError):
             call()
     assert store.forget("carol") is False
@@ -71,14 +71,14 @@ def test_unknown_user_names_the_user_and_how_to_list(store):
 def test_data_survives_reopening_and_the_store_closes_twice(path):
     store = PersonaStore.open(path, KEY)
     store.add_user("alice")
-    store.add_item("alice", Comment("q", "kept"))
+    store.records.add_item("alice", Comment("q", "kept"))
     store.close()
     store.close()
     assert store.closed and "closed" in repr(store)
     with pytest.raises(StoreError, match="closed"):
-        store.items("alice")
+        store.records.items("alice")
     with PersonaStore.open(path, RawKey(KEY)) as again:
-        assert [s.item.comment for s in again.items("alice")] == ["kept"]
+        assert [s.item.comment for s in again.records.items("alice")] == ["kept"]
         assert again.check() == []
 
 
@@ -96,8 +96,8 @@ def test_threads_share_one_store(store):
     def work(t: int) -> None:
         try:
             for i in range(20):
-                ids.append(store.add_item("alice", Comment(f"t{t}", f"item {i}")))
-                store.items("alice", limit=8)
+                ids.append(store.records.add_item("alice", Comment(f"t{t}", f"item {i}")))
+                store.records.items("alice", limit=8)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
     threads = [threading.Thread(target=work, args=(t,)) for t in range(6)]
@@ -106,14 +106,14 @@ def test_threads_share_one_store(store):
     for t in threads:
         t.join()
     assert not errors
-    assert len(set(ids)) == 120 and {s.id for s in store.items("alice")} == set(ids)
+    assert len(set(ids)) == 120 and {s.id for s in store.records.items("alice")} == set(ids)
 
 
 # -- keys -----------------------------------------------------------------------------------
 def test_a_wrong_key_changes_nothing_on_disk(path):
     with PersonaStore.open(path, PassphraseKey("right horse battery")) as store:
         store.add_user("alice")
-        store.add_item("alice", Description("x"))
+        store.records.add_item("alice", Description("x"))
     before = store_files(path)
     assert set(before) == {"persona.db", "persona.db.salt"}
     salt = json.loads(before["persona.db.salt"])
@@ -155,21 +155,21 @@ def test_key_rotation_loses_nothing(path):
     with PersonaStore.open(path, KEY) as store:
         for name in ("alice", "bob"):
             store.add_user(name)
-            store.add_item(name, Comment("q", f"{name} says hi"))
-        store.set_override("bob", 2, 0.5, locked=True)
+            store.records.add_item(name, Comment("q", f"{name} says hi"))
+        store.records.set_override("bob", 2, 0.5, locked=True)
         store.rotate_key(PassphraseKey("new passphrase"))
-        assert [s.item.comment for s in store.items("alice")] == ["alice says hi"]
-        store.add_item("alice", Description("after rotation"))
+        assert [s.item.comment for s in store.records.items("alice")] == ["alice says hi"]
+        store.records.add_item("alice", Description("after rotation"))
     with pytest.raises(WrongKeyError):
         PersonaStore.open(path, KEY)
     with PersonaStore.open(path, PassphraseKey("new passphrase")) as store:
         assert store.users() == ["alice", "bob"]
-        assert store.overrides("bob") == {2: Override(0.5, True)}
+        assert store.records.overrides("bob") == {2: Override(0.5, True)}
         store.rotate_key(OTHER_KEY)
         with pytest.raises(ConfigError, match="already has"):
             store.rotate_key(OTHER_KEY)
     with PersonaStore.open(path, OTHER_KEY) as store:
-        assert len(store.items("alice")) == 2 and store.check() == []
+        assert len(store.records.items("alice")) == 2 and store.check() == []
 
 
 def test_bad_keys_are_config_errors(path):
@@ -184,17 +184,17 @@ def test_bad_keys_are_config_errors(path):
 # -- portability ----------------------------------------------------------------------------
 def test_export_and_import_round_trip(store):
     store.add_user("alice")
-    store.add_items("alice", [Comment("q", "c"), Choice("p", "a", "b"), Description("d")])
-    store.set_override("alice", 1, 0.0, locked=True)
-    store.save_profile("alice", PreferenceProfile.from_text("Older"), evidence=[1, 2])
-    data = json.loads(json.dumps(store.export_user("alice")))
+    store.records.add_items("alice", [Comment("q", "c"), Choice("p", "a", "b"), Description("d")])
+    store.records.set_override("alice", 1, 0.0, locked=True)
+    store.records.save_profile("alice", PreferenceProfile.from_text("Older"), evidence=[1, 2])
+    data = json.loads(json.dumps(store.records.export_user("alice")))
     assert data["format"] == "edgealign.persona/1" and len(data["items"]) == 3
     with pytest.raises(DataError, match="already exists"):
-        store.import_user(data)
-    assert store.import_user(data, name="alice-copy") == "alice-copy"
-    copy = store.export_user("alice-copy")
+        store.records.import_user(data)
+    assert store.records.import_user(data, name="alice-copy") == "alice-copy"
+    copy = store.records.export_user("alice-copy")
     assert {**copy, "user": "alice"} == data
-    assert [s.created_at for s in store.items("alice-copy")] == [s.created_at for s in store.items("alice")]
+    assert [s.created_at for s in store.records.items("alice-copy")] == [s.created_at for s in store.records.items("alice")]
 
 
 @pytest.mark.parametrize("doc", [
@@ -210,7 +210,7 @@ def test_export_and_import_round_trip(store):
 ])
 def test_a_bad_import_writes_nothing(store, doc):
     with pytest.raises((DataError, PreferenceError)):
-        store.import_user(doc)
+        store.records.import_user(doc)
     assert store.users() == []
 
 
@@ -227,10 +227,10 @@ def test_a_bad_import_writes_nothing(store, doc):
 def test_bad_items_are_refused_whole(path, bad, match):
     with PersonaStore.open(path, KEY, max_text_bytes=1024) as store:
         store.add_user("alice")
-        store.add_item("alice", Description("before"))
+        store.records.add_item("alice", Description("before"))
         with pytest.raises(DataError, match=match):
-            store.add_items("alice", [Description("good"), bad])
-        assert [s.item for s in store.items("alice")] == [Description("before")]
+            store.records.add_items("alice", [Description("good"), bad])
+        assert [s.item for s in store.records.items("alice")] == [Description("before")]
 
 
 @pytest.mark.parametrize("call, error", [
@@ -238,26 +238,26 @@ def test_bad_items_are_refused_whole(path, bad, match):
     (lambda s: s.add_user(7), DataError),
     (lambda s: s.add_user("x" * 2000), DataError),
     (lambda s: s.add_user("bad \ud800"), DataError),
-    (lambda s: s.add_items("alice", "not a list"), DataError),
-    (lambda s: s.set_override("alice", 90, 1.0), PreferenceError),
-    (lambda s: s.set_override("alice", True, 1.0), DataError),
-    (lambda s: s.set_override("alice", 3, 0.7), PreferenceError),
-    (lambda s: s.set_override("alice", 3, "1"), DataError),
-    (lambda s: s.set_override("alice", 3, 1.0, locked="yes"), DataError),
-    (lambda s: s.save_profile("alice", {"values": []}), DataError),
-    (lambda s: s.save_profile("alice", PreferenceProfile.neutral(), evidence={1, 2}), DataError),
-    (lambda s: s.save_profile("alice", PreferenceProfile.neutral(), evidence=[float("nan")]), DataError),
-    (lambda s: s.save_profile("alice", PreferenceProfile.neutral(), evidence=["y" * 5000]), DataError),
-    (lambda s: s.save_profile("alice", PreferenceProfile.neutral(), evidence=["\udfff"]), DataError),
-    (lambda s: s.items("alice", limit=-1), ConfigError),
+    (lambda s: s.records.add_items("alice", "not a list"), DataError),
+    (lambda s: s.records.set_override("alice", 90, 1.0), PreferenceError),
+    (lambda s: s.records.set_override("alice", True, 1.0), DataError),
+    (lambda s: s.records.set_override("alice", 3, 0.7), PreferenceError),
+    (lambda s: s.records.set_override("alice", 3, "1"), DataError),
+    (lambda s: s.records.set_override("alice", 3, 1.0, locked="yes"), DataError),
+    (lambda s: s.records.save_profile("alice", {"values": []}), DataError),
+    (lambda s: s.records.save_profile("alice", PreferenceProfile.neutral(), evidence={1, 2}), DataError),
+    (lambda s: s.records.save_profile("alice", PreferenceProfile.neutral(), evidence=[float("nan")]), DataError),
+    (lambda s: s.records.save_profile("alice", PreferenceProfile.neutral(), evidence=["y" * 5000]), DataError),
+    (lambda s: s.records.save_profile("alice", PreferenceProfile.neutral(), evidence=["\udfff"]), DataError),
+    (lambda s: s.records.items("alice", limit=-1), ConfigError),
 ])
 def test_bad_arguments_are_clear_errors_and_write_nothing(path, call, error):
     with PersonaStore.open(path, KEY, max_text_bytes=4096) as store:
         store.add_user("alice")
-        before = store.export_user("alice")
+        before = store.records.export_user("alice")
         with pytest.raises(error):
             call(store)
-        assert store.export_user("alice") == before and store.users() == ["alice"]
+        assert store.records.export_user("alice") == before and store.users() == ["alice"]
 
 
 # -- home directory -------------------------------------------------------------------------
@@ -280,6 +280,6 @@ def test_store_files_hash_helper_sees_changes(store):
     store.close()
     before = hashlib.sha256(b"".join(store_files(store.path).values())).digest()
     with PersonaStore.open(store.path, KEY) as again:
-        again.add_item("alice", Description("x"))
+        again.records.add_item("alice", Description("x"))
     assert hashlib.sha256(b"".join(store_files(store.path).values())).digest() != before
     assert os.path.getsize(store.path) > 0

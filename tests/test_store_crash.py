@@ -38,7 +38,7 @@ def acks(output: str) -> dict[int, str]:
 def assert_holds(path: Path, user: str, acked: dict[int, str]) -> None:
     with PersonaStore.open(path, KEY) as store:
         assert store.check() == []
-        stored = {s.id: s.item.comment for s in store.items(user)} if store.has_user(user) else {}
+        stored = {s.id: s.item.comment for s in store.records.items(user)} if store.has_user(user) else {}
     lost = {i: t for i, t in acked.items() if stored.get(i) != t}
     assert not lost, f"acknowledged writes lost: {sorted(lost)[:10]}"
 
@@ -81,4 +81,4 @@ def test_four_processes_writing_at_once_lose_nothing(tmp_path):
         assert_holds(path, user, items)
     with PersonaStore.open(path, KEY) as store:
         assert store.users() == ["ann", "ben", "cat"]
-        assert len(store.items("ann")) == 280
+        assert len(store.records.items("ann")) == 280

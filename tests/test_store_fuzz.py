@@ -73,15 +73,15 @@ def test_items_come_back_exactly_or_not_at_all(store, name, batch):
             unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn") and c not in "\u200c\u200d"
             for c in clean)
         return
-    before = store.items(name)
+    before = store.records.items(name)
     try:
-        ids = store.add_items(name, batch)
+        ids = store.records.add_items(name, batch)
     except DataError:
-        assert store.items(name) == before
+        assert store.records.items(name) == before
         return
     assert all(isinstance(i, dict) or _acceptable(i) for i in batch)
     expected = [item_from_dict(i) if isinstance(i, dict) else i for i in batch]
-    stored = {s.id: s.item for s in store.items(name, limit=len(ids))}
+    stored = {s.id: s.item for s in store.records.items(name, limit=len(ids))}
     assert [stored[i] for i in ids] == expected
 
 
@@ -91,13 +91,13 @@ def test_items_come_back_exactly_or_not_at_all(store, name, batch):
        locked=st.one_of(st.booleans(), st.integers(0, 2)))
 def test_overrides_accept_only_the_preference_space(store, dim, value, locked):
     store.add_user("over")
-    before = store.overrides("over")
+    before = store.records.overrides("over")
     try:
-        store.set_override("over", dim, value, locked=locked)
+        store.records.set_override("over", dim, value, locked=locked)
     except (DataError, PreferenceError):
-        assert store.overrides("over") == before
+        assert store.records.overrides("over") == before
         return
-    assert store.overrides("over")[dim] == Override(float(value), locked)
+    assert store.records.overrides("over")[dim] == Override(float(value), locked)
 
 
 class StoreMachine(RuleBasedStateMachine):
@@ -123,14 +123,14 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(data=st.data(), batch=st.lists(items, min_size=1, max_size=3))
     def add_items(self, data: st.DataObject, batch: list) -> None:
         name = data.draw(st.sampled_from(sorted(self.model)))
-        self.store.add_items(name, batch)
+        self.store.records.add_items(name, batch)
         self.model[name].extend(i.to_dict() for i in batch)
 
     @precondition(lambda self: self.model)
     @rule(data=st.data(), dim=st.integers(0, 89), value=st.sampled_from([0.0, 0.5, 1.0]), locked=st.booleans())
     def set_override(self, data: st.DataObject, dim: int, value: float, locked: bool) -> None:
         name = data.draw(st.sampled_from(sorted(self.model)))
-        self.store.set_override(name, dim, value, locked=locked)
+        self.store.records.set_override(name, dim, value, locked=locked)
         self.overrides[name][dim] = Override(value, locked)
 
     @precondition(lambda self: self.model)
@@ -144,9 +144,9 @@ class StoreMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def export_and_reimport(self, data: st.DataObject) -> None:
         name = data.draw(st.sampled_from(sorted(self.model)))
-        doc = self.store.export_user(name)
+        doc = self.store.records.export_user(name)
         assert self.store.forget(name)
-        assert self.store.import_user(doc) == name
+        assert self.store.records.import_user(doc) == name
 
     @rule()
     def reopen(self) -> None:
@@ -157,8 +157,8 @@ class StoreMachine(RuleBasedStateMachine):
     def agrees_with_the_model(self) -> None:
         assert self.store.users() == sorted(self.model)
         for name, history in self.model.items():
-            assert [s.item.to_dict() for s in reversed(self.store.items(name))] == history
-            assert self.store.overrides(name) == self.overrides[name]
+            assert [s.item.to_dict() for s in reversed(self.store.records.items(name))] == history
+            assert self.store.records.overrides(name) == self.overrides[name]
 
     def teardown(self) -> None:
         self.store.close()

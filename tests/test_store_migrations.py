@@ -45,9 +45,9 @@ def test_every_older_schema_migrates_and_keeps_its_data(tmp_path, upto):
     path = tmp_path / "p.db"
     _old_store(path, upto)
     with PersonaStore.open(path, KEY) as store:
-        assert [s.item for s in store.items("alice")] == [Comment("old", "from an old schema")]
-        store.set_override("alice", 1, 1.0)  # tables of later steps work
-        store.add_item("alice", Comment("new", "after migrating"))
+        assert [s.item for s in store.records.items("alice")] == [Comment("old", "from an old schema")]
+        store.records.set_override("alice", 1, 1.0)  # tables of later steps work
+        store.records.add_item("alice", Comment("new", "after migrating"))
         assert store.check() == []
     db = Database(path, MasterKeys(KEY).sqlcipher_key)
     assert db.read(migrations.applied) == list(migrations.MIGRATIONS)

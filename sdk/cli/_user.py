@@ -4,13 +4,18 @@ dimensions, and a profile as rows for a table or JSON."""
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import ConfigError, UnknownUserError
 
+if TYPE_CHECKING:
+    from .._dimensions import ProfileView
+    from ..personalizer import Personalizer
+    from ..preferences import PreferenceProfile
+
 
 @contextlib.contextmanager
-def opened(**kw: Any) -> Iterator[Any]:
+def opened(**kw: Any) -> Iterator["Personalizer"]:
     """``Personalizer.open()`` with the defaults ($EDGEALIGN_HOME, key from the environment or
     keyring), closed on exit. An unknown user is bad input (exit 2), not a runtime failure."""
     from ..personalizer import Personalizer
@@ -22,9 +27,9 @@ def opened(**kw: Any) -> Iterator[Any]:
             raise ConfigError(f"{exc.args[0].split(';')[0]}; `edgealign user list` shows them") from exc
 
 
-def require_user(p: Any, name: str) -> str:
+def require_user(p: "Personalizer", name: str) -> str:
     """``name`` if they exist, else ConfigError naming the next step."""
-    if not p.store.has_user(name):
+    if not p.has_user(name):
         raise ConfigError(f"no user {name!r}; `edgealign user list` shows them, `edgealign user add {name}` creates one")
     return name
 
@@ -75,21 +80,15 @@ def locations() -> dict[str, Any]:
 
 # -- profiles ------------------------------------------------------------------------------
 
-def profile_rows(p: Any, name: str) -> tuple[Any, list[dict[str, Any]]]:
-    """``name``'s current profile and one row per dimension: index, group, name, value,
-    label, confidence and source ("inferred", "override" or "locked")."""
-    profile = p.profile(name)
-    overrides = p.store.overrides(name)
-    rows = []
-    for dim in profile.space:
-        value, o = float(profile.values[dim.index]), overrides.get(dim.index)
-        rows.append({"index": dim.index, "group": dim.group, "name": dim.name, "value": value,
-                     "label": dim.label(value) or "neutral", "confidence": round(float(profile.confidence[dim.index]), 4),
-                     "source": "inferred" if o is None else ("locked" if o.locked else "override")})
-    return profile, rows
+def profile_rows(p: "Personalizer", name: str) -> tuple["PreferenceProfile", list[dict[str, Any]]]:
+    """``name``'s current profile and one row per dimension (see
+    :meth:`edgealign._dimensions.ProfileView.rows`: index, group, name, value, label, pole
+    labels, confidence and source, "inferred", "override" or "locked")."""
+    view: ProfileView = p.view(name, top=0)
+    return view.profile, view.rows()
 
 
-def print_table(name: str, profile: Any, rows: list[dict[str, Any]]) -> None:
+def print_table(name: str, profile: "PreferenceProfile", rows: list[dict[str, Any]]) -> None:
     """The profile grouped by dimension group, one line per dimension."""
     print(f"{name}: {profile.to_text() or '(neutral on every dimension)'}")
     print(f"\n{'':7}{'dimension':<39} {'value':<37}  conf  source")
