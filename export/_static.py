@@ -165,12 +165,12 @@ def _parity(refs: list[np.ndarray], path: Path, head: Path, feeds: list[dict[str
     """The graph at ``path`` through the head graph against torch (``refs``), on the CPU provider."""
     import onnxruntime as ort
 
-    from .onnx import _figures, _head_feed
+    from ._bridge_parity import head_feed_for, parity_figures
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     head_session = ort.InferenceSession(str(head), providers=["CPUExecutionProvider"])
     pairs = []
     for ref, feed in zip(refs, feeds):
         embeddings = embed_static(session, feed["input_ids"], feed["attention_mask"], shape)
-        pairs.append((ref, head_session.run(["user_logits"], _head_feed(feed, embeddings))[0]))
-    return _figures(pairs)
+        pairs.append((ref, head_session.run(["user_logits"], head_feed_for(feed, embeddings))[0]))
+    return parity_figures(pairs)

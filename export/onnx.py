@@ -39,6 +39,8 @@ from edgealign.bridge import EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS, head_f
 from edgealign.errors import ArtifactError, ConfigError, ParityError
 from edgealign.featurize import MAX_SENTENCES, bridge_units, configure, tokenize
 
+from ._bridge_parity import head_feed_for as _head_feed
+from ._bridge_parity import parity_figures as _figures
 from ._static import STATIC_TEXTS
 
 __all__ = ["export_bridge", "package_bridge", "parity_inputs", "FP32", "INT8", "PACKAGE_FILES"]
@@ -80,12 +82,6 @@ def _torch_outputs(model: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
     with torch.no_grad():
         args = [torch.from_numpy(feed[name]) for name in BRIDGE_INPUTS]
         return model(*args)[1].numpy()  # user logits (90, 3)
-
-
-def _head_feed(feed: dict[str, np.ndarray], embeddings: np.ndarray) -> dict[str, np.ndarray]:
-    """The head graph's feed for a single-graph ``feed`` and its embeddings (weights all 1)."""
-    units = feed["combine"].shape[0]
-    return head_feed(embeddings, feed["combine"].argmax(1), feed["sign"], feed["kind"], np.ones(units, dtype=np.float32))
 
 
 def _export_graph(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
@@ -200,12 +196,6 @@ def _weighted_parity(model: Any, tokenizer: Any, head: Path, max_items: int, n_u
         feed = head_feed(emb.numpy(), units.text, units.sign, units.kind, w)
         pairs.append((ref, session.run(["user_logits"], feed)[0]))
     return _figures(pairs)
-
-
-def _figures(pairs: list[tuple[np.ndarray, np.ndarray]]) -> dict[str, float]:
-    diffs = [float(np.abs(ref - got).max()) for ref, got in pairs]
-    agree = [float((ref.argmax(-1) == got.argmax(-1)).mean()) for ref, got in pairs]
-    return {"max_abs_diff": max(diffs), "argmax_agreement": float(np.mean(agree))}
 
 
 def _check(name: str, figures: dict[str, float], tolerance: float, min_agreement: float) -> None:

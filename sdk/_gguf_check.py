@@ -13,10 +13,11 @@ from __future__ import annotations
 import mmap
 import os
 import struct
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._gguf_hparams import check_hparams
+from ._gguf_info import GGUFInfo
 from .errors import ArtifactError
 
 __all__ = ["GGUFInfo", "SUPPORTED_ARCHITECTURES", "check_gguf", "read_gguf", "check_adapter"]
@@ -41,28 +42,6 @@ _FALLBACK_SIZES = {
     15: (256, 292), 20: (32, 18), 23: (256, 136), 24: (1, 1), 25: (1, 2), 26: (1, 4),
     27: (1, 8), 28: (1, 8), 30: (1, 2),
 }
-
-
-@dataclass(frozen=True)
-class GGUFInfo:
-    """What the header of a GGUF file says."""
-
-    path: Path
-    version: int
-    architecture: str
-    n_tensors: int
-    data_end: int
-    """Byte offset just past the last tensor's data: the least size of a whole file."""
-    metadata: dict[str, Any] = field(default_factory=dict)
-    """Scalar and string values; arrays are summarised by their length."""
-    arrays: dict[str, tuple[int, int]] = field(default_factory=dict)
-    """Array-valued keys: key -> (element type id, length)."""
-    tensors: dict[str, tuple[tuple[int, ...], int]] = field(default_factory=dict)
-    """Tensor name -> (shape as GGUF stores it, innermost first; ggml type id)."""
-    vocabulary: frozenset[bytes] = field(default_factory=frozenset, repr=False, compare=False)
-    """The distinct token texts, as llama.cpp reads them (up to a NUL byte)."""
-    types: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
-    """Metadata key -> GGUF value type id (llama.cpp asserts a key's type where it reads one)."""
 
 
 class _Truncated(Exception):
@@ -271,8 +250,6 @@ def check_gguf(path: str | os.PathLike[str], *, vocabulary: bool = True) -> GGUF
             f"{info.path} is truncated: its tensors need {info.data_end:,} bytes but the file has {size:,}; "
             "download or export it again"
         )
-    from ._gguf_hparams import check_hparams
-
     check_hparams(info)
     return info
 

@@ -16,7 +16,7 @@ import math
 import re
 from typing import Any
 
-from ._gguf_check import GGUFInfo
+from ._gguf_info import GGUFInfo
 from .errors import ArtifactError
 
 __all__ = ["check_hparams"]

@@ -38,7 +38,7 @@ from ._turns import TaskLike
 from .protocols import Bridge, ChatModel
 
 if TYPE_CHECKING:
-    from .store import AppTokens, PersonaStore
+    from .store import AppTokens, Override, PersonaStore
 
 _log = logging.getLogger(__name__)
 #: How many of the newest history items ICA puts in the prompt.
@@ -279,16 +279,21 @@ class Personalizer:
 
     def profile(self, user: str) -> PreferenceProfile:
         """The current profile: the stored one if no history arrived since, else re-inferred."""
+        return self._current(user)[0]
+
+    def _current(self, user: str) -> "tuple[PreferenceProfile, dict[int, Override]]":
+        """The current profile and the overrides applied to it, read once for both."""
         with self._lock:
             saved = self.store.records.profile(user)
             newest = self.store.records.items(user, limit=1)
+            overrides = self.store.records.overrides(user)
             latest = newest[0].id if newest else 0
             if saved is None or (saved[1] or {}).get("latest") != latest:
-                return self.infer(user)
-            return self._apply(user, saved[0])
+                return self.infer(user), overrides
+            return self._apply(user, saved[0], overrides), overrides
 
-    def _apply(self, user: str, profile: PreferenceProfile) -> PreferenceProfile:
-        overrides = self.store.records.overrides(user)
+    def _apply(self, user: str, profile: PreferenceProfile, overrides: Mapping[int, Any] | None = None) -> PreferenceProfile:
+        overrides = self.store.records.overrides(user) if overrides is None else overrides
         if not overrides:
             return profile
         dist, values, conf = profile.distribution.copy(), profile.values.copy(), profile.confidence.copy()
@@ -325,12 +330,11 @@ class Personalizer:
     def view(self, user: str, top: int = 5) -> ProfileView:
         """``user``'s current profile, where each dimension's value comes from (inferred,
         override, locked), their steering strength and the ``top`` dimensions explained (as
-        :meth:`explain`): the profile computed once for all of it."""
+        :meth:`explain`): the profile computed and the overrides read once for all of it."""
         if isinstance(top, bool) or not isinstance(top, int) or top < 0:
             raise ConfigError(f"top must be a whole number of at least 0, {'not None' if top is None else f'got {top!r}'}")
         with self._lock:
-            profile = self.profile(user)
-            overrides = self.store.records.overrides(user)
+            profile, overrides = self._current(user)
             strength = self.store.settings.strength(user)
             if not top:
                 return ProfileView(user, profile, overrides, strength)

@@ -62,6 +62,15 @@ CONTENT: tuple[str, ...] = (
     "Plan your {s} for the week every Sunday evening.",
 )
 
+#: Style dimension -> (building block, the block's side that writes the positive pole).
+#: 16 concise (a detailed answer elaborates), 5 agreeable (friendly vs blunt), 73 humour,
+#: 46 complexity (expert vs simple), 14 casual chat (casual vs formal register), 45 coherence
+#: (structured vs rambling), 40 harmlessness (cautious vs direct).
+STYLE_DIMS: dict[int, tuple[str, int]] = {
+    16: ("detailed", 1), 5: ("friendly", 0), 73: ("humour", 0), 46: ("expert", 0),
+    14: ("casual", 0), 45: ("structured", 0), 40: ("cautious", 0),
+}
+
 #: dim -> (positive pole's bank, negative pole's bank). Each entry is a sentence (a "{c}" in
 #: it marks a rewrite of a content sentence ``c`` instead of a sentence of its own).
 STYLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {

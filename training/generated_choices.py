@@ -33,7 +33,7 @@ from edgealign.artifacts import sha256_file
 from edgealign.errors import ConfigError, DataError
 
 from .contrastive import SPLITS, Pair
-from .response_choices import STYLE_DIMS
+from ._response_phrases import STYLE_DIMS
 
 __all__ = ["FORMAT", "VERSION", "MODEL_CHOICES", "ModelChoiceConfig", "ChoiceFile", "generate_choice_file",
            "read_choice_file", "clean_answer", "draw_pair"]

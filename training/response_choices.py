@@ -27,21 +27,13 @@ from edgealign.data import Record
 from edgealign.persona import Choice, Comment, Description, Persona
 from edgealign.preferences import N_DIMS
 
-from ._response_phrases import CONTENT, PROMPTS, STYLE, SUBJECTS
+from ._response_phrases import CONTENT, PROMPTS, STYLE, STYLE_DIMS, SUBJECTS
 from ._user_phrases import ANSWER_PREFERENCES, MUNDANE
 from ._synth_phrases import TOPICS
 
 __all__ = ["STYLE_DIMS", "RESPONSE_DIMS", "INTEREST_DIMS", "ResponseChoiceConfig", "answer_pair", "response_choice",
            "response_choice_records"]
 
-#: Style dimension -> (building block, the block's side that writes the positive pole).
-#: 16 concise (a detailed answer elaborates), 5 agreeable (friendly vs blunt), 73 humour,
-#: 46 complexity (expert vs simple), 14 casual chat (casual vs formal register), 45 coherence
-#: (structured vs rambling), 40 harmlessness (cautious vs direct).
-STYLE_DIMS: dict[int, tuple[str, int]] = {
-    16: ("detailed", 1), 5: ("friendly", 0), 73: ("humour", 0), 46: ("expert", 0),
-    14: ("casual", 0), 45: ("structured", 0), 40: ("cautious", 0),
-}
 #: Every dimension a response pair can express: the style dimensions and the interests.
 RESPONSE_DIMS: tuple[int, ...] = (*STYLE_DIMS, *sorted(set(TOPICS) - set(STYLE_DIMS)))
 #: The interests a pair can slant its answer towards (humour is a style).
