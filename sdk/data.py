@@ -18,7 +18,7 @@ from .errors import DataError, MissingDependencyError, PreferenceError, RecordEr
 from .persona import Choice, Comment, Description, Persona, PersonaItem, _json_kind, item_from_dict
 from .preferences import SPACE
 
-__all__ = ["Record", "read_records", "read_lines", "read_text", "write_records", "read_history", "history_format", "require_file", "UGC", "PAIR", "DEMO", "DIRECTION"]
+__all__ = ["Record", "read_records", "read_lines", "read_text", "opens_json_list", "write_records", "read_history", "history_format", "require_file", "UGC", "PAIR", "DEMO", "DIRECTION"]
 
 UGC = "User-Generated Content"
 PAIR = "Pair-wise Comparative Feedback"
@@ -171,60 +171,78 @@ def require_file(path: str | os.PathLike[str]) -> Path:
     return path
 
 
-_BOM = b"\xef\xbb\xbf"
+class _Utf8:
+    """A UTF-8 file read as text, decoded strictly: ``utf-8-sig`` drops a leading BOM, and a
+    DataError names the byte offset of the first byte that is not UTF-8. The one reader behind
+    :func:`read_lines`, :func:`read_text` and the JSON-array reader."""
 
+    def __init__(self, path: Path) -> None:
+        import codecs
 
-def _not_utf8(path: Path, offset: int, raw: bytes, where: str = "") -> DataError:
-    return DataError(f"{path}{where}: not UTF-8 text (byte offset {offset}: {raw!r}); save the file as UTF-8")
+        self.path, self._fed = path, 0
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        try:
+            self.file = open(path, "rb")
+        except OSError as exc:
+            raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
+
+    def __enter__(self) -> "_Utf8":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+    def decode(self, raw: bytes, where: str = "", final: bool = False) -> str:
+        """The text of the next ``raw`` bytes of the file (``final``: the last of them)."""
+        self._fed += len(raw)
+        try:
+            return self._decoder.decode(raw, final)
+        except UnicodeDecodeError as exc:  # exc.object is the tail of what was fed: find its start
+            at, bad = self._fed - len(exc.object) + exc.start, exc.object[exc.start:exc.start + 4]
+            raise DataError(f"{self.path}{where}: not UTF-8 text (byte offset {at}: {bad!r}); "
+                            "save the file as UTF-8") from None
+
+    def read(self, n: int) -> str:
+        """Up to ``n`` bytes' text: at least one character unless at the end of the file."""
+        while True:
+            raw = self.file.read(n)
+            text = self.decode(raw, final=not raw)
+            if text or not raw:
+                return text
 
 
 def read_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
     """(line number, text) for each line of a UTF-8 text file (a leading BOM is skipped);
     a DataError naming the line and byte offset at the first byte that is not UTF-8."""
-    path = Path(path)
-    offset = 0
-    try:
-        f = open(path, "rb")
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
-    with f:
-        for lineno, raw in enumerate(f, 1):
-            start = len(_BOM) if lineno == 1 and raw.startswith(_BOM) else 0
-            try:
-                text = raw[start:].decode("utf-8")
-            except UnicodeDecodeError as exc:
-                at = start + exc.start
-                raise _not_utf8(path, offset + at, raw[at:at + 4], f":{lineno}") from None
-            yield lineno, text
-            offset += len(raw)
+    with _Utf8(Path(path)) as f:
+        lineno = 0
+        for lineno, raw in enumerate(f.file, 1):
+            yield lineno, f.decode(raw, f":{lineno}")
+        f.decode(b"", f":{lineno}", final=True)  # a character cut off by the end of the file
 
 
 def read_text(path: str | os.PathLike[str], limit: int | None = None) -> str:
     """A whole UTF-8 text file (a leading BOM is skipped); DataError naming the byte offset
     of the first byte that is not UTF-8, or when it is longer than ``limit`` bytes."""
-    path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            raw = f.read() if limit is None else f.read(limit + 1)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
-    if limit is not None and len(raw) > limit:
-        raise DataError(f"{path}: over {limit:,} bytes; is it the right file?")
-    start = len(_BOM) if raw.startswith(_BOM) else 0
-    try:
-        return raw[start:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        at = start + exc.start
-        raise _not_utf8(path, at, raw[at:at + 4]) from None
+    with _Utf8(Path(path)) as f:
+        raw = f.file.read() if limit is None else f.file.read(limit + 1)
+        if limit is not None and len(raw) > limit:
+            raise DataError(f"{path}: over {limit:,} bytes; is it the right file?")
+        return f.decode(raw, final=True)
 
 
-def _json_rows(path: Path) -> Iterator[tuple[str, Any]]:
-    with _Utf8Reader(path) as f:
+def opens_json_list(path: str | os.PathLike[str]) -> bool:
+    """Whether the first non-blank text of a UTF-8 file (a leading BOM skipped) opens a JSON list."""
+    with _Utf8(Path(path)) as f:
         head = f.read(1)
         while head.isspace():
             head = f.read(1)
-    if head == "[":
-        with _Utf8Reader(path) as f:
+    return head == "["
+
+
+def _json_rows(path: Path) -> Iterator[tuple[str, Any]]:
+    if opens_json_list(path):
+        with _Utf8(path) as f:
             for i, obj in enumerate(_stream_json_list(f, path)):
                 yield f"{path}: record {i}", obj
         return
@@ -241,42 +259,6 @@ def is_header(obj: Any) -> bool:
     return isinstance(obj, dict) and isinstance(obj.get("format"), str) and "prompt" not in obj
 
 
-class _Utf8Reader:
-    """``read(n)`` of a UTF-8 file as text, decoded strictly (a DataError names the byte
-    offset of the first byte that is not UTF-8); a leading BOM is skipped."""
-
-    def __init__(self, path: Path) -> None:
-        import codecs
-
-        self.path, self.offset, self.first = path, 0, True
-        self._decoder = codecs.getincrementaldecoder("utf-8")()
-        self._file = open(path, "rb")
-
-    def __enter__(self) -> "_Utf8Reader":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._file.close()
-
-    def read(self, n: int) -> str:
-        """At least one character unless at the end of the file."""
-        while True:
-            raw = self._file.read(n)
-            if self.first and raw.startswith(_BOM):
-                raw, self.offset = raw[len(_BOM):], len(_BOM)
-            self.first = False
-            pending = self._decoder.getstate()[0]  # a character cut by the previous read
-            try:
-                text = self._decoder.decode(raw, final=not raw)
-            except UnicodeDecodeError as exc:
-                data = pending + raw
-                raise _not_utf8(self.path, self.offset - len(pending) + exc.start,
-                                data[exc.start:exc.start + 4]) from None
-            self.offset += len(raw)
-            if text or not raw:
-                return text
-
-
 def _loads(text: str, where: str) -> Any:
     try:
         return json.loads(text)
@@ -286,8 +268,12 @@ def _loads(text: str, where: str) -> Any:
         raise DataError(f"{where}: JSON nested too deeply") from None
 
 
-def _stream_json_list(f: Any, path: Path, chunk: int = 1 << 20) -> Iterator[Any]:
-    """Decode a top-level JSON list one element at a time, holding about one chunk in memory."""
+def _stream_json_list(f: _Utf8, path: Path, chunk: int = 1 << 20) -> Iterator[Any]:
+    """Decode a top-level JSON list one element at a time with the standard library's decoder,
+    holding about one element (at least one chunk) in memory. An element cut off by the end of
+    the buffer is decoded again once the buffer has doubled, so a large one costs linear time.
+    (Not ijson: measured in docs/architecture.md, it made reading records 2.3x slower, and its
+    element builder grows with the square of the nesting depth.)"""
     decoder = json.JSONDecoder()
     buf, pos, eof = f.read(chunk).lstrip()[1:], 0, False
     while True:
@@ -300,7 +286,7 @@ def _stream_json_list(f: Any, path: Path, chunk: int = 1 << 20) -> Iterator[Any]
         except json.JSONDecodeError as exc:
             if eof:
                 raise DataError(f"{path}: not a valid JSON list ({exc.msg})") from None
-            more = f.read(chunk)
+            more = f.read(max(chunk, len(buf) - pos))
             buf, pos, eof = buf[pos:] + more, 0, not more
             continue
         except RecursionError:

@@ -24,7 +24,7 @@ from typing import Any, Iterator, Sequence
 
 import torch
 
-from edgealign.data import Record, read_lines, read_records
+from edgealign.data import Record, opens_json_list, read_lines, read_records
 from edgealign.errors import ConfigError, DataError, MissingDependencyError, PromptError
 from edgealign.persona import Choice, Comment, Persona, PersonaItem
 from edgealign.preferences import PreferenceProfile
@@ -211,7 +211,7 @@ def count_records(files: Sequence[str]) -> int:
         if path.suffix == ".parquet":
             total += _parquet_count(path)
             continue
-        if _json_list(path):
+        if opens_json_list(path):
             total += sum(1 for _ in read_records(path))
             continue
         total += sum(1 for _, line in read_lines(path) if line.strip()) - _has_header(path)
@@ -229,16 +229,6 @@ def _has_header(path: Any) -> bool:
         return is_header(json.loads(first))
     except json.JSONDecodeError:
         return False
-
-
-def _json_list(path: Any) -> bool:
-    """Whether the first non-blank text of ``path`` opens a JSON list (a leading BOM skipped)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(1024)
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc.strerror})") from None
-    return head.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"[")
 
 
 def _parquet_count(path: Any) -> int:
