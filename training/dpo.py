@@ -31,7 +31,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import torch
 
-from edgealign.errors import ConfigError, DataError
+from edgealign.errors import ConfigError, DataError, MissingDependencyError
 
 from .dpo_objective import collate_pairs, dpo_loss, sequence_logps
 
@@ -186,11 +186,23 @@ def _prepare_reference(acc: Any, reference: Any) -> Any:
     if acc.distributed_type == DistributedType.DEEPSPEED:
         ds = json.loads(json.dumps(acc.state.deepspeed_plugin.deepspeed_config))  # resolved by the policy's prepare
         if ds.get("zero_optimization", {}).get("stage") == 3:
-            import deepspeed  # accelerate prepares one DeepSpeed model; the reference gets its own engine
-
+            deepspeed = _deepspeed()  # accelerate prepares one DeepSpeed model; the reference gets its own engine
             ds.pop("optimizer", None), ds.pop("scheduler", None)
             return deepspeed.initialize(model=reference, config=ds)[0].eval()
     return reference.to(acc.device)
+
+
+def _deepspeed() -> Any:
+    """The deepspeed module, for ZeRO-3 runs only. It is no extra of edgealign's: a DeepSpeed
+    run is launched with ``accelerate launch --use_deepspeed``, which needs it installed for the
+    machine's CUDA (docs/training.md), so a missing one is said in those terms."""
+    try:
+        import deepspeed
+    except ImportError:
+        raise MissingDependencyError(
+            "deepspeed", install="pip install deepspeed (built for this machine's CUDA; accelerate's "
+            "--use_deepspeed launcher needs it too), or launch without --use_deepspeed") from None
+    return deepspeed
 
 
 class Reference:
