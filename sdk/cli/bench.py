@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..commands import Targets, add_targets, count, plugins, run_target, step
+from ..home import Home
 from .serve import bench_serve_arguments, bench_serve_run
 
 
@@ -43,7 +44,7 @@ def _llm_arguments(parser: argparse.ArgumentParser) -> None:
                         help="bridge artifact to hold in memory too (default: the demo's, if built)")
     parser.add_argument("--steering", default=None, metavar="DIR",
                         help="steering basis for the model: adds the steer conditioning and decode_ratio_steer "
-                             "(default: $EDGEALIGN_HOME/artifacts/steering when it exists)")
+                             f"(default: {Home.shown().steering} when it exists)")
     parser.add_argument("--adapter", default=None, metavar="DIR",
                         help="trained aligner (LoRA adapter folder) for the model: adds decode_ratio_adapter, "
                              "ttft_ms_adapter and adapter_switch_ms (default: the home's, else the packaged one)")

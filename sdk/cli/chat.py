@@ -9,6 +9,7 @@ from typing import Any
 from ..conditioning import names
 from ..llm import TEMPERATURE_MAX, TOP_P_MAX
 from ..commands import count, number, emit_json, step
+from ..home import Home
 from ._user import opened, require_user
 
 
@@ -20,7 +21,7 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="NAME", help=f"how the answer is personalized: {', '.join(names())} (default: "
                         "instruct+steer with a steering basis, else instruct; an exported aligner's own pba or ica)")
     parser.add_argument("--steering", default=None, metavar="DIR",
-                        help="steering basis built for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
+                        help=f"steering basis built for the model (default: {Home.shown().steering})")
     parser.add_argument("--model", default=None, metavar="GGUF",
                         help="the local model: a GGUF file or an exported aligner folder (default: the bundled SmolLM2)")
     parser.add_argument("--top-p", type=number(0.0, TOP_P_MAX, low_open=True), default=0.95, metavar="P",

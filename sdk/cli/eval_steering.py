@@ -6,13 +6,14 @@ import argparse
 
 from ..steering import MAX_STRENGTH
 from ..commands import count, number, emit_json, step
+from ..home import Home
 
 
 def eval_steering_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--model", default=None, metavar="GGUF", help="the model (default: the bundled SmolLM2)")
     add("--steering", default=None, metavar="DIR",
-        help="steering basis for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
+        help=f"steering basis for the model (default: {Home.shown().steering})")
     add("--conditioning", default="steer", metavar="NAME",
         help="what generation is measured under: steer (default), instruct, instruct+steer, ...")
     add("--answers", type=count(1, 100_000), default=40, metavar="N", help="answers per pole and dimension (default 40)")

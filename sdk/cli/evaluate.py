@@ -8,6 +8,7 @@ from contextlib import ExitStack
 
 from ..conditioning import get, names
 from ..commands import count, number, emit_json, step
+from ..home import Home
 
 
 def _conditioning(text: str) -> str:
@@ -33,7 +34,7 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--mode", required=True, type=_conditioning, metavar="CONDITIONING",
         help=f"how the policy is conditioned: {', '.join(names())} ('base' is an old name of 'none')")
     add("--steering", default=None, metavar="DIR",
-        help="steering basis for the policy (default: $EDGEALIGN_HOME/artifacts/steering when it was built for it)")
+        help=f"steering basis for the policy (default: {Home.shown().steering} when it was built for it)")
     add("--model", default=None, metavar="GGUF", help="the policy (default: the bundled SmolLM2)")
     add("--adapter", default=None, metavar="DIR",
         help="trained aligner (LoRA adapter folder, edgealign export lora) for the policy: the pba or ica mode its "
@@ -43,7 +44,7 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--profile-source", default="given", choices=("given", "directions", "bridge"),
         help="where PBA profiles start: the record's text, its directions, or the bridge (default given)")
     add("--bridge", default=None, metavar="DIR",
-        help="preference-bridge artifact folder for --profile-source bridge (default: $EDGEALIGN_HOME/artifacts/bridge)")
+        help=f"preference-bridge artifact folder for --profile-source bridge (default: {Home.shown().bridge})")
     add("--limit", type=count(1, 10_000_000), default=None, metavar="N", help="score the first N records only")
     add("--items", type=count(1, 1 << 16), default=None, metavar="N", help="at most N persona items per record")
     add("--beta", type=number(0.0, 100.0, low_open=True), default=0.1, metavar="B",

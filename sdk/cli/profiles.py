@@ -7,6 +7,7 @@ import argparse
 from typing import Any
 
 from ..commands import emit_json
+from ..home import Home
 from ._user import dimension, opened, print_table, profile_rows, require_user
 
 _DIM_HELP = 'a dimension index (0..89) or a label such as "Concise communication style"'
@@ -18,7 +19,7 @@ def profile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="FILE.png", help="also draw the 90 dimensions by group with confidence "
                                                          "(written mode 600: it shows the profile)")
     parser.add_argument("--bridge", default=None, metavar="DIR",
-                        help="preference-bridge artifact folder (default: $EDGEALIGN_HOME/artifacts/bridge)")
+                        help=f"preference-bridge artifact folder (default: {Home.shown().bridge})")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 

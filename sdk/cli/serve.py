@@ -8,6 +8,7 @@ from typing import Any
 from ..server.config import (DEFAULT_CTX, MAX_BODY, MAX_CTX, MAX_QUEUE, MAX_SHUTDOWN_S, MIN_BODY,
                              MIN_CTX)
 from ..commands import count, number, step
+from ..home import Home
 
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,9 +21,9 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow a --host other than loopback (anyone who reaches it with a token reads that "
                              "token's users, over plain HTTP)")
     parser.add_argument("--model", metavar="GGUF", help="the local model (default: the bundled SmolLM2)")
-    parser.add_argument("--bridge", metavar="DIR", help="bridge artifact (default: $EDGEALIGN_HOME/artifacts/bridge)")
+    parser.add_argument("--bridge", metavar="DIR", help=f"bridge artifact (default: {Home.shown().bridge})")
     parser.add_argument("--steering", metavar="DIR",
-                        help="steering basis for the model (default: $EDGEALIGN_HOME/artifacts/steering when it exists)")
+                        help=f"steering basis for the model (default: {Home.shown().steering} when it exists)")
     parser.add_argument("--threads", type=count(1, 1024), metavar="N",
                         help="CPU threads for the model, 1 to 1024 (default: llama.cpp's)")
     parser.add_argument("--n-ctx", type=count(MIN_CTX, MAX_CTX), default=DEFAULT_CTX, metavar="N",
@@ -95,7 +96,7 @@ def _announce(started: Any) -> None:
 def bench_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=None, metavar="GGUF", help="the model (default: the bundled SmolLM2)")
     parser.add_argument("--bridge", default=None, metavar="DIR",
-                        help="bridge artifact (default: $EDGEALIGN_HOME/artifacts/bridge, as `edgealign build` makes)")
+                        help=f"bridge artifact (default: {Home.shown().bridge}, as `edgealign build` makes)")
     parser.add_argument("--threads", type=int, default=1, metavar="N", help="llama.cpp threads (default 1)")
     parser.add_argument("--clients", type=int, default=8, metavar="N", help="concurrent chat clients (default 8)")
     parser.add_argument("--requests", type=int, default=10, metavar="N", help="chat requests per client (default 10)")

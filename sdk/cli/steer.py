@@ -7,6 +7,7 @@ import shlex
 
 from ..steering import MAX_STRENGTH
 from ..commands import number, emit_json
+from ..home import Home
 from ._user import opened, require_user
 
 
@@ -16,7 +17,7 @@ def steer_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"0 (off) to {MAX_STRENGTH:g} (double); 1 is the default. Without it: show the strength "
                              "and what steers")
     parser.add_argument("--steering", default=None, metavar="DIR",
-                        help="steering basis built for the model (default: $EDGEALIGN_HOME/artifacts/steering)")
+                        help=f"steering basis built for the model (default: {Home.shown().steering})")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
