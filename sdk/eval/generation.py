@@ -160,16 +160,17 @@ class _Writer:
 
 
 def _reads(conditioning: str, dim: int, sign: int, users: Sequence[Record] | None) -> Callable[[int], dict[str, Any]]:
+    """What answer ``i`` at this pole reads: the pole's profile, and for ``ica`` a user's history."""
     needs = get(conditioning).needs
+    profile = {"profile": pole_profile({dim: sign})} if "profile" in needs else {}
     if "persona" not in needs:
-        profile = pole_profile({dim: sign})
-        return lambda i: {"profile": profile} if "profile" in needs else {}
+        return lambda i: profile
     personas = pole_users(users or (), dim, sign)
     if not personas:
-        raise ConfigError(f"{conditioning} reads a user's history, and no user at '{SPACE[dim].label(1.0 if sign > 0 else 0.0)}' "
-                          "is in the records; pass --data FILE with users at both poles of each --dims dimension")
-    profile = pole_profile({dim: sign})
-    return lambda i: {"persona": personas[i % len(personas)], **({"profile": profile} if "profile" in needs else {})}
+        pole = SPACE[dim].label(1.0 if sign > 0 else 0.0)
+        raise ConfigError(f"{conditioning} reads a user's history, and no user at '{pole}' is in the records; "
+                          "pass --data FILE with users at both poles of each --dims dimension")
+    return lambda i: {"persona": personas[i % len(personas)], **profile}
 
 
 def _reads_nothing(llm: Any, conditioning: str) -> bool:
