@@ -40,6 +40,12 @@ def _bridge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--min-agreement", type=number(MIN_AGREEMENT_FLOOR, 1.0), default=d["min_agreement"],
                         metavar="X", help=f"int8 parity: least argmax agreement, {MIN_AGREEMENT_FLOOR:g} to 1 "
                                           f"(default {d['min_agreement']})")
+    parser.add_argument("--package", metavar="DIR", default=None,
+                        help="also copy the int8 graph, head and tokenizer into DIR with a manifest of its figures "
+                             "(the bridge shipped in the package: sdk/bridges/default; needs --int8)")
+    parser.add_argument("--figures", metavar="FILE.json", default=None,
+                        help="with --package: a JSON object with `figures` (held-out figures measured through the "
+                             "SDK, what a replacement must beat) and `commands` (what rebuilds it, data included)")
 
 
 def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
@@ -48,10 +54,34 @@ def _bridge_run(args: argparse.Namespace) -> dict[str, Any]:
 
     extras = ", ".join(name for name, on in (("int8", args.int8), ("static int8", args.static)) if on)
     step(f"exporting the bridge in {args.checkpoint} to ONNX{f' ({extras})' if extras else ''}")
+    if args.package and not args.int8:
+        raise ConfigError("--package ships the int8 graph: add --int8")
+    notes = _figures_file(args.figures) if args.figures else {}
     manifest = export_bridge(args.checkpoint, args.out, int8=args.int8, static=args.static,
                              static_texts=args.static_texts, tolerance=args.tolerance,
                              min_agreement=args.min_agreement)
-    return {"out": args.out, "files": sorted(manifest.files), **manifest.metrics}
+    out = {"out": args.out, "files": sorted(manifest.files), **manifest.metrics}
+    if args.package:
+        from .onnx import package_bridge
+
+        packaged = package_bridge(args.out, args.package, figures=notes.get("figures"), commands=notes.get("commands"))
+        step(f"packaged the int8 bridge into {args.package} ({packaged.metrics['size_mb']} MB)")
+        out["package"] = args.package
+    return out
+
+
+def _figures_file(path: str) -> dict[str, Any]:
+    """The --figures file: a JSON object with `figures` (an object) and `commands` (a list of strings)."""
+    import json
+
+    try:
+        notes = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"--figures {path}: not a readable JSON file ({exc})") from None
+    if not (isinstance(notes, dict) and isinstance(notes.get("figures", {}), dict)
+            and all(isinstance(c, str) for c in notes.get("commands", []))):
+        raise ConfigError(f"--figures {path}: expected {{\"figures\": {{...}}, \"commands\": [\"...\"]}}")
+    return notes
 
 
 def _gguf_arguments(parser: argparse.ArgumentParser) -> None:
