@@ -15,7 +15,8 @@ import numpy as np
 
 from .errors import ArtifactError, MissingDependencyError, ModelError, PromptError
 
-__all__ = ["load_llama", "stream_text", "Scorer", "load_adapter", "set_adapter", "Adapters"]
+__all__ = ["load_llama", "stream_text", "Scorer", "load_adapter", "set_adapter", "Adapters", "save_prefix",
+           "load_prefix"]
 
 #: Tokens per llama.cpp batch when every position's logits are kept: the context's output
 #: buffer holds n_batch x n_vocab floats (25 MB for a 49k vocabulary at 128, 100 MB at 512).
@@ -31,7 +32,7 @@ def load_llama(path: Path, *, n_ctx: int, n_threads: int | None, seed: int, logi
         import llama_cpp
     except ImportError:
         raise MissingDependencyError("llama-cpp-python", install="pip install llama-cpp-python (a core dependency; make install builds it)") from None
-    batch = {"n_batch": min(n_ctx, _SCORING_BATCH), "n_ubatch": min(n_ctx, _SCORING_BATCH)} if logits_all else {}
+    batch: dict[str, Any] = {"n_batch": min(n_ctx, _SCORING_BATCH), "n_ubatch": min(n_ctx, _SCORING_BATCH)} if logits_all else {}
     try:
         return llama_cpp.Llama(
             model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads,
@@ -88,6 +89,42 @@ class Adapters:
         return True
 
 
+def save_prefix(llama: Any, ids: Sequence[int]) -> bytes:
+    """Evaluate ``ids`` from an empty cache and return the KV state of that sequence (under
+    whatever control vector and adapter are set now). ``llama`` then holds ``ids``, so a
+    ``generate`` over a prompt starting with them evaluates only the rest."""
+    import ctypes
+
+    import llama_cpp
+
+    llama.reset()
+    llama._ctx.kv_cache_clear()
+    llama.eval(list(ids))
+    ctx = llama._ctx.ctx
+    size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+    buffer = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+    return bytes(memoryview(buffer)[:written])
+
+
+def load_prefix(llama: Any, ids: Sequence[int], state: bytes) -> bool:
+    """Put back a state :func:`save_prefix` made for ``ids``; False (and an empty cache) when
+    llama.cpp does not take it."""
+    import ctypes
+
+    import llama_cpp
+
+    llama.reset()
+    llama._ctx.kv_cache_clear()
+    source = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+    if llama_cpp.llama_state_seq_set_data(llama._ctx.ctx, source, len(state), 0) != len(state):
+        llama._ctx.kv_cache_clear()
+        return False
+    llama.input_ids[: len(ids)] = ids
+    llama.n_tokens = len(ids)
+    return True
+
+
 def _end_test(llama: Any):
     """A predicate for end of generation: EOS, end-of-turn or any token the vocabulary marks
     as final. Resolved once per call, not per token."""
@@ -142,7 +179,7 @@ class Scorer:
 
     def __init__(self, path: Path, *, n_ctx: int, n_threads: int | None, seed: int,
                  adapters: Sequence[Path] = ()) -> None:
-        self._args = dict(n_ctx=n_ctx, n_threads=n_threads, seed=seed)
+        self._args: dict[str, Any] = dict(n_ctx=n_ctx, n_threads=n_threads, seed=seed)
         self._path = path
         self._llama: Any = None
         self._vector: tuple[Any, ...] = (None, None)  # (key, apply) of the control vector set

