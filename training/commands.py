@@ -34,11 +34,13 @@ def synth_arguments(parser: argparse.ArgumentParser) -> None:
                         help="statements or choices per user (with --statements, --response-users or --topic-users)")
     parser.add_argument("--response-users", choices=("train", "heldout"), default=None,
                         help="instead: users whose history is --items response-style choices (two answers to one "
-                             "request, written differently), from the train or heldout prompts and phrasings")
+                             "request, written differently), from the train or heldout prompts and phrasings; a "
+                             "versioned file (a header line with the command that writes it again)")
     parser.add_argument("--topic-users", choices=("train", "heldout"), default=None,
                         help="instead: users whose history is --items topic-slant choices (the same answer slanted "
                              "to their field against another field), from the train or heldout requests, people, "
-                             "topics and phrasings; a versioned file (a header line with this command)")
+                             "topics and phrasings; a versioned file (a header line with the command that writes it "
+                             "again)")
     parser.add_argument("--model-choices", choices=("train", "heldout"), default=None,
                         help="instead: a model-choice data file: the model (--model) answers the train or heldout "
                              "tasks under each pole's instruction of the style dimensions (slow: about 1.3 s per "
@@ -85,21 +87,13 @@ def _topic_options() -> ConfigOptions:
                          title="TopicChoiceConfig (with --topic-users; --users, --seed and --items apply)")
 
 
-def _topic_users(args: argparse.Namespace, users: int, seed: int) -> int:
-    import shlex
+def _choice_users(args: argparse.Namespace, cfg: Any, flag: str, kind: str, records: Any) -> int:
+    """Write generated choice users as a versioned file, its header naming the command."""
+    from .user_files import synth_command, write_user_file
 
-    from .topic_choices import topic_choice_records
-    from .user_files import write_user_file
-
-    cfg = _topic_options().build(args, users=users, seed=seed, items=args.items, split=args.topic_users)
-    # the command that writes this file again, from the settings (however this one was invoked)
-    command = ["edgealign", "synth", "--topic-users", cfg.split, "--users", str(cfg.users), "--seed", str(cfg.seed),
-               "--items", str(cfg.items), "--dislike-share", str(cfg.dislike_share),
-               *(["--fields", ",".join(cfg.fields)] if cfg.fields else []), "--out", str(args.out)]
-    header = write_user_file(topic_choice_records(cfg), args.out, kind="topic-choices", config=cfg,
-                             command=shlex.join(command))
+    header = write_user_file(records, args.out, kind=kind, config=cfg, command=synth_command(flag, cfg, args.out))
     if args.json:
-        emit_json({"records": header["records"], "seed": seed, "out": args.out})
+        emit_json({"records": header["records"], "seed": cfg.seed, "out": args.out})
     else:
         print(f"wrote {header['records']} records to {args.out}")
     return 0
@@ -114,16 +108,20 @@ def synth(args: argparse.Namespace) -> int:
     if args.aligner_pairs:
         return _aligner_pairs(args, cfg.seed)
     if args.topic_users:
-        return _topic_users(args, cfg.users, cfg.seed)
+        from .topic_choices import topic_choice_records
+
+        topic = _topic_options().build(args, users=cfg.users, seed=cfg.seed, items=args.items, split=args.topic_users)
+        return _choice_users(args, topic, "--topic-users", "topic-choices", topic_choice_records(topic))
+    if args.response_users:
+        from .response_choices import response_choice_records
+
+        response = _response_options().build(args, users=cfg.users, seed=cfg.seed, items=args.items,
+                                             split=args.response_users)
+        return _choice_users(args, response, "--response-users", "response-choices", response_choice_records(response))
     if args.statements:
         from .statements import statement_records
 
         records = statement_records(args.statements, args.split, cfg.users, args.items, cfg.seed, args.traits)
-    elif args.response_users:
-        from .response_choices import response_choice_records
-
-        records = response_choice_records(_response_options().build(
-            args, users=cfg.users, seed=cfg.seed, items=args.items, split=args.response_users))
     else:
         from .synth import generate_records
 

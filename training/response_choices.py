@@ -194,8 +194,10 @@ class ResponseChoiceConfig:
     """Chance that a choice is between two answers written alike (no dimension involved, its
     direction all neutral): what the bridge must leave neutral."""
     generated: str | None = None
-    """A model-choice data file (``edgealign synth --model-choices``) of the same split: a
-    choice that involves one of its dimensions may be a pair of the model's own answers."""
+    """A model-choice data file (``edgealign synth --model-choices``) of the same split, or
+    several, comma-separated (e.g. answers at several temperatures; their pairs are pooled per
+    dimension): a choice that involves one of its dimensions may be a pair of the model's own
+    answers."""
     generated_share: float = 0.5
     """With ``generated``: chance that such a choice is the model's pair rather than templated."""
     statement_share: float = 0.0
@@ -234,11 +236,15 @@ def _generated_pools(cfg: ResponseChoiceConfig) -> dict[int, list]:
 
     from .generated_choices import read_choice_file
 
-    data = read_choice_file(cfg.generated)
-    if data.split != cfg.split:
-        raise ConfigError(f"{cfg.generated} answers {data.split} tasks; users of the {cfg.split} split need a file "
-                          f"generated with `edgealign synth --model-choices {cfg.split}`")
-    return data.by_dim()
+    pools: dict[int, list] = {}
+    for path in (p.strip() for p in cfg.generated.split(",") if p.strip()):
+        data = read_choice_file(path)
+        if data.split != cfg.split:
+            raise ConfigError(f"{path} answers {data.split} tasks; users of the {cfg.split} split need a file "
+                              f"generated with `edgealign synth --model-choices {cfg.split}`")
+        for dim, pairs in data.by_dim().items():
+            pools.setdefault(dim, []).extend(pairs)
+    return pools
 
 
 def _generated_choice(rng: random.Random, direction: list[float], dim: int, pool: list, used: set[int]) -> Choice:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
+import shlex
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, Iterable
 
 from edgealign.data import Record
 
-__all__ = ["FORMAT", "VERSION", "write_user_file", "read_header"]
+__all__ = ["FORMAT", "VERSION", "write_user_file", "read_header", "synth_command"]
 
 FORMAT = "edgealign-users"
 VERSION = 1
@@ -37,6 +38,24 @@ def write_user_file(records: Iterable[Record], out: str | os.PathLike[str], *, k
             f.write(row + "\n")
     tmp.replace(path)
     return header
+
+
+def synth_command(flag: str, config: Any, out: str | os.PathLike[str]) -> str:
+    """The ``edgealign synth`` command that writes ``config``'s users again: ``flag`` (e.g.
+    "--topic-users") with the config's split, then every other field as its option."""
+    words = ["edgealign", "synth", flag, config.split]
+    for f in fields(config):
+        if f.name == "split":
+            continue
+        value, option = getattr(config, f.name), "--" + f.name.replace("_", "-")
+        if isinstance(value, bool):
+            words.append(option if value else "--no-" + option[2:])
+        elif isinstance(value, (tuple, list)):
+            if value:
+                words += [option, ",".join(map(str, value))]
+        else:
+            words += [option, "none" if value is None else str(value)]
+    return shlex.join([*words, "--out", str(out)])
 
 
 def read_header(path: str | os.PathLike[str]) -> dict[str, Any] | None:
