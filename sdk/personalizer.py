@@ -35,9 +35,14 @@ from .persona import Choice, Comment, Description, PersonaItem
 from .preferences import SPACE, Dimension, PreferenceProfile
 from ._dimensions import Explanation, ProfileView, explain_top
 from ._turns import TaskLike
+from ._profiles import ProfileCache
 from .protocols import Bridge, ChatModel
 
 if TYPE_CHECKING:
+    from ._adapter import Adapter
+    from ._stream import ChatStream, Reply
+    from .home import Home
+    from .steering import SteeringBasis
     from .store import AppTokens, Override, PersonaStore
 
 _log = logging.getLogger(__name__)
@@ -53,7 +58,8 @@ class Personalizer:
 
     def __init__(self, store: "PersonaStore", *, bridge: Bridge | None = None, llm: ChatModel | None = None,
                  bridge_path: Path | None = None, llm_path: Path | None = None,
-                 steering: Any = None, n_threads: int | None = None, n_ctx: int = 2048) -> None:
+                 steering: "SteeringBasis | str | os.PathLike[str] | None" = None, n_threads: int | None = None,
+                 n_ctx: int = 2048) -> None:
         """Prefer :meth:`open`. ``store`` is a PersonaStore; ``bridge`` / ``llm`` loaded
         objects (e.g. :mod:`edgealign.testing`'s fakes) or None to load from the paths on first
         use; ``steering`` a steering basis folder (or None) for the model at ``llm_path``."""
@@ -64,7 +70,9 @@ class Personalizer:
         self._steering = steering
         self._steering_defaulted = False  # set by open() when the home's basis was taken unasked
         self._aligner: Any = False  # open() sets the aligner folders (None: the default ones)
-        self._home: Any = None  # set by open(): where the model probe keeps its verdicts
+        self._home: "Home | None" = None  # set by open(): where the model probe keeps its verdicts
+        self._method: tuple[str | None] | None = None  # the model's own aligner method, read once
+        self._profiles = ProfileCache()
         self._n_threads, self._n_ctx = n_threads, n_ctx
         self._lock = threading.RLock()
 
@@ -125,7 +133,7 @@ class Personalizer:
         self.close()
 
     @property
-    def bridge(self) -> Any:
+    def bridge(self) -> Bridge:
         """The preference bridge, loaded on first use."""
         with self._lock:
             if self._bridge is None:
@@ -135,7 +143,7 @@ class Personalizer:
             return self._bridge
 
     @property
-    def llm(self) -> Any:
+    def llm(self) -> ChatModel:
         """The local LLM, loaded on first use."""
         with self._lock:
             if self._llm is None:
@@ -169,7 +177,7 @@ class Personalizer:
         home = self._home if isinstance(self._home, Home) else Home(self._home)
         return bool(aligner_folders(home.aligner) or packaged_aligners())
 
-    def aligners(self) -> list[Any]:
+    def aligners(self) -> list["Adapter"]:
         """The trained aligners answers use (:class:`edgealign._adapter.Adapter`, pba first);
         loads the model if needed."""
         from ._adapter import METHODS
@@ -177,7 +185,7 @@ class Personalizer:
         found = getattr(self.llm, "adapters", None) or {}
         return sorted(found.values(), key=lambda a: METHODS.index(a.method))
 
-    def _basis_for(self, model: Path) -> Any:
+    def _basis_for(self, model: Path) -> "SteeringBasis | None":
         """The steering basis for ``model``: refused loudly when one was named for another model,
         skipped with a warning when only the home's default does not fit it."""
         from .steering import SteeringBasis
@@ -252,6 +260,7 @@ class Personalizer:
     def forget(self, user: str) -> bool:
         """Erase ``user`` and everything about them (their key is destroyed)."""
         with self._lock:
+            self._profiles.drop(user)
             return self.store.forget(user)
 
     # -- profiles -------------------------------------------------------------------------------
@@ -278,19 +287,30 @@ class Personalizer:
             return self._apply(user, inferred)
 
     def profile(self, user: str) -> PreferenceProfile:
-        """The current profile: the stored one if no history arrived since, else re-inferred."""
+        """The current profile: the stored one if no history arrived since, else re-inferred.
+        Kept in memory by the digest of the newest item and the overrides, so a chat whose
+        history is unchanged decodes nothing and makes no bridge call."""
         return self._current(user)[0]
 
     def _current(self, user: str) -> "tuple[PreferenceProfile, dict[int, Override]]":
         """The current profile and the overrides applied to it, read once for both."""
+        from ._profiles import history_digest
+
         with self._lock:
-            saved = self.store.records.profile(user)
             newest = self.store.records.items(user, limit=1)
             overrides = self.store.records.overrides(user)
+            digest = history_digest(newest, overrides)
+            known = self._profiles.get(user, digest)
+            if known is not None:
+                return known, overrides
+            saved = self.store.records.profile(user)
             latest = newest[0].id if newest else 0
             if saved is None or (saved[1] or {}).get("latest") != latest:
-                return self.infer(user), overrides
-            return self._apply(user, saved[0], overrides), overrides
+                out = self.infer(user)
+            else:
+                out = self._apply(user, saved[0], overrides)
+            self._profiles.put(user, digest, out)
+            return out, overrides
 
     def _apply(self, user: str, profile: PreferenceProfile, overrides: Mapping[int, Any] | None = None) -> PreferenceProfile:
         overrides = self.store.records.overrides(user) if overrides is None else overrides
@@ -347,7 +367,7 @@ class Personalizer:
         return ProfileView(user, profile, overrides, strength, tuple(explained))
 
     # -- steering --------------------------------------------------------------------------------
-    def steering_basis(self) -> Any:
+    def steering_basis(self) -> "SteeringBasis | None":
         """The steering basis answers use (None without one); loads the model if needed."""
         if self._steering is None and self._llm is None:
             return None
@@ -370,7 +390,9 @@ class Personalizer:
         method, that method ``+steer``, ``instruct+steer``), or its method when it records none
         (docs/llm.md). A merged aligner model: its method. An untuned model: ``instruct+steer``
         with a steering basis, else ``instruct`` (docs/steering.md has the measurements)."""
-        method = _aligner_method(self._llm_path)
+        if self._method is None:  # the model's manifest is read once per open, not per chat
+            self._method = (_aligner_method(self._llm_path),)
+        method = self._method[0]
         if method:
             return method
         steered = self.steering_basis() is not None
@@ -385,14 +407,20 @@ class Personalizer:
     # -- answers ---------------------------------------------------------------------------------
     def chat(self, user: str, task: TaskLike, *, conditioning: str | None = None, stream: bool = False,
              max_tokens: int = 256, temperature: float = 0.7, top_p: float = 0.95,
-             stop: Sequence[str] | None = None, seed: int | None = None, take_over: bool = False) -> Any:
+             stop: Sequence[str] | None = None, seed: int | None = None,
+             take_over: bool = False) -> "Reply | ChatStream":
         """Answer ``task`` (a request, or an OpenAI-style message list) for ``user`` under
         ``conditioning`` (any name in :func:`edgealign.conditioning.names`; default
         :attr:`default_conditioning`). Returns a Reply (a str with token counts) or, with
-        ``stream``, a ChatStream of text chunks (see :meth:`edgealign.LocalLLM.chat`)."""
+        ``stream``, a ChatStream of text chunks (see :meth:`edgealign.LocalLLM.chat`). The turn
+        is prepared once (:class:`~edgealign._request.PreparedRequest`: the conditioning
+        resolved, the prompt rendered and tokenized) and handed to the model to decode."""
+        from ._request import Preparer
         from .conditioning import get
+        from .llm import check_sampling
 
         c = get(conditioning or self.default_conditioning)
+        check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=top_p)
         with self._lock:
             self.store.require_user(user)
             kw: dict[str, Any] = {}
@@ -403,8 +431,10 @@ class Personalizer:
             if c.steers:
                 kw["strength"] = self.store.settings.strength(user)
             llm = self.llm
-        return llm.chat(task, conditioning=c.name, stream=stream, max_tokens=max_tokens, temperature=temperature,
-                        top_p=top_p, stop=stop, seed=seed, take_over=take_over, **kw)
+        sampling = dict(temperature=temperature, top_p=top_p, stop=stop, seed=seed, stream=stream, take_over=take_over)
+        if isinstance(llm, Preparer):
+            return llm.answer(llm.prepare(task, conditioning=c, max_tokens=max_tokens, **kw), **sampling)
+        return llm.chat(task, conditioning=c.name, max_tokens=max_tokens, **kw, **sampling)
 
 
 #: The default conditionings for an untuned model, with and without a steering basis.
