@@ -222,7 +222,7 @@ def _bench_bridge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", default=None, metavar="DIR",
                         help=f"torch checkpoint (default: {shown.checkpoints / 'bridge'})")
     parser.add_argument("--artifact", default=None, metavar="DIR",
-                        help=f"exported artifact with an int8 graph (default: {shown.bridge})")
+                        help=f"exported artifact with an int8 graph (default: {shown.bridge}, else the one shipped in the package)")
     parser.add_argument("--users", type=count(1, 100_000), default=40, metavar="N",
                         help="synthetic users of 8 items (default 40)")
     parser.add_argument("--provider", default=None, metavar="NAME",

@@ -13,7 +13,7 @@ def eval_bridge_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", nargs="+", required=True, metavar="FILE",
                         help="AlignX training or benchmark files, or synthetic JSONL")
     parser.add_argument("--artifact", default=None, metavar="DIR",
-                        help=f"bridge artifact folder (default: {Home.shown().bridge})")
+                        help=f"bridge artifact folder (default: {Home.shown().bridge}, else the one shipped in the package)")
     parser.add_argument("--precision", choices=("int8", "fp32"), default=None, help="graph to run (default int8 if present)")
     parser.add_argument("--limit", type=count(1, 10_000_000), default=None, metavar="N",
                         help="score the first N records only")

@@ -44,7 +44,7 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--profile-source", default="given", choices=("given", "directions", "bridge"),
         help="where PBA profiles start: the record's text, its directions, or the bridge (default given)")
     add("--bridge", default=None, metavar="DIR",
-        help=f"preference-bridge artifact folder for --profile-source bridge (default: {Home.shown().bridge})")
+        help=f"preference-bridge artifact folder for --profile-source bridge (default: {Home.shown().bridge}, else the one shipped in the package)")
     add("--limit", type=count(1, 10_000_000), default=None, metavar="N", help="score the first N records only")
     add("--items", type=count(1, 1 << 16), default=None, metavar="N", help="at most N persona items per record")
     add("--beta", type=number(0.0, 100.0, low_open=True), default=0.1, metavar="B",

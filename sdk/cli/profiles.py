@@ -19,7 +19,7 @@ def profile_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="FILE.png", help="also draw the 90 dimensions by group with confidence "
                                                          "(written mode 600: it shows the profile)")
     parser.add_argument("--bridge", default=None, metavar="DIR",
-                        help=f"preference-bridge artifact folder (default: {Home.shown().bridge})")
+                        help=f"preference-bridge artifact folder (default: {Home.shown().bridge}, else the one shipped in the package)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 

@@ -21,7 +21,7 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
                         help="allow a --host other than loopback (anyone who reaches it with a token reads that "
                              "token's users, over plain HTTP)")
     parser.add_argument("--model", metavar="GGUF", help="the local model (default: the bundled SmolLM2)")
-    parser.add_argument("--bridge", metavar="DIR", help=f"bridge artifact (default: {Home.shown().bridge})")
+    parser.add_argument("--bridge", metavar="DIR", help=f"bridge artifact (default: {Home.shown().bridge}, else the one shipped in the package)")
     parser.add_argument("--steering", metavar="DIR",
                         help=f"steering basis for the model (default: {Home.shown().steering} when it exists)")
     parser.add_argument("--threads", type=count(1, 1024), metavar="N",
