@@ -106,7 +106,8 @@ class _Cursor:
 
     def _check_unique(self, start: int, count: int) -> frozenset[bytes]:
         # One copy of the region, then bytes slices into a set: ~3 us a token on one core.
-        data, unpack, pos, seen = bytes(self.buf[start:self.pos]), _U64.unpack_from, 0, set()
+        data, unpack, pos = bytes(self.buf[start:self.pos]), _U64.unpack_from, 0
+        seen: set[bytes] = set()
         add = seen.add
         for _ in range(count):
             n = unpack(data, pos)[0]
@@ -294,7 +295,8 @@ def check_adapter(path: str | os.PathLike[str], model: GGUFInfo) -> GGUFInfo:
 
 
 def _check_adapter_tensors(info: GGUFInfo, model: GGUFInfo) -> None:
-    where, pairs = info.path, {}
+    where = info.path
+    pairs: dict[str, dict[str, tuple[int, ...]]] = {}
     for name, (shape, ttype) in info.tensors.items():
         base, dot, part = name.rpartition(".")
         if name.endswith("_norm.weight"):

@@ -63,9 +63,10 @@ class _Rewrite(NodeTransformer):
         self.env = env
         self.ident = _Guard.identifier
 
-    def _call(self, name: str, args: list[nodes.Expr], lineno: int) -> nodes.Call:
+    def _call(self, name: str, args: list[Any], lineno: int) -> nodes.Call:
         call = nodes.Call(nodes.ExtensionAttribute(self.ident, name), args, [], None, None)
-        return call.set_lineno(lineno).set_environment(self.env)
+        call.set_lineno(lineno).set_environment(self.env)
+        return call
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)

@@ -276,7 +276,8 @@ class PreferenceBridge:
         for n, e in zip(missing, self.encode([items[n] for n in missing]) if missing else []):
             cached[n] = e
         table = np.zeros((len(units.texts), self._dim()), dtype=np.float32)
-        table[np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])] = np.concatenate(cached)
+        table[np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])] = np.concatenate(
+            [e for e in cached if e is not None])  # every one is filled above
         weight = self._weights(table, units, len(items))[units.item].astype(np.float32)
         feed = head_feed(table, units.text, units.sign, units.kind, weight)
         user_logits, evidence = self._head.run(["user_logits", "evidence"], feed)

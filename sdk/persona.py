@@ -93,7 +93,8 @@ class Description:
 
 
 PersonaItem = Union[Comment, Choice, Description]
-_KINDS = {"comment": Comment, "choice": Choice, "description": Description}
+_KINDS: dict[str, type[Comment] | type[Choice] | type[Description]] = {
+    "comment": Comment, "choice": Choice, "description": Description}
 
 
 def item_from_dict(data: dict[str, Any]) -> PersonaItem:
@@ -144,4 +145,5 @@ class Persona:
 
     def labelled_directions(self) -> list[tuple[float, ...]]:
         """The directions of the items that carry one (the inputs of docs/method.md §4)."""
-        return [i.direction for i in (*self.comments, *self.choices) if i.direction is not None]
+        items: list[Comment | Choice] = [*self.comments, *self.choices]
+        return [i.direction for i in items if i.direction is not None]

@@ -132,8 +132,11 @@ def _start(home: Path, passphrase: str, bridge: Path, model: Any, n_threads: int
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                             text=True, env=env)
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()] + [lines.put("")],
-                     daemon=True).start()
+    def pump() -> None:
+        for line in proc.stdout or ():
+            lines.put(line)
+        lines.put("")
+    threading.Thread(target=pump, daemon=True).start()
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -255,8 +258,10 @@ def _write_storm(port: int, token: str, writers: int, writes: int) -> tuple[int,
 
 def _count_writes(home: Path, passphrase: str) -> int:
     """Distinct bench comments the store holds for the writer."""
+    from ..persona import Comment
     from ..store import PassphraseKey, PersonaStore
     from ..home import Home
 
     with PersonaStore.open(Home(home).store, PassphraseKey(passphrase)) as store:
-        return len({s.item.comment for s in store.records.items("writer") if getattr(s.item, "prompt", "") == "bench"})
+        return len({s.item.comment for s in store.records.items("writer")
+                    if isinstance(s.item, Comment) and s.item.prompt == "bench"})

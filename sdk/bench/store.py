@@ -62,14 +62,14 @@ class _Plain:
         self.db = sqlite_utils.Database(path)
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = FULL")
-        self.db["items"].create({"id": int, "uid": str, "created_at": float, "payload": str}, pk="id")
-        self.db["items"].create_index(["uid", "created_at", "id"])
+        self.db.table("items").create({"id": int, "uid": str, "created_at": float, "payload": str}, pk="id")
+        self.db.table("items").create_index(["uid", "created_at", "id"])
 
     def add_items(self, user: str, items: list[Comment]) -> None:
         now = time.time()
         rows = [{"uid": user, "created_at": now, "payload": json.dumps(i.to_dict(), ensure_ascii=False)} for i in items]
         self.db.conn.execute("BEGIN IMMEDIATE")
-        self.db["items"].insert_all(rows, batch_size=500)
+        self.db.table("items").insert_all(rows, batch_size=500)
         self.db.conn.execute("COMMIT")
 
     def items(self, user: str, limit: int = -1) -> list[Any]:

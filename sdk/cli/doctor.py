@@ -192,7 +192,8 @@ def _key_and_store(todo: list[str]) -> dict[str, Any]:
     from ..store.keys import default_key_source
     from ._user import describe_key_source
 
-    where, key = Home(), {"source": None, "problem": None}
+    where = Home()
+    key: dict[str, str | None] = {"source": None, "problem": None}
     home = where.root
     store: dict[str, Any] = {"path": str(where.store), "exists": where.store.is_file(), "opens": None}
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..steering import MAX_STRENGTH
 from ..commands import count, number, emit_json, step
@@ -34,7 +35,7 @@ def eval_steering(args: argparse.Namespace) -> int:
     steers = get(args.conditioning).steers or not args.skip_composition
     basis = (args.steering or str(Home().steering)) if steers else None
     with LocalLLM.open(args.model, n_ctx=2048, n_threads=args.threads, steering=basis) as llm:
-        result = {"model": llm.path.name, "generation": generation_effect(
+        result: dict[str, Any] = {"model": llm.path.name, "generation": generation_effect(
             llm, get(args.conditioning).name, answers=args.answers, max_tokens=args.max_tokens,
             strength=args.strength, progress=step)}
         if not args.skip_composition:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import re
 from contextlib import ExitStack
+from typing import Any
 
 from ..conditioning import get, names
 from ..commands import count, number, emit_json, step
 from ..home import Home
+
+#: What --headline leaves out of the evaluation: the sweep and the controllability check.
+_HEADLINE: dict[str, Any] = {"sweep": (), "controllability": False}
 
 
 def _conditioning(text: str) -> str:
@@ -82,7 +86,7 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
             result = alignment_accuracy(
                 read_records(args.data), policy, reference, mode=args.mode, profile_source=args.profile_source,
                 bridge=bridge, beta=args.beta, limit=args.limit, items=args.items, progress=True,
-                swap=args.swap, **({"sweep": (), "controllability": False} if args.headline else {}),
+                swap=args.swap, **(_HEADLINE if args.headline else {}),
             )
         except PromptError as exc:  # the context is a flag here: name it, not the library's n_ctx
             what = re.split(r"; (?:raise the context size|open the model with a larger n_ctx)", str(exc))[0]

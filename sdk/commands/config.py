@@ -126,7 +126,7 @@ class ConfigOptions:
     def _factory(self, preset: str | None) -> Callable[..., Any]:
         if not self.presets:
             return self.cls
-        if preset not in self.presets:
+        if preset is None or preset not in self.presets:
             raise ConfigError(f"unknown preset {preset!r}; choose {', '.join(self.presets)}")
         return self.presets[preset]
 
@@ -168,7 +168,7 @@ class ConfigOptions:
             default = f.default if f.default is not dataclasses.MISSING else None
             return f"(default {_show(default)})"
         values = {name: getattr(cfg, f.name) for name, cfg in shown.items()}
-        base = values.get(self.default_preset, next(iter(values.values())))
+        base = values.get(self.default_preset or "", next(iter(values.values())))
         others = [f"{name}: {_show(v)}" for name, v in values.items() if v != base]
         return f"(default {_show(base)}{'; ' + ', '.join(others) if others else ''})"
 
@@ -195,9 +195,9 @@ def _parser_kwargs(name: str, hint: Any, none_word: str | None) -> dict[str, Any
         raise TypeError(f"{name}: no command-line form for type {hint!r}")
     if not optional:
         return {"type": parse, "metavar": metavar}
-    words = ("none",) + ((none_word,) if none_word else ())
-    convert = _named(lambda s: None if s.lower() in words else parse(s), f"{getattr(parse, '__name__', 'value')} or none")
-    return {"type": convert, "metavar": f"{metavar}|{'|'.join(words)}"}
+    nones = ("none",) + ((none_word,) if none_word else ())
+    convert = _named(lambda s: None if s.lower() in nones else parse(s), f"{getattr(parse, '__name__', 'value')} or none")
+    return {"type": convert, "metavar": f"{metavar}|{'|'.join(nones)}"}
 
 
 def _unwrap_optional(hint: Any) -> tuple[Any, bool]:

@@ -20,7 +20,7 @@ import argparse
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, NoReturn
 
 from .targets import AddArgs, Run
 
@@ -108,7 +108,7 @@ def plugins() -> Plugins:
 def _unavailable(name: str, exc: ModuleNotFoundError) -> Command:
     """A registered command whose module cannot be imported: listed, and running it (or asking
     for its help) raises the ModuleNotFoundError, which the CLI turns into the install line."""
-    def fail(*_: Any) -> int:
+    def fail(*_: Any) -> NoReturn:
         raise exc
 
     return Command(name, f"(needs {exc.name}, which is not installed)", fail, fail)

@@ -279,7 +279,7 @@ def alignment_accuracy(
     chosen = islice(records, limit) if limit is not None else records
     for i, record in enumerate(_progress(chosen, progress, total)):
         run.add(record, controllability and _profiled(mode))
-        if swap:
+        if swap and run.partners is not None:
             run.swap(record, run.partners[i])
     return run.result(profile_source, time.perf_counter() - started)
 

@@ -108,7 +108,7 @@ def pole_users(records: Sequence[Record], dim: int, sign: int) -> list[Persona]:
     direction names that pole alone first, then those with other dimensions set too."""
     value = 1.0 if sign > 0 else 0.0
     at = [r for r in records if r.direction and r.direction[dim] == value and list(r.persona.items())]
-    alone = [r for r in at if sum(v != 0.5 for v in r.direction) == 1]
+    alone = [r for r in at if r.direction and sum(v != 0.5 for v in r.direction) == 1]
     return [r.persona for r in alone + [r for r in at if r not in alone]]
 
 

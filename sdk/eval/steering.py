@@ -137,7 +137,7 @@ def composition_effect(llm: Any, *, dim: int = 16, counts: Sequence[int] = (1, 2
     out: dict[str, Any] = {"dimension": dim, "label": SPACE[dim].label(1.0), "prompts": len(pairs), "by_cap": {}}
     mixes = {k: {d: rng.choice((-1.0, 1.0)) for d in rng.sample(others, min(k - 1, len(others)))} for k in counts}
     for cap in caps:
-        rows = {}
+        rows: dict[str, dict[str, Any]] = {}
         for k in counts:
             progress(f"composition: {k} dimension(s), cap {cap}")
             vector = basis.compose({dim: 1.0, **mixes[k]}, cap=cap)

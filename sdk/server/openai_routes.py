@@ -23,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse
 from starlette.responses import JSONResponse
 
-from ..llm import TEMPERATURE_MAX, TOP_P_MAX
-from ..store._tokens import TokenGrant
+from ..sampling import MAX_TOKENS_MAX, TEMPERATURE, TEMPERATURE_MAX, TOP_P, TOP_P_MAX
+from ..store import TokenGrant
 from .errors import APIError, as_api_error, error_body
 from .worker import ChatJob
 
@@ -67,10 +67,10 @@ class ChatRequest(BaseModel):
     user: str | None = Field(None, description="the person whose profile conditions the answer")
     stream: bool = False
     stream_options: StreamOptions | None = None
-    max_tokens: int | None = Field(None, ge=1)
-    max_completion_tokens: int | None = Field(None, ge=1)
-    temperature: float = Field(0.7, ge=0, le=TEMPERATURE_MAX)
-    top_p: float = Field(0.95, gt=0, le=TOP_P_MAX)
+    max_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_MAX)
+    max_completion_tokens: int | None = Field(None, ge=1, le=MAX_TOKENS_MAX)
+    temperature: float = Field(TEMPERATURE, ge=0, le=TEMPERATURE_MAX)
+    top_p: float = Field(TOP_P, gt=0, le=TOP_P_MAX)
     stop: Union[str, list[str], None] = None
     seed: int | None = None
     n: int = Field(1, ge=1, le=1, description="only 1 is supported")

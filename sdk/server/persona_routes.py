@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ..preferences import SPACE
-from ..store._tokens import TokenGrant
+from ..store import TokenGrant
 from .errors import SLASHED_NAME, APIError
 
 if TYPE_CHECKING:

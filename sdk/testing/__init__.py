@@ -73,7 +73,7 @@ class FakeBridge:
                     votes[dim] += sign
                     evidence.append(Evidence(dimension=dim, item=n, weight=sign))
         dist = np.tile([0.0, 1.0, 0.0], (len(SPACE), 1))
-        for dim in np.flatnonzero(votes):
+        for dim in map(int, np.flatnonzero(votes)):
             conf = 1.0 - 0.4 / (2 ** (abs(votes[dim]) - 1))
             pole = 2 if votes[dim] > 0 else 0
             dist[dim] = [(1 - conf) / 2] * 3

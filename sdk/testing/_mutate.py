@@ -178,7 +178,7 @@ def text_seeds(suffix: str) -> list[bytes]:
     history = [{"type": "comment", "prompt": "Weekend?", "comment": "A run."},
                {"type": "choice", "prompt": "Lunch?", "chosen": "Soup.", "rejected": "A feast."},
                {"type": "description", "text": "I keep things short."}]
-    export = {"format": "edgealign.persona/1", "user": "ivy",
+    export: dict[str, Any] = {"format": "edgealign.persona/1", "user": "ivy",
               "items": [{"created_at": 1.0, "item": h} for h in history], "overrides": {}, "profile": None}
     lines = lambda rows: "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
     if suffix == ".jsonl":
@@ -186,7 +186,7 @@ def text_seeds(suffix: str) -> list[bytes]:
     return [json.dumps(records, indent=1).encode(), json.dumps(export).encode()]
 
 
-_NASTY = [None, True, 0, -1, 10 ** 400, 1e308, "", "x" * 100_000, [], {}, [[[]]], "\ud800", "\x00",
+_NASTY: list[Any] = [None, True, 0, -1, 10 ** 400, 1e308, "", "x" * 100_000, [], {}, [[[]]], "\ud800", "\x00",
           "\u202e", float("nan"), float("inf"), {"type": "comment"}, [None] * 50]
 
 
