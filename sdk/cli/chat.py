@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..conditioning import names
-from ..llm import TEMPERATURE_MAX, TOP_P_MAX
+from ..sampling import MAX_TOKENS, MAX_TOKENS_MAX, TEMPERATURE, TEMPERATURE_MAX, TOP_P, TOP_P_MAX
 from ..commands import count, number, emit_json, step
 from ..home import Home
 from ._user import opened, require_user
@@ -24,13 +24,13 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"steering basis built for the model (default: {Home.shown().steering})")
     parser.add_argument("--model", default=None, metavar="GGUF",
                         help="the local model: a GGUF file or an exported aligner folder (default: the bundled SmolLM2)")
-    parser.add_argument("--top-p", type=number(0.0, TOP_P_MAX, low_open=True), default=0.95, metavar="P",
-                        help="nucleus sampling (default 0.95)")
+    parser.add_argument("--top-p", type=number(0.0, TOP_P_MAX, low_open=True), default=TOP_P, metavar="P",
+                        help=f"nucleus sampling, over 0 up to {TOP_P_MAX:g} (default {TOP_P})")
     parser.add_argument("--seed", type=int, default=None, metavar="N", help="sampling seed, for repeatable answers")
-    parser.add_argument("--max-tokens", type=count(1, 1 << 16), default=256, metavar="N",
-                        help="longest reply (default 256)")
-    parser.add_argument("--temperature", type=number(0.0, TEMPERATURE_MAX), default=0.7, metavar="T",
-                        help=f"0 is greedy, at most {TEMPERATURE_MAX:g} (default 0.7)")
+    parser.add_argument("--max-tokens", type=count(1, MAX_TOKENS_MAX), default=MAX_TOKENS, metavar="N",
+                        help=f"longest reply in tokens (default {MAX_TOKENS})")
+    parser.add_argument("--temperature", type=number(0.0, TEMPERATURE_MAX), default=TEMPERATURE, metavar="T",
+                        help=f"0 is greedy, at most {TEMPERATURE_MAX:g} (default {TEMPERATURE})")
     parser.add_argument("--threads", type=count(1, 1024), default=None, metavar="N", help="CPU threads for the model")
     parser.add_argument("--n-ctx", type=count(16, 1 << 17), default=2048, metavar="N",
                         help="context size in tokens: prompt, history and reply (default 2048)")

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
+from ..sampling import MAX_TOKENS
 
 __all__ = ["ServerConfig", "is_loopback"]
 
@@ -56,7 +57,7 @@ class ServerConfig:
     """Print a one-time sign-in URL for the local web page."""
     n_ctx: int = DEFAULT_CTX
     """The model's context in tokens (``--n-ctx``), named when a request does not fit it."""
-    default_max_tokens: int = 256
+    default_max_tokens: int = MAX_TOKENS
     """``max_tokens`` when a request gives none."""
     log_requests: bool = True
     """One log line per request: method, route template, status, app, milliseconds (no bodies, no names)."""
