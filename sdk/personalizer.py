@@ -22,7 +22,6 @@ model itself answers one request at a time (a streamed reply holds it until read
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 from pathlib import Path
@@ -30,11 +29,13 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .errors import ArtifactError, ConfigError
+from .errors import ConfigError
 from .persona import Choice, Comment, Description, PersonaItem
 from .preferences import SPACE, Dimension, PreferenceProfile
 from ._dimensions import Explanation, ProfileView, explain_top
 from ._turns import TaskLike
+from ._model_choice import (UNTUNED_PROMPT, UNTUNED_STEERED, aligner_folders, aligner_method, basis_for,  # noqa: F401
+                            check_aligner, check_given, default_conditioning, may_have_aligners)
 from ._profiles import ProfileCache
 from .protocols import Bridge, ChatModel
 
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from .steering import SteeringBasis
     from .store import AppTokens, Override, PersonaStore
 
-_log = logging.getLogger(__name__)
 #: How many of the newest history items ICA puts in the prompt.
 ICA_ITEMS = 8
 
@@ -103,9 +103,9 @@ class Personalizer:
         where = Home(home)
         paths = {name: Path(v).expanduser() for name, v in (("bridge", bridge), ("llm", llm), ("steering", steering))
                  if isinstance(v, (str, os.PathLike))}
-        _check_given(paths, where)
+        check_given(paths, where)
         if aligner not in (None, False):
-            _check_aligner(aligner, paths.get("llm"), llm, where)
+            check_aligner(aligner, paths.get("llm"), llm, where)
         store = PersonaStore.open(where.create().store, key)
         defaulted = steering is None and where.steering.is_dir()
         if defaulted:
@@ -156,26 +156,11 @@ class Personalizer:
             return self._llm
 
     def _aligner_folders(self) -> Any:
-        """The aligner folders to load: those given to open(), else the default ones."""
-        if self._aligner is not None:
-            return self._aligner or None
-        from ._adapter import default_aligners
-        from ._probe import validate_model
-        from .llm import _resolve
-
-        return default_aligners(self._home, validate_model(_resolve(self._llm_path), home=self._home)) or None
+        return aligner_folders(self._aligner, self._home, self._llm_path)
 
     def _may_have_aligners(self) -> bool:
         """Whether :meth:`aligners` can find any, without loading the model to ask."""
-        if self._llm is not None or self._aligner not in (None, False):
-            return True
-        if self._aligner is False:
-            return False
-        from ._adapter import aligner_folders, packaged_aligners
-        from .home import Home
-
-        home = self._home if isinstance(self._home, Home) else Home(self._home)
-        return bool(aligner_folders(home.aligner) or packaged_aligners())
+        return self._llm is not None or may_have_aligners(self._aligner, self._home)
 
     def aligners(self) -> list["Adapter"]:
         """The trained aligners answers use (:class:`edgealign._adapter.Adapter`, pba first);
@@ -186,19 +171,7 @@ class Personalizer:
         return sorted(found.values(), key=lambda a: METHODS.index(a.method))
 
     def _basis_for(self, model: Path) -> "SteeringBasis | None":
-        """The steering basis for ``model``: refused loudly when one was named for another model,
-        skipped with a warning when only the home's default does not fit it."""
-        from .steering import SteeringBasis
-
-        if self._steering is None or not isinstance(self._steering, (str, os.PathLike)):
-            return self._steering
-        try:
-            return SteeringBasis.load(self._steering, model=model)
-        except ArtifactError as exc:
-            if not self._steering_defaulted:
-                raise
-            _log.warning("not steering: %s", exc)
-            return None
+        return basis_for(self._steering, self._steering_defaulted, model)
 
     # -- users and history ----------------------------------------------------------------------
     def add_user(self, name: str) -> bool:
@@ -391,18 +364,9 @@ class Personalizer:
         (docs/llm.md). A merged aligner model: its method. An untuned model: ``instruct+steer``
         with a steering basis, else ``instruct`` (docs/steering.md has the measurements)."""
         if self._method is None:  # the model's manifest is read once per open, not per chat
-            self._method = (_aligner_method(self._llm_path),)
-        method = self._method[0]
-        if method:
-            return method
+            self._method = (aligner_method(self._llm_path),)
         steered = self.steering_basis() is not None
-        fallback = UNTUNED_STEERED if steered else UNTUNED_PROMPT
-        adapters = self.aligners() if self._may_have_aligners() else []
-        if not adapters:
-            return fallback
-        from ._adapter import choose
-
-        return choose(adapters, steered, fallback)[0]
+        return default_conditioning(self._method[0], steered, self.aligners() if self._may_have_aligners() else [])
 
     # -- answers ---------------------------------------------------------------------------------
     def chat(self, user: str, task: TaskLike, *, conditioning: str | None = None, stream: bool = False,
@@ -431,48 +395,9 @@ class Personalizer:
             if c.steers:
                 kw["strength"] = self.store.settings.strength(user)
             llm = self.llm
-        sampling = dict(temperature=temperature, top_p=top_p, stop=stop, seed=seed, stream=stream, take_over=take_over)
         if isinstance(llm, Preparer):
-            return llm.answer(llm.prepare(task, conditioning=c, max_tokens=max_tokens, **kw), **sampling)
-        return llm.chat(task, conditioning=c.name, max_tokens=max_tokens, **kw, **sampling)
-
-
-#: The default conditionings for an untuned model, with and without a steering basis.
-UNTUNED_STEERED, UNTUNED_PROMPT = "instruct+steer", "instruct"
-
-
-def _aligner_method(llm_path: Path | None) -> str | None:
-    """"pba" or "ica" when the model is an exported aligner whose manifest says so."""
-    if llm_path is None or not Path(llm_path).is_dir():
-        return None
-    from .artifacts import Manifest
-
-    method = Manifest.read(llm_path, kind="llm", verify=False).details.get("method")
-    return method if method in ("pba", "ica") else None
-
-
-def _check_aligner(aligner: Any, llm_path: Path | None, llm: Any, home: Any) -> None:
-    """Check aligner folders named by path against the model, before anything is opened."""
-    from ._adapter import load_adapters
-    from ._probe import validate_model
-    from .llm import _resolve
-
-    if llm is not None and llm_path is None:
-        raise ConfigError("an aligner goes with the model it is loaded on: open the model with "
-                          "LocalLLM.open(path, adapter=FOLDER) and pass that, or pass the model's path as llm=")
-    load_adapters(aligner, validate_model(_resolve(llm_path), home=home), home)
-
-
-def _check_given(paths: dict[str, Path], home: Any) -> None:
-    """Check a bridge, model or steering basis named by path before anything is opened."""
-    from .artifacts import Manifest
-
-    if "bridge" in paths:
-        Manifest.read(paths["bridge"], kind="bridge")
-    if "steering" in paths:
-        Manifest.read(paths["steering"], kind="steering")
-    if "llm" in paths:  # the header checks and, for a file not seen before, the child-process probe
-        from ._probe import validate_model
-        from .llm import _resolve
-
-        validate_model(_resolve(paths["llm"]), home=home)
+            request = llm.prepare(task, conditioning=c, max_tokens=max_tokens, **kw)
+            return llm.answer(request, temperature=temperature, top_p=top_p, stop=stop, seed=seed, stream=stream,
+                              take_over=take_over)
+        return llm.chat(task, conditioning=c.name, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
+                        stop=stop, seed=seed, stream=stream, take_over=take_over, **kw)
