@@ -222,4 +222,5 @@ def test_bench_llm_reports_every_figure(stories_path):
         assert out[key] is not None and out[key] >= 0, key
     assert set(out["prompt_tokens"]) == set(out["ttft_ms"]) == {"none", "pba", "ica", "instruct"}
     assert out["prompt_tokens"]["none"] < out["prompt_tokens"]["pba"] < out["prompt_tokens"]["ica"]
-    assert out["decode_same_text"] and len(out["goals"]) == 3
+    assert set(out["ttft_ms_warm"]) == set(out["ttft_ms"])
+    assert out["decode_same_text"] and len(out["goals"]) == 5
