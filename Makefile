@@ -18,7 +18,9 @@ export TRANSFORMERS_OFFLINE := 1
 demo: $(VENV)/.installed
 	EDGEALIGN_HOME=$(CURDIR)/.edgealign $(BIN)/edgealign demo
 
+# Types first: mypy checks sdk/ as [tool.mypy] in pyproject.toml says (strict on the public API).
 test: $(VENV)/.installed browser
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest
 
 # The server's web page is tested in a real headless chromium. As root with apt-get (CI), install
