@@ -86,7 +86,8 @@ def test_a_bad_ingest_line_names_it_and_writes_nothing(ada, tmp_path, capsys):
 def test_profile_json_and_plot(ada, tmp_path, capsys):
     data = run(capsys, "profile", "ada", "--json", "--plot", str(tmp_path / "p.png"))
     assert data["items"] == 3 and len(data["dimensions"]) == 90
-    assert set(data["dimensions"][0]) == {"index", "group", "name", "value", "label", "confidence", "source"}
+    assert set(data["dimensions"][0]) == {"index", "group", "name", "value", "label", "positive", "negative",
+                                          "confidence", "source"}
     assert (tmp_path / "p.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = run(capsys, "profile", "ada")
     assert "Demographics & Dispositional Traits" in table and "inferred" in table
