@@ -13,9 +13,12 @@ import them, :func:`create_app` and :func:`serve` do.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import ServerConfig, is_loopback
+
+if TYPE_CHECKING:
+    from ..protocols import ServedPersonalizer
 
 __all__ = ["ServerConfig", "create_app", "serve", "is_loopback"]
 
@@ -30,7 +33,7 @@ def _require() -> None:
             raise MissingDependencyError(module, "server") from exc
 
 
-def create_app(personalizer: Any, config: ServerConfig | None = None, **kw: Any) -> Any:
+def create_app(personalizer: "ServedPersonalizer", config: ServerConfig | None = None, **kw: Any) -> Any:
     """The FastAPI app for an open Personalizer (see :mod:`edgealign.server.app`)."""
     _require()
     from .app import create_app as _create
@@ -38,7 +41,7 @@ def create_app(personalizer: Any, config: ServerConfig | None = None, **kw: Any)
     return _create(personalizer, config, **kw)
 
 
-def serve(personalizer: Any, config: ServerConfig, **kw: Any) -> None:
+def serve(personalizer: "ServedPersonalizer", config: ServerConfig, **kw: Any) -> None:
     """Serve until SIGTERM or Ctrl-C (see :mod:`edgealign.server.run`)."""
     _require()
     from .run import serve as _serve

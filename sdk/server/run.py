@@ -14,10 +14,13 @@ import signal
 import socket
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .auth import Auth
 from .config import ServerConfig
+
+if TYPE_CHECKING:
+    from ..protocols import ServedPersonalizer
 
 __all__ = ["serve", "Started"]
 
@@ -49,7 +52,7 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(personalizer: Any, config: ServerConfig, *, on_start: Callable[[Started], None] | None = None) -> None:
+def serve(personalizer: "ServedPersonalizer", config: ServerConfig, *, on_start: Callable[[Started], None] | None = None) -> None:
     """Serve ``personalizer`` until SIGTERM or Ctrl-C; it is closed on the way out."""
     try:
         import uvicorn
