@@ -78,7 +78,8 @@ class ChatRequest(BaseModel):
 
 
 def _grant(request: Request) -> TokenGrant:
-    return request.app.state.auth.grant(request)
+    grant: TokenGrant = request.app.state.auth.grant(request)
+    return grant
 
 
 @router.get("/v1/models", summary="The model this server answers with")
