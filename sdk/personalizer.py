@@ -139,6 +139,9 @@ class Personalizer:
             if self._bridge is None:
                 from .bridge import PreferenceBridge
 
+                if self._bridge_path is None:
+                    raise ConfigError("this Personalizer has no preference bridge: give bridge= (a loaded one) "
+                                      "or bridge_path=, or open it with Personalizer.open")
                 self._bridge = PreferenceBridge.load(self._bridge_path, threads=self._n_threads)
             return self._bridge
 
