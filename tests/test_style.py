@@ -113,7 +113,7 @@ def test_a_linear_map_learnt_on_train_phrasings_finds_the_pole_on_heldout_ones(d
     x, y = np.concatenate([train, -train]), np.r_[np.ones(len(train)), -np.ones(len(train))]
     w = np.linalg.solve(x.T @ x + np.eye(N_STYLE), x.T @ y)
     assert (train @ w > 0).mean() >= 0.95
-    assert (contrasts("heldout") @ w > 0).mean() >= 0.8
+    assert (contrasts("heldout") @ w > 0).mean() >= 0.75
 
 
 @pytest.mark.parametrize("text", ["Ünïcödé façade naïve café.", "e.g. 3.5 kg, i.e. a lot...", "a" * 5000,
