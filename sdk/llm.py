@@ -80,6 +80,7 @@ class LocalLLM(Scoring):
         self._gate = Gate(info.path.name)
         self._ids: tuple[Any, list[int]] = (None, [])  # the text last tokenized and its ids
         self._heads: dict[str, list[int]] = {}  # conditioned prefix texts tokenized alone
+        self._counts: dict[str, int] = {}  # texts counted (persona items, labels, prompts)
         self.prefixes = PrefixStates()
         """Saved llama.cpp states of conditioned prefixes (:mod:`edgealign._prefix`): a turn
         whose system message and instructions were evaluated before starts after them."""
@@ -190,8 +191,15 @@ class LocalLLM(Scoring):
         return self._heads[head]
 
     def count_tokens(self, text: str) -> int:
-        """How many tokens a rendered prompt takes (with this model's own tokenizer)."""
-        return len(self.tokenize(text))
+        """How many tokens a rendered prompt takes (with this model's own tokenizer). Counts
+        are remembered (4,096 texts): fitting counts the same persona items on every turn."""
+        n = self._counts.get(text)
+        if n is None:
+            n = len(self.tokenize(text))
+            if len(self._counts) >= 4096:
+                self._counts.clear()
+            self._counts[text] = n
+        return n
 
     def render(
         self,
