@@ -7,6 +7,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from ..commands import count, emit_json, number, step
+from ..home import Home
 
 
 def _modes(text: str) -> list[str]:
@@ -50,7 +51,7 @@ def eval_generation_arguments(parser: argparse.ArgumentParser) -> None:
         help="trained aligner (edgealign export lora): the pba or ica mode its manifest names answers through it; "
              "fluency is always measured under the bare model")
     add("--steering", default=None, metavar="DIR",
-        help="steering basis for the +steer modes (default: $EDGEALIGN_HOME/artifacts/steering)")
+        help=f"steering basis for the +steer modes (default: {Home.shown().steering})")
     add("--max-tokens", type=count(1, 1 << 16), default=200, metavar="N", help="longest answer in tokens (default 200)")
     add("--temperature", type=number(0.0, 2.0), default=0.7, metavar="T",
         help="sampling temperature, 0 for greedy (default 0.7; answer i is sampled with seed --seed + i at every pole)")
