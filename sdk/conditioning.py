@@ -125,7 +125,8 @@ def _fitted(prompt: Prompt, budget: int | None, count: TokenCounter | None, temp
     return prompt
 
 
-_PROFILE, _PERSONA, _NOTHING = frozenset({"profile"}), frozenset({"persona"}), frozenset()
+_PROFILE, _PERSONA = frozenset({"profile"}), frozenset({"persona"})
+_NOTHING: frozenset[str] = frozenset()
 _REGISTRY: dict[str, Conditioning] = {}
 _ALIASES = {"base": "none"}  # eval --mode's old spelling of "no personalization"
 

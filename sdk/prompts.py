@@ -345,4 +345,4 @@ def _text_fields(item: PersonaItem) -> tuple[str, ...]:
 def _replace(item: PersonaItem, field: str, value: str) -> PersonaItem:
     from dataclasses import replace
 
-    return replace(item, **{field: value})
+    return replace(item, **{field: value})  # type: ignore[arg-type]
