@@ -91,3 +91,14 @@ def test_the_shipped_bridge_is_small_verified_and_says_how_it_was_made():
         profile = bridge.infer([Comment("How should I answer?", "Keep it short, please. No essays.")])
     assert profile.distribution.shape == (90, 3)
     json.dumps(manifest.metrics)  # plain JSON figures
+
+
+def test_export_package_needs_int8_and_a_valid_figures_file(tiny_bridge_checkpoint, tmp_path, capsys):
+    from edgealign.cli import main
+
+    base = ["export", "bridge", str(tiny_bridge_checkpoint), "--out", str(tmp_path / "art"), "--package",
+            str(tmp_path / "pkg")]
+    assert main(base) == 2 and "--int8" in capsys.readouterr().err  # a usage error
+    (tmp_path / "figures.json").write_text('["not an object"]')
+    assert main([*base, "--int8", "--figures", str(tmp_path / "figures.json")]) == 2
+    assert "--figures" in capsys.readouterr().err and not (tmp_path / "art" / "manifest.json").exists()
