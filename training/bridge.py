@@ -129,7 +129,7 @@ class BridgeConfig:
     """Added to the neutral bias of dimensions without training data."""
     memory_per_pole: int = 8
     """Example memory beside the anchors (:mod:`._bridge_memory`): per pole, at most this many
-    stored training sentences (k-means centroids when there are more), fp16 in the artifact;
+    stored training sentences (k-means centroids when there are more), fp16 in the checkpoint;
     0: none. Needs a frozen encoder (the stored embeddings are the encoder's)."""
     memory_neutral: int = 64
     """Stored small-talk sentences (centroids) the memory measures a pole's examples against."""
