@@ -72,7 +72,7 @@ def test_fine_tuning_features_match_the_frozen_lookup_and_the_encoder_learns(tmp
 
     records = list(generate_records(SynthConfig(users=12, seed=3)))
     examples = examples_from_records(records)[:6]
-    frozen, tuned = BridgeConfig.tiny(), BridgeConfig.tiny(freeze_encoder=False)
+    frozen, tuned = BridgeConfig.tiny(), BridgeConfig.tiny(freeze_encoder=False, memory_per_pole=0)
     model, tokenizer = _build(frozen)
     lookup = Featurizer(model, tokenizer, frozen, examples, progress=False).batch(examples)
     live = Featurizer(model, tokenizer, tuned, examples, progress=False).batch(examples)
