@@ -29,9 +29,9 @@ def empty_home(tmp_path, monkeypatch):
 
 def _parsed(hint: str):
     """The build command a hint names, parsed by the CLI's own parser."""
-    commands = re.findall(r"`(edgealign [^`]*)`", hint)
-    assert commands, hint
-    words = commands[0].split()
+    named = re.findall(r"`(edgealign [^`]*)`", hint)
+    assert named, hint
+    words = named[0].split()
     assert words[:2] == BUILD_COMMAND.split() and words[1] in commands()
     return parsers()[words[1]].parse_args(words[2:])
 
