@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from .errors import ArtifactError, MissingDependencyError, ModelError, PromptError
+from .sampling import TOP_P
 
 __all__ = ["load_llama", "stream_text", "Scorer", "load_adapter", "set_adapter", "Adapters", "save_prefix",
            "load_prefix"]
@@ -135,7 +136,7 @@ def _end_test(llama: Any):
 
 
 def stream_text(
-    llama: Any, ids: Sequence[int], *, max_tokens: int, temperature: float, top_p: float = 0.95, top_k: int = 40,
+    llama: Any, ids: Sequence[int], *, max_tokens: int, temperature: float, top_p: float = TOP_P, top_k: int = 40,
     on_token: Callable[[int], None] = lambda token: None,
 ) -> Iterator[str]:
     """Sample up to ``max_tokens`` after ``ids``, yielding text as soon as it is valid UTF-8.

@@ -19,6 +19,7 @@ from ._turns import TaskLike, fit_turns, split_messages
 from .conditioning import Conditioning, PersonaLike, ProfileLike, UserInfo
 from .errors import ConfigError
 from .prompts import Prompt
+from .sampling import MAX_TOKENS, TEMPERATURE, TOP_P
 
 if TYPE_CHECKING:
     import numpy as np
@@ -86,10 +87,10 @@ class Preparer(Protocol):
     """A chat model that prepares a request once and decodes it (:class:`~edgealign.llm.LocalLLM`)."""
 
     def prepare(self, task: TaskLike, *, conditioning: str | Conditioning = "none", profile: ProfileLike | None = None,
-                persona: PersonaLike | None = None, strength: float = 1.0, max_tokens: int = 256,
+                persona: PersonaLike | None = None, strength: float = 1.0, max_tokens: int = MAX_TOKENS,
                 adapter: bool = True) -> PreparedRequest: ...
 
-    def answer(self, request: PreparedRequest, *, temperature: float = 0.7, top_p: float = 0.95,
+    def answer(self, request: PreparedRequest, *, temperature: float = TEMPERATURE, top_p: float = TOP_P,
                stop: Sequence[str] | None = None, seed: int | None = None, stream: bool = False,
                take_over: bool = False) -> "Reply | ChatStream": ...
 

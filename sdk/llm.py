@@ -37,6 +37,7 @@ from ._turns import TaskLike
 from .conditioning import Conditioning, PersonaLike, ProfileLike, UserInfo
 from .errors import ConfigError, ModelError, PromptError
 from .prompts import ChatTemplate, Prompt
+from .sampling import MAX_TOKENS, TEMPERATURE, TOP_P
 from .sampling import TEMPERATURE_MAX, TOP_P_MAX, check_sampling  # re-exported: llm's API names them
 
 __all__ = ["LocalLLM", "default_model_path", "BUNDLED_PIP", "check_sampling", "TEMPERATURE_MAX", "TOP_P_MAX"]
@@ -244,9 +245,9 @@ class LocalLLM(Scoring):
         profile: ProfileLike | None = None,
         persona: PersonaLike | None = None,
         strength: float = 1.0,
-        max_tokens: int = 256,
-        temperature: float = 0.7,
-        top_p: float = 0.95,
+        max_tokens: int = MAX_TOKENS,
+        temperature: float = TEMPERATURE,
+        top_p: float = TOP_P,
         stop: Sequence[str] | None = None,
         seed: int | None = None,
         stream: bool = False,
@@ -269,14 +270,14 @@ class LocalLLM(Scoring):
 
     def prepare(self, task: TaskLike, *, conditioning: str | Conditioning = "none",
                 profile: ProfileLike | None = None, persona: PersonaLike | None = None, strength: float = 1.0,
-                max_tokens: int = 256, adapter: bool = True) -> PreparedRequest:
+                max_tokens: int = MAX_TOKENS, adapter: bool = True) -> PreparedRequest:
         """One turn worked out once (:class:`~edgealign._request.PreparedRequest`): the
         conditioning resolved, the prompt fitted, rendered and tokenized, the steering vector
         and the aligner chosen. Decode it with :meth:`answer`."""
         return prepare(self, task, _cond.get(conditioning), UserInfo(profile, persona), strength=strength,
                        max_tokens=max_tokens, adapter=adapter)
 
-    def answer(self, request: PreparedRequest, *, temperature: float = 0.7, top_p: float = 0.95,
+    def answer(self, request: PreparedRequest, *, temperature: float = TEMPERATURE, top_p: float = TOP_P,
                stop: Sequence[str] | None = None, seed: int | None = None, stream: bool = False,
                take_over: bool = False) -> Reply | ChatStream:
         """Decode a prepared request: a Reply, or with ``stream`` a ChatStream (see :meth:`chat`)."""
@@ -322,7 +323,7 @@ class LocalLLM(Scoring):
             self._apply_vector(self._llama, None)
 
     def complete(
-        self, text: str, *, max_tokens: int = 64, temperature: float = 0.7, stream: bool = False
+        self, text: str, *, max_tokens: int = 64, temperature: float = TEMPERATURE, stream: bool = False
     ) -> Reply | ChatStream:
         """Continue raw ``text`` (no chat template, control tokens not parsed)."""
         check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=0.95)

@@ -38,6 +38,7 @@ from ._model_choice import (UNTUNED_PROMPT, UNTUNED_STEERED, aligner_folders, al
                             check_aligner, check_given, default_conditioning, may_have_aligners)
 from ._profiles import ProfileCache
 from .protocols import Bridge, ChatModel
+from .sampling import MAX_TOKENS, TEMPERATURE, TOP_P
 
 if TYPE_CHECKING:
     from ._adapter import Adapter
@@ -373,7 +374,7 @@ class Personalizer:
 
     # -- answers ---------------------------------------------------------------------------------
     def chat(self, user: str, task: TaskLike, *, conditioning: str | None = None, stream: bool = False,
-             max_tokens: int = 256, temperature: float = 0.7, top_p: float = 0.95,
+             max_tokens: int = MAX_TOKENS, temperature: float = TEMPERATURE, top_p: float = TOP_P,
              stop: Sequence[str] | None = None, seed: int | None = None,
              take_over: bool = False) -> "Reply | ChatStream":
         """Answer ``task`` (a request, or an OpenAI-style message list) for ``user`` under

@@ -15,6 +15,7 @@ import numpy as np
 
 from .persona import PersonaItem
 from .preferences import PreferenceProfile
+from .sampling import MAX_TOKENS, TEMPERATURE, TOP_P
 
 if TYPE_CHECKING:  # the types the seams name; none of them is loaded to import this module
     from ._dimensions import ProfileView
@@ -68,8 +69,8 @@ class ChatModel(Protocol):
     """The steering basis in use, or None."""
 
     def chat(self, task: TaskLike, *, conditioning: str = "none", profile: ProfileLike | None = None,
-             persona: PersonaLike | None = None, strength: float = 1.0, max_tokens: int = 256,
-             temperature: float = 0.7, top_p: float = 0.95, stop: Sequence[str] | None = None,
+             persona: PersonaLike | None = None, strength: float = 1.0, max_tokens: int = MAX_TOKENS,
+             temperature: float = TEMPERATURE, top_p: float = TOP_P, stop: Sequence[str] | None = None,
              seed: int | None = None, stream: bool = False, take_over: bool = False) -> Reply | ChatStream:
         """A Reply (str with token counts) or, with ``stream``, a ChatStream of text chunks."""
 
@@ -102,7 +103,7 @@ class ServedPersonalizer(Protocol):
     def set_strength(self, user: str, strength: float) -> None: ...
 
     def chat(self, user: str, task: TaskLike, *, conditioning: str | None = None, stream: bool = False,
-             max_tokens: int = 256, temperature: float = 0.7, top_p: float = 0.95,
+             max_tokens: int = MAX_TOKENS, temperature: float = TEMPERATURE, top_p: float = TOP_P,
              stop: Sequence[str] | None = None, seed: int | None = None,
              take_over: bool = False) -> Reply | ChatStream: ...
 

@@ -30,6 +30,7 @@ from ..conditioning import UserInfo
 from ..llm import check_sampling, missing_basis
 from ..persona import PersonaItem
 from ..preferences import SPACE, Evidence, PreferenceProfile
+from ..sampling import MAX_TOKENS, TEMPERATURE, TOP_P
 
 __all__ = ["FakeBridge", "FakeLLM", "DEFAULT_RULES"]
 
@@ -114,7 +115,7 @@ class FakeLLM:
         return f"[{c.name}] {extra} | {text}".replace("  ", " ")
 
     def chat(self, task: Any, *, conditioning: str = "none", profile: Any = None, persona: Any = None,
-             strength: float = 1.0, max_tokens: int = 256, temperature: float = 0.7, top_p: float = 0.95,
+             strength: float = 1.0, max_tokens: int = MAX_TOKENS, temperature: float = TEMPERATURE, top_p: float = TOP_P,
              stop: Sequence[str] | None = None, seed: int | None = None, stream: bool = False,
              take_over: bool = False) -> Reply | ChatStream:
         check_sampling(max_tokens=max_tokens, temperature=temperature, top_p=top_p)
