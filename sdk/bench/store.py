@@ -65,6 +65,11 @@ class _Plain:
         self.db.table("items").create({"id": int, "uid": str, "created_at": float, "payload": str}, pk="id")
         self.db.table("items").create_index(["uid", "created_at", "id"])
 
+    @property
+    def records(self) -> "_Plain":
+        """The same face as the store's records room, so both arms run the same calls."""
+        return self
+
     def add_items(self, user: str, items: list[Comment]) -> None:
         now = time.time()
         rows = [{"uid": user, "created_at": now, "payload": json.dumps(i.to_dict(), ensure_ascii=False)} for i in items]
