@@ -48,6 +48,8 @@ from edgealign.errors import ConfigError
 from edgealign.persona import Persona
 from edgealign.preferences import N_DIMS, PreferenceProfile
 
+from .user_files import write_with_header
+
 __all__ = ["FORMAT", "VERSION", "SETS", "HELDOUT_DIMS", "POLE_CHOICES", "AlignerPairConfig", "answer_distance",
            "aligner_records", "write_pair_file"]
 
@@ -241,12 +243,4 @@ def write_pair_file(cfg: AlignerPairConfig, out: str | os.PathLike[str], command
     """Write the set as a versioned file (header line, then AlignX records); returns the header."""
     records, facts = aligner_records(cfg)
     header = {"format": FORMAT, "version": VERSION, "command": command, **facts}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(json.dumps(header, sort_keys=True) + "\n")
-        for r in records:
-            f.write(json.dumps(r.to_dict(), ensure_ascii=False) + "\n")
-    tmp.replace(out)
-    return header
+    return write_with_header(out, header, (json.dumps(r.to_dict(), ensure_ascii=False) for r in records))

@@ -16,7 +16,7 @@ from typing import Any, Iterable
 
 from edgealign.data import Record
 
-__all__ = ["FORMAT", "VERSION", "write_user_file", "read_header", "synth_command"]
+__all__ = ["FORMAT", "VERSION", "write_user_file", "write_with_header", "read_header", "synth_command"]
 
 FORMAT = "edgealign-users"
 VERSION = 1
@@ -29,6 +29,12 @@ def write_user_file(records: Iterable[Record], out: str | os.PathLike[str], *, k
     rows = [json.dumps(r.to_dict(), ensure_ascii=False) for r in records]
     header = {"format": FORMAT, "version": VERSION, "kind": kind, "command": command, "config": asdict(config),
               "records": len(rows)}
+    return write_with_header(out, header, rows)
+
+
+def write_with_header(out: str | os.PathLike[str], header: dict[str, Any], rows: Iterable[str]) -> dict[str, Any]:
+    """Write ``header`` as the first line, then ``rows`` (JSON lines), through a temporary file
+    renamed into place, so a reader never sees half a file; returns the header."""
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
