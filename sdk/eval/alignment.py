@@ -63,6 +63,7 @@ from ..errors import ConfigError, DataError, PreferenceError
 from ..llm import LocalLLM
 from ..persona import PersonaItem
 from ..preferences import PreferenceProfile
+from ._swap import swap_partners, target_poles
 
 __all__ = ["alignment_accuracy", "load_bridge", "swap_partners", "PROFILE_SOURCES", "SWEEP"]
 
@@ -205,38 +206,6 @@ def _flipped(record: Record, profile: PreferenceProfile | str) -> PreferenceProf
     return PreferenceProfile.from_direction(values)
 
 
-def _targets(record: Record) -> dict[int, float]:
-    return {d: v for d, v in enumerate(record.direction or ()) if v != 0.5}
-
-
-def swap_partners(records: Sequence[Record]) -> list[int | None]:
-    """For each record, the index of another record whose user is at the opposite pole, or None.
-
-    The partner is opposite to the record's direction on the most of its target dimensions
-    (non-neutral ones) and agrees with it on none; ties go to the fewest other non-neutral
-    dimensions, then to the next record in file order (cyclically), so partners are spread
-    over the file. A record without a direction has no partner.
-    """
-    targets = [_targets(r) for r in records]
-    by_pole: dict[tuple[int, float], list[int]] = {}
-    for j, t in enumerate(targets):
-        for d, v in t.items():
-            by_pole.setdefault((d, v), []).append(j)
-    out: list[int | None] = []
-    for i, t in enumerate(targets):
-        best: tuple[int, int, int] | None = None
-        candidates = {j for d, v in t.items() for j in by_pole.get((d, 1.0 - v), ())}
-        for j in candidates - {i}:
-            u = targets[j]
-            if any(u.get(d) == v for d, v in t.items()):
-                continue  # agrees with the user somewhere: not the opposite user
-            opposite = sum(u.get(d) == 1.0 - v for d, v in t.items())
-            key = (-opposite, len(u) - opposite, (j - i) % len(targets))
-            best = key if best is None or key < best else best
-        out.append(None if best is None else (i + best[2]) % len(targets))
-    return out
-
-
 def alignment_accuracy(
     records: Iterable[Record],
     policy: LocalLLM,
@@ -333,9 +302,9 @@ class _Run:
 
     def swap(self, record: Record, partner: Record | None) -> None:
         """Score ``record`` again under ``partner``'s persona (the user at the opposite pole)."""
-        t = _targets(record)
+        t = target_poles(record)
         kind = "none" if partner is None else (
-            "all_opposite" if all(_targets(partner).get(d) == 1.0 - v for d, v in t.items()) else "partly_opposite")
+            "all_opposite" if all(target_poles(partner).get(d) == 1.0 - v for d, v in t.items()) else "partly_opposite")
         self.partner_kinds[kind] = self.partner_kinds.get(kind, 0) + 1
         if partner is None:
             return
