@@ -54,6 +54,16 @@ def lora_checkpoint(base: Path, folder: Path, *, method: str = "pba", rank: int 
     return folder
 
 
+def exported_aligner(base: Path, root: Path, *, method: str = "pba", seed: int = 0,
+                     held_out: dict[str, float] | None = None) -> Path:
+    """``root/<method>``: a LoRA checkpoint on ``base`` exported by ``export lora`` (f16)."""
+    from edgealign.export.lora import export_lora
+
+    ckpt = lora_checkpoint(base, root / f"ckpt-{method}", method=method, seed=seed)
+    export_lora(ckpt, root / method, base=base, dtype="f16", n_threads=1, held_out=held_out)
+    return root / method
+
+
 def greedy(llm, conditioning: str, **kw) -> str:
     """12 greedy tokens for TASK under ``conditioning`` with what it reads (a light import: the
     switching test runs it in child processes too)."""

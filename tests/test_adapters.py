@@ -16,7 +16,7 @@ pytest.importorskip("gguf")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from _lora_helpers import PROFILE, TASK, greedy as _greedy, lora_checkpoint, tiny_base  # noqa: E402
+from _lora_helpers import PROFILE, TASK, exported_aligner, greedy as _greedy, tiny_base  # noqa: E402
 
 from edgealign.artifacts import MANIFEST, Manifest  # noqa: E402
 from edgealign.errors import ArtifactError, ConfigError  # noqa: E402
@@ -26,17 +26,12 @@ from edgealign.errors import ArtifactError, ConfigError  # noqa: E402
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """(base GGUF, pba aligner folder, ica aligner folder, a second base of the same shapes)."""
-    from edgealign.export.lora import export_lora
-
     root = tmp_path_factory.mktemp("aligners")
     base = tiny_base(root / "base")
     other = tiny_base(root / "other", seed=1)
-    folders = []
-    for method, seed, figures in (("pba", 0, {"pba": 0.9, "pba+steer": 0.95, "instruct": 0.6}), ("ica", 1, None)):
-        ckpt = lora_checkpoint(base, root / f"ckpt-{method}", method=method, seed=seed)
-        export_lora(ckpt, root / method, base=base, dtype="f16", n_threads=1, held_out=figures)
-        folders.append(root / method)
-    return base, folders[0], folders[1], other
+    pba = exported_aligner(base, root, held_out={"pba": 0.9, "pba+steer": 0.95, "instruct": 0.6})
+    ica = exported_aligner(base, root, method="ica", seed=1)
+    return base, pba, ica, other
 
 
 def test_pba_answers_through_its_aligner_and_none_without(built):

@@ -12,7 +12,7 @@ pytest.importorskip("gguf")
 pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
-from _lora_helpers import lora_checkpoint, tiny_base  # noqa: E402
+from _lora_helpers import exported_aligner, tiny_base  # noqa: E402
 from test_eval_swap import FUNNY, FUNNY_SHORT, SERIOUS, SERIOUS_LONG  # noqa: E402
 
 from edgealign import write_records  # noqa: E402
@@ -23,12 +23,9 @@ from edgealign.llm import LocalLLM  # noqa: E402
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """(base GGUF, pba aligner folder)."""
-    from edgealign.export.lora import export_lora
-
     root = tmp_path_factory.mktemp("aligner")
     base = tiny_base(root / "base")
-    export_lora(lora_checkpoint(base, root / "ckpt"), root / "pba", base=base, dtype="f16", n_threads=1)
-    return base, root / "pba"
+    return base, exported_aligner(base, root)
 
 
 def test_eval_swap_through_the_aligner(built, tmp_path, capsys):
