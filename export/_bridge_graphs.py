@@ -9,7 +9,9 @@
   units read); ``row`` (U,) says which row of the three, stacked, each unit reads (the
   single graph's one-hot ``combine`` would be a (U, T) matrix product over a whole
   history), and ``weight`` (U,) scales each unit's share of the user's summed evidence and
-  relevance (the recency weights; all ones is the single graph's aggregation).
+  relevance (the recency weights; all ones is the single graph's aggregation). A head trained
+  with style contrasts takes an eighth input, ``style`` (U, N_STYLE), the units' style rows
+  (:func:`edgealign._head_feed.unit_styles`), mapped to evidence by the head's style map.
 
 The head's per-kind projection and its anchors are folded into one (2 x 90, D) matrix per
 kind at export: score = scale * (x P_k^T) . a = x . (scale * a P_k), and each sentence is
@@ -67,10 +69,13 @@ class HeadGraph(nn.Module):
         for name in ("memory", "memory_valid", "memory_neutral", "memory_temperature"):
             self.register_buffer(name if name != "memory" else "memory_rows", getattr(head, name).detach().clone())
         self.register_buffer("memory_gain", head.memory_gain.detach().clone())
+        self.style = bool(head.n_style)
+        if self.style:  # folded with its gain: one (N_STYLE, 90) matrix
+            self.register_buffer("style_map", (head.style_gain * head.style_map).detach().clone())
         self.eval()
 
     def forward(self, comment_embeddings, choice_embeddings, description_embeddings,  # noqa: ANN001
-                row, sign, kind, weight):
+                row, sign, kind, weight, style=None):
         # Each kind's sentences through that kind's folded projection only: (T_k, 2*90) each.
         blocks = self.folded.reshape(self.kinds, 2 * self.dims, -1)
         scores = torch.cat([e @ blocks[k].T for k, e in
@@ -84,7 +89,10 @@ class HeadGraph(nn.Module):
         units = torch.stack([s[:, 0] + b[:, 0], b[:, 1], s[:, 1] + b[:, 2]], dim=-1)
         logp = torch.log_softmax(units, dim=-1)
         relevance = (1 - logp[..., 1].exp()) * sign.abs().unsqueeze(-1)
-        evidence = relevance * (logp[..., 2] - logp[..., 0]).clamp(-12, 12) * (sign * self.kind_gain[kind]).unsqueeze(-1)
+        polarity = relevance * (logp[..., 2] - logp[..., 0]).clamp(-12, 12)
+        if self.style:
+            polarity = polarity + style @ self.style_map
+        evidence = polarity * (sign * self.kind_gain[kind]).unsqueeze(-1)
         w = weight.unsqueeze(-1)
         z, m = (evidence * w).sum(0), (relevance * w).sum(0)
         a, bb = self.agg[0], self.agg[1]

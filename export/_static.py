@@ -172,5 +172,5 @@ def _parity(refs: list[np.ndarray], path: Path, head: Path, feeds: list[dict[str
     pairs = []
     for ref, feed in zip(refs, feeds):
         embeddings = embed_static(session, feed["input_ids"], feed["attention_mask"], shape)
-        pairs.append((ref, head_session.run(["user_logits"], head_feed_for(feed, embeddings))[0]))
+        pairs.append((ref, head_session.run(["user_logits"], head_feed_for(feed, embeddings, head_session))[0]))
     return parity_figures(pairs)

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 
 from edgealign.artifacts import BRIDGE_INPUTS, BRIDGE_OUTPUTS, Manifest
+from edgealign._head_feed import STYLE_INPUT, unit_styles
+from edgealign._style import STYLE_VERSION
 from edgealign.bridge import EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS, head_feed
 from edgealign.errors import ArtifactError, ConfigError, ParityError
 from edgealign.featurize import MAX_SENTENCES, bridge_units, configure, tokenize
@@ -108,11 +110,15 @@ def _export_head(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
     with torch.no_grad():
         embeddings = model.embed(torch.from_numpy(feed["input_ids"]), torch.from_numpy(feed["attention_mask"]))
     example = _head_feed(feed, embeddings.numpy())
+    inputs = [*HEAD_INPUTS, *([STYLE_INPUT] if model.head.n_style else [])]
+    if model.head.n_style:  # any values: the trace keeps the input
+        example[STYLE_INPUT] = np.ones((len(example["sign"]), model.head.n_style), dtype=np.float32)
     dynamic = {"comment_embeddings": {0: "comment_texts"}, "choice_embeddings": {0: "choice_texts"},
                "description_embeddings": {0: "description_texts"}, "row": {0: "units"}, "sign": {0: "units"},
-               "kind": {0: "units"}, "weight": {0: "units"}, "unit_logits": {0: "units"}, "evidence": {0: "units"}}
-    args = tuple(torch.from_numpy(example[name]) for name in HEAD_INPUTS)
-    torch.onnx.export(HeadGraph(model.head).eval(), args, str(path), input_names=list(HEAD_INPUTS),
+               "kind": {0: "units"}, "weight": {0: "units"}, "unit_logits": {0: "units"}, "evidence": {0: "units"},
+               **({STYLE_INPUT: {0: "units"}} if model.head.n_style else {})}
+    args = tuple(torch.from_numpy(example[name]) for name in inputs)
+    torch.onnx.export(HeadGraph(model.head).eval(), args, str(path), input_names=inputs,
                       output_names=list(HEAD_OUTPUTS), dynamic_axes=dynamic, opset_version=17, dynamo=False)
 
 
@@ -164,14 +170,15 @@ def _parity(refs: list[np.ndarray], path: Path, head: Path, feeds: list[dict[str
     for ref, feed in zip(refs, feeds):
         got, embeddings = session.run(["user_logits", EMBEDDINGS], feed)
         alone.append((ref, got))
-        chained.append((ref, head_session.run(["user_logits"], _head_feed(feed, embeddings))[0]))
+        chained.append((ref, head_session.run(["user_logits"], _head_feed(feed, embeddings, head_session))[0]))
     return {"alone": _figures(alone), "with_head": _figures(chained)}
 
 
 def _weighted_parity(model: Any, tokenizer: Any, head: Path, max_items: int, n_users: int = 4,
                      seed: int = 424243) -> dict[str, float]:
     """The head on 40-item histories with the device's recency weights, against the torch
-    head's unit logits summed with the same weights (the single graph never weighs units)."""
+    head's unit logits summed with the same weights (the single graph never weighs units);
+    with the choices' style rows for a head that reads them (the single graph reads none)."""
     import onnxruntime as ort
     import torch
 
@@ -185,17 +192,25 @@ def _weighted_parity(model: Any, tokenizer: Any, head: Path, max_items: int, n_u
         units = bridge_units(items)
         ids, mask = tokenize(tokenizer, units.texts)
         w = recency_weights(len(items), max_items, HALF_LIFE, MAX_MASS)[units.item].astype(np.float32)
+        style = unit_styles(items, units) if model.head.n_style else None
         with torch.no_grad():
             emb = model.embed(torch.from_numpy(ids), torch.from_numpy(mask))
             logits = model.head.item_logits(emb[torch.from_numpy(units.text)], torch.from_numpy(units.kind))
-            _, evidence = model.head.aggregate(logits, torch.from_numpy(units.sign), torch.from_numpy(units.kind))
+            _, evidence = model.head.aggregate(logits, torch.from_numpy(units.sign), torch.from_numpy(units.kind),
+                                               style=None if style is None else torch.from_numpy(style))
             relevance = 1 - torch.softmax(logits, -1)[..., 1]
             a, b = torch.nn.functional.softplus(model.head.agg)
             z, m = (evidence * torch.from_numpy(w)[:, None]).sum(0), (relevance * torch.from_numpy(w)[:, None]).sum(0)
             ref = torch.stack([-a * z, model.head.agg_bias - b * m, a * z], -1).numpy()
-        feed = head_feed(emb.numpy(), units.text, units.sign, units.kind, w)
+        feed = head_feed(emb.numpy(), units.text, units.sign, units.kind, w, style)
         pairs.append((ref, session.run(["user_logits"], feed)[0]))
     return _figures(pairs)
+
+
+def _style_details(head: Any) -> dict[str, Any]:
+    if not head.n_style:
+        return {}
+    return {"style": {"input": STYLE_INPUT, "version": STYLE_VERSION, "features": head.n_style}}
 
 
 def _check(name: str, figures: dict[str, float], tolerance: float, min_agreement: float) -> None:
@@ -277,8 +292,10 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
                  # recorded split as version 1 (negations read as written).
                  "units_version": int(trained.get("units_version", 1)),
                  "inputs": list(BRIDGE_INPUTS), "outputs": [*BRIDGE_OUTPUTS, EMBEDDINGS],
+                 # inputs: the base inputs every head takes; a head that reads style contrasts
+                 # takes "style" besides, recorded with the definition it was trained on.
                  "head": {"file": HEAD, "inputs": list(HEAD_INPUTS), "outputs": list(HEAD_OUTPUTS),
-                          "dim": int(model.head.anchors.shape[-1])},
+                          "dim": int(model.head.anchors.shape[-1]), **_style_details(model.head)},
                  "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}, **static_details},
         metrics={"parity": parity, "parity_limits": {"tolerance": tolerance, "min_agreement": min_agreement},
                  "training": {k: v for k, v in trained.items() if k not in ("per_group", "per_dimension")}},

@@ -17,6 +17,9 @@ one head call sums the evidence of every sentence, each item weighted by
 :func:`recency_weights`: the newest ``max_items`` in full, older ones halving every
 ``half_life`` items; once they sum past ``max_mass`` items (the range of evidence the
 bridge was trained on), each counts by how much it says and all are scaled down alike.
+A head trained with style contrasts (manifest ``details.head.style``) also reads how each
+chosen answer is written against the rejected one (:mod:`edgealign._head_feed`); the single
+graph reads no style, so such an artifact always profiles through its head.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ._head_feed import STYLE_INPUT, head_feed, rows_per_item, unit_styles  # head_feed: part of the API
 from ._recency import recency_weights  # re-exported: part of the bridge's API
 from ._providers import CPU, Choice, choose, cpu_session, devices, open_session
 from ._static_graph import embed_static, static_shape
+from ._style import STYLE_FEATURES, STYLE_VERSION
 from .artifacts import BRIDGE_INPUTS, Manifest
 from .errors import ArtifactError, ConfigError
 from .featurize import UNITS_VERSION, Units, bridge_units, configure, tokenize
@@ -104,6 +109,8 @@ class PreferenceBridge:
         self.choice = choice or Choice((CPU,))
         self._static = static_shape(manifest.details) if self.choice.static else None
         self._head = head
+        #: Whether the head reads the choices' style contrasts (an extra head input, see _head_feed).
+        self.reads_style = head is not None and bool(manifest.details.get("head", {}).get("style"))
         self._tokenizer = tokenizer
         self.manifest = manifest
         self.folder = folder
@@ -157,6 +164,7 @@ class PreferenceBridge:
         head = None
         if manifest.details.get("head", {}).get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files:
             head = cpu_session(folder / HEAD, threads)  # small, dynamic shapes: always the CPU
+            _check_style(folder, manifest, head)
         has_static = head is not None and static_shape(manifest.details) is not None
         if graph == "static" and not has_static:
             raise ConfigError(f"{folder} has no fixed-shape graph; re-export it with `edgealign export bridge --static`")
@@ -213,7 +221,8 @@ class PreferenceBridge:
         first ``max_items`` items only). No items give a neutral profile with zero confidence.
         """
         items = list(items)
-        if self.reads_history and (embeddings is not None or len(items) > self.max_items or self._static):
+        if self.reads_history and (embeddings is not None or len(items) > self.max_items or self._static
+                                   or self.reads_style):  # the single graph reads no style
             return self._infer_history(items[: self.horizon], embeddings)
         units = bridge_units(items[: self.max_items])
         if not units.texts:
@@ -229,7 +238,7 @@ class PreferenceBridge:
             raise ArtifactError(f"{self.folder}: this bridge artifact has no head graph; re-export it "
                                 "with `edgealign export bridge` to read whole histories")
         units = bridge_units(items)
-        rows = _rows_per_item(units, len(items))
+        rows = rows_per_item(units, len(items))
         table = np.zeros((len(units.texts), self._dim()), dtype=np.float32)
         for chunk in range(0, len(units.texts), _CHUNK_TEXTS):
             table[chunk:chunk + _CHUNK_TEXTS] = self._embed(units.texts[chunk:chunk + _CHUNK_TEXTS])
@@ -248,7 +257,7 @@ class PreferenceBridge:
         units = bridge_units(items)
         if not units.texts:
             return _neutral()
-        rows = _rows_per_item(units, len(items))
+        rows = rows_per_item(units, len(items))
         cached = list(cached or [])[: len(items)]
         cached += [None] * (len(items) - len(cached))
         # Not cached, or cached by an SDK that split the item into other sentences: encode.
@@ -262,7 +271,8 @@ class PreferenceBridge:
         table[np.concatenate([np.asarray(r, dtype=np.int64) for r in rows])] = np.concatenate(
             [e for e in cached if e is not None])  # every one is filled above
         weight = self._weights(table, units, len(items))[units.item].astype(np.float32)
-        feed = head_feed(table, units.text, units.sign, units.kind, weight)
+        style = unit_styles(items, units) if self.reads_style else None
+        feed = head_feed(table, units.text, units.sign, units.kind, weight, style)
         user_logits, evidence = self._head.run(["user_logits", "evidence"], feed)
         return PreferenceProfile(_softmax(user_logits), evidence=_item_evidence(evidence * weight[:, None], units.item))
 
@@ -287,8 +297,9 @@ class PreferenceBridge:
         scored = np.asarray([0.0 if v is None else v for v in known])
         if new.any():
             rows = new[units.item]
-            feed = head_feed(table, units.text[rows], units.sign[rows], units.kind[rows],
-                             np.ones(int(rows.sum()), dtype=np.float32))
+            n_rows = int(rows.sum())  # unit logits do not depend on style: zeros
+            feed = head_feed(table, units.text[rows], units.sign[rows], units.kind[rows], np.ones(n_rows, dtype=np.float32),
+                             np.zeros((n_rows, len(STYLE_FEATURES)), dtype=np.float32) if self.reads_style else None)
             (unit_logits,) = self._head.run(["unit_logits"], feed)
             np.maximum.at(scored, units.item[rows], 1 - _softmax(unit_logits)[..., 1].min(-1))
             if len(self._informative) > _MEMO_ITEMS:
@@ -344,28 +355,19 @@ def _session(folder: Path, manifest: Manifest, packed: str, choice: Choice, thre
     return session, choice
 
 
-def head_feed(table: np.ndarray, text: np.ndarray, sign: np.ndarray, kind: np.ndarray,
-              weight: np.ndarray) -> dict[str, np.ndarray]:
-    """The head graph's feed for units that read rows ``text`` of ``table`` (T, D) with
-    ``sign``, ``kind`` and ``weight``: each kind's sentences apart, each (sentence, kind) once."""
-    pair = kind.astype(np.int64) * len(table) + text        # kind-major, like the stacked inputs
-    unique, row = np.unique(pair, return_inverse=True)
-    feed = {f"{name}_embeddings": table[unique[unique // len(table) == k] % len(table)]
-            for k, name in enumerate(("comment", "choice", "description"))}
-    return {**feed, "row": row.reshape(-1).astype(np.int64), "sign": sign.astype(np.float32),
-            "kind": kind.astype(np.int64), "weight": weight.astype(np.float32)}
-
-
-def _rows_per_item(units: Units, n_items: int) -> list[list[int]]:
-    """Per item, the text rows its units read, each once, in first-use order: the order of
-    ``bridge_units([item]).texts``."""
-    rows: list[list[int]] = [[] for _ in range(n_items)]
-    seen: list[set[int]] = [set() for _ in range(n_items)]
-    for t, n in zip(units.text.tolist(), units.item.tolist()):
-        if t not in seen[n]:
-            seen[n].add(t)
-            rows[n].append(t)
-    return rows
+def _check_style(folder: Path, manifest: Manifest, head: Any) -> None:
+    """ArtifactError unless a head trained with style contrasts was trained on this SDK's
+    definition of them (:data:`~edgealign._style.STYLE_VERSION`) and takes them as an input."""
+    style = manifest.details["head"].get("style")
+    if not style:
+        return
+    if style.get("version") != STYLE_VERSION or style.get("features") != len(STYLE_FEATURES):
+        raise ArtifactError(f"{folder}: the bridge was trained on style contrasts of version {style.get('version')} "
+                            f"({style.get('features')} features) and this SDK measures version {STYLE_VERSION} "
+                            f"({len(STYLE_FEATURES)}); retrain it, or use an edgealign release of that style version")
+    if STYLE_INPUT not in [i.name for i in head.get_inputs()]:
+        raise ArtifactError(f"{folder}: the manifest says the head reads style contrasts but {HEAD} has no "
+                            f"'{STYLE_INPUT}' input; re-export the bridge")
 
 
 def _neutral() -> PreferenceProfile:

@@ -60,7 +60,7 @@ def calibrate_evidence(model, feats: Featurizer, examples: list[Example], floor:
                 chunk = [ex.first(k) for ex in examples[i: i + 64]]
                 b = feats.batch(chunk)
                 logits = head.item_logits(b["x"], b["kind"], memory=b["memory"])
-                _, evidence = head.aggregate(logits, b["sign"], b["kind"])
+                _, evidence = head.aggregate(logits, b["sign"], b["kind"], style=b["style"])
                 choice = (b["kind"] == KIND_CHOICE).unsqueeze(-1)
                 mass = ((1 - torch.softmax(logits, -1)[..., 1]) * b["sign"].abs().unsqueeze(-1)).sum(-2)
                 ref = torch.from_numpy(np.stack([_observed(c.item_targets, c.target) for c in chunk]))

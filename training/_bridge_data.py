@@ -8,6 +8,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from edgealign._head_feed import unit_styles
 from edgealign.data import Record
 from edgealign.featurize import bridge_units, configure, tokenize
 from edgealign.persona import PersonaItem
@@ -118,6 +119,9 @@ class Featurizer:
         self.device = next(model.parameters()).device
         self.cache: dict[Any, int] = {}
         self._per_item: dict[PersonaItem, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._styles: dict[PersonaItem, np.ndarray] = {}
+        #: Whether batches carry the units' style rows (a head with a style map reads them).
+        self.style = bool(getattr(model.head, "n_style", 0))
         self.table = None
         #: Per cache row, its cross-fitted example-memory scores (N, 2, 90), once the memory is built.
         self.memory = None
@@ -159,8 +163,16 @@ class Featurizer:
             hit = self._per_item[item] = (rows, units.sign, units.kind)
         return hit
 
-    def _features(self, examples: Sequence[Example]) -> list[tuple[Any, np.ndarray, np.ndarray, Any]]:
-        """(x (U, D), sign (U,), kind (U,), memory scores (U, 2, 90) or None) per example."""
+    def _item_style(self, item: PersonaItem) -> np.ndarray:
+        """(U, N_STYLE) style rows of one item's units, computed once per item."""
+        hit = self._styles.get(item)
+        if hit is None:
+            hit = self._styles[item] = unit_styles([item], bridge_units([item]))
+        return hit
+
+    def _features(self, examples: Sequence[Example]) -> list[tuple[Any, np.ndarray, np.ndarray, Any, Any]]:
+        """(x (U, D), sign (U,), kind (U,), memory scores (U, 2, 90) or None, style rows
+        (U, N_STYLE) or None) per example."""
         import torch
 
         if self.table is not None:  # frozen encoder: look the sentences up
@@ -169,7 +181,8 @@ class Featurizer:
                 parts = [self._item_units(it) for it in ex.items]
                 rows, sign, kind = (np.concatenate([p[i] for p in parts]) for i in range(3))
                 index = torch.from_numpy(rows)
-                out.append((self.table[index], sign, kind, None if self.memory is None else self.memory[index]))
+                style = np.concatenate([self._item_style(it) for it in ex.items]) if self.style else None
+                out.append((self.table[index], sign, kind, None if self.memory is None else self.memory[index], style))
             return out
         # Fine-tuning: one encoder call for the whole batch, each distinct sentence once,
         # rather than one small call per user (20-odd sentences each).
@@ -178,17 +191,19 @@ class Featurizer:
         row = {t: i for i, t in enumerate(texts)}
         table = self._embed(texts) if texts else None                      # (T, D)
         out = []
-        for u in units:
+        for ex, u in zip(examples, units):
+            style = unit_styles(ex.items, u) if self.style else None
             if not u.texts:
-                out.append((torch.zeros(0, self.model.head.anchors.shape[-1], device=self.device), u.sign, u.kind, None))
+                out.append((torch.zeros(0, self.model.head.anchors.shape[-1], device=self.device), u.sign, u.kind, None, style))
                 continue
             rows = torch.tensor([row[t] for t in u.texts], dtype=torch.long, device=self.device)
-            out.append((torch.from_numpy(u.combine).to(self.device) @ table[rows], u.sign, u.kind, None))
+            out.append((torch.from_numpy(u.combine).to(self.device) @ table[rows], u.sign, u.kind, None, style))
         return out
 
     def batch(self, examples: Sequence[Example]) -> dict[str, Any]:
         """x (B, U, D), kind (B, U), sign (B, U) (0 pads), target (B, 90); memory (B, U, 2, 90)
-        (cross-fitted example-memory scores) once the memory is built, else None."""
+        (cross-fitted example-memory scores) once the memory is built, else None; style
+        (B, U, N_STYLE) style rows for a head with a style map, else None."""
         import torch
 
         feats = self._features(examples)
@@ -197,11 +212,15 @@ class Featurizer:
         memory = None if self.memory is None else torch.zeros(len(examples), n, *self.memory.shape[1:], device=self.device)
         kind = np.zeros((len(examples), n), dtype=np.int64)
         sign = np.zeros((len(examples), n), dtype=np.float32)
-        for b, (f, s, k, m) in enumerate(feats):
+        style = np.zeros((len(examples), n, self.model.head.n_style), dtype=np.float32) if self.style else None
+        for b, (f, s, k, m, st) in enumerate(feats):
             x[b, : len(s)] = f
             kind[b, : len(s)], sign[b, : len(s)] = k, s
             if memory is not None:
                 memory[b, : len(s)] = m
+            if style is not None:
+                style[b, : len(s)] = st
         target = torch.from_numpy(np.stack([ex.target for ex in examples]))
         return {"x": x, "kind": torch.from_numpy(kind).to(self.device), "sign": torch.from_numpy(sign).to(self.device),
-                "target": target.to(self.device), "memory": memory}
+                "target": target.to(self.device), "memory": memory,
+                "style": None if style is None else torch.from_numpy(style).to(self.device)}

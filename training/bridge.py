@@ -12,9 +12,8 @@ each carries its own direction, else the user's direction.
 
 from __future__ import annotations
 
-import json
 import random
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -25,6 +24,7 @@ from edgealign.errors import ConfigError, DataError
 from edgealign.featurize import UNITS_VERSION
 
 from ._bridge_calibration import _sentences, calibrate_evidence
+from ._bridge_checkpoint import load_checkpoint, save_checkpoint
 from ._bridge_data import Example, Featurizer, examples_from_records
 from ._bridge_memory import build_memory
 
@@ -135,6 +135,13 @@ class BridgeConfig:
     """Stored small-talk sentences (centroids) the memory measures a pole's examples against."""
     memory_temperature: float = 0.05
     """Softness of the memory's nearest-example maximum (cosine similarity units)."""
+    style_contrasts: bool = False
+    """Also read how a chosen answer is written against the rejected one (29 measured style
+    contrasts, :mod:`edgealign._style`) through a learnt map to pole evidence (docs/bridge.md,
+    *Style contrasts in the head*); the exported head takes them as an extra input."""
+    style_l1: float = 1e-4
+    """L1 penalty on the style map (times its gain): dimensions the style says nothing about keep
+    zero evidence from it, which keeps the neutral floor's calibration."""
     feature_cache: str | None = None
     """Folder where a frozen encoder's sentence embeddings are kept and reused by later runs
     with the same encoder, depth and max_length (None: embed every run)."""
@@ -157,6 +164,8 @@ class BridgeConfig:
             raise ConfigError("max_evidence_gain and max_choice_gain must be at least 1")
         if not 0 < self.unseen_quantile < 1 or self.unseen_gain <= 0:
             raise ConfigError("unseen_quantile must be in (0, 1) and unseen_gain above 0")
+        if self.style_l1 < 0:
+            raise ConfigError("style_l1 must be at least 0")
         if self.memory_per_pole < 0 or self.memory_neutral < 0 or self.memory_temperature <= 0:
             raise ConfigError("memory_per_pole and memory_neutral must be at least 0, memory_temperature above 0")
         if self.memory_per_pole and not self.freeze_encoder:
@@ -286,7 +295,11 @@ def _build(cfg: BridgeConfig):  # -> (BridgeModel, tokenizer)
 
     encoder, tokenizer = load_encoder(cfg.encoder, cfg.seed, cfg.encoder_layers)
     neg, pos = label_anchors(encoder, tokenizer, cfg.max_length, cfg.anchor_text)
-    model = BridgeModel(encoder, BridgeHead(neg, pos, cfg.memory_per_pole, cfg.memory_neutral, cfg.memory_temperature))
+    from edgealign._style import N_STYLE
+
+    head = BridgeHead(neg, pos, cfg.memory_per_pole, cfg.memory_neutral, cfg.memory_temperature,
+                      N_STYLE if cfg.style_contrasts else 0)
+    model = BridgeModel(encoder, head)
     device = "cuda" if cfg.device == "auto" and torch.cuda.is_available() else cfg.device.replace("auto", "cpu")
     if cfg.freeze_encoder:
         model.encoder.requires_grad_(False)
@@ -327,9 +340,11 @@ def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None):  # noqa: ANN001
     import torch.nn.functional as F
 
     units = model.head.item_logits(batch["x"], batch["kind"], dropped, batch["memory"])  # (B, U, 90, 3)
-    user, _ = model.head.aggregate(units, batch["sign"], batch["kind"], dropped)  # (B, 90, 3)
+    user, _ = model.head.aggregate(units, batch["sign"], batch["kind"], dropped, batch["style"])  # (B, 90, 3)
     weight = user.new_tensor([1.0, cfg.neutral_weight, 1.0])
     loss = F.cross_entropy(user.reshape(-1, 3), batch["target"].reshape(-1), weight=weight)
+    if model.head.n_style:
+        loss = loss + cfg.style_l1 * (model.head.style_gain * model.head.style_map).abs().sum()
     return loss + cfg.drift_weight * model.head.drift()
 
 
@@ -345,7 +360,8 @@ def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> di
         for i in range(0, len(examples), 64):
             chunk = [ex.first(feats.cfg.max_items) for ex in examples[i: i + 64]]
             b = feats.batch(chunk)
-            user, _ = model.head.aggregate(model.head.item_logits(b["x"], b["kind"], memory=b["memory"]), b["sign"], b["kind"])
+            logits = model.head.item_logits(b["x"], b["kind"], memory=b["memory"])
+            user, _ = model.head.aggregate(logits, b["sign"], b["kind"], style=b["style"])
             probs = torch.softmax(user, -1)
             preds.append(probs.argmax(-1).cpu().numpy() / 2.0)
             confs.append(probs.max(-1).values.cpu().numpy())
@@ -353,42 +369,7 @@ def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> di
     return direction_metrics(np.concatenate(preds), np.concatenate(refs), np.concatenate(confs))
 
 
-def save_checkpoint(model, tokenizer, cfg: BridgeConfig, metrics: dict, out: Path) -> None:  # noqa: ANN001
-    """config.json, head.safetensors, encoder/ (weights + tokenizer.json), metrics.json."""
-    from safetensors.torch import save_file
-
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.head.state_dict().items()}, out / "head.safetensors")
-    if not (out / "encoder").is_dir() or not cfg.freeze_encoder:
-        model.encoder.save_pretrained(out / "encoder", safe_serialization=True)
-        tokenizer.save(str(out / "encoder" / "tokenizer.json"))
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-
-
 def load_bridge(folder: str | Path):  # -> (BridgeModel, tokenizer, BridgeConfig)
     """Rebuild a trained bridge from its checkpoint folder (CPU, eval mode)."""
-    import torch
-    from safetensors.torch import load_file
-
-    from .bridge_model import BridgeHead, BridgeModel
-    from .encoders import load_encoder
-
-    folder = Path(folder)
-    if not (folder / "config.json").is_file() or not (folder / "head.safetensors").is_file():
-        raise DataError(f"{folder} is not a bridge checkpoint (config.json and head.safetensors expected)")
-    cfg = BridgeConfig(**json.loads((folder / "config.json").read_text()))
-    encoder, tokenizer = load_encoder(str(folder / "encoder"))
-    state = load_file(folder / "head.safetensors")
-    n_dims, dim = state["anchors"].shape[1:]
-    slots = state["memory_valid"].shape[-1] if "memory_valid" in state else 0
-    neutral = state["memory_neutral"].shape[0] if "memory_neutral" in state else 0
-    head = BridgeHead(torch.zeros(n_dims, dim), torch.zeros(n_dims, dim), slots, neutral)
-    # Older checkpoints lack shared_* (before dimension dropout), kind_gain (ones before it)
-    # and memory* (no example memory: the head has no slots).
-    result = head.load_state_dict(state, strict=False)
-    if result.unexpected_keys or any(not k.startswith(("shared_", "memory")) and k != "kind_gain"
-                                     for k in result.missing_keys):
-        raise DataError(f"{folder}/head.safetensors does not match the bridge head: missing "
-                        f"{result.missing_keys}, unexpected {result.unexpected_keys}")
-    return BridgeModel(encoder, head).eval(), tokenizer, cfg
+    model, tokenizer, cfg = load_checkpoint(folder)
+    return model, tokenizer, BridgeConfig(**cfg)

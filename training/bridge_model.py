@@ -11,6 +11,13 @@ polarity log p(positive) - log p(negative), times its sign (-1 for a sentence of
 user rejected); their product is the evidence it contributes.
 The user's logits grow with the summed evidence and the neutral logit falls with its mass,
 so consistent items raise confidence and contradicting ones cancel.
+
+Style contrasts (``n_style`` > 0): a choice's first unit also carries the contrast of its
+reply's style with the other reply's (:mod:`edgealign._style`, rows from
+:func:`edgealign._head_feed.unit_styles`); a learnt linear map (``style_map``, N_STYLE x 90,
+zero at the start so an untrained map changes nothing) times its own gain turns it into pole
+evidence, signed and gained like the unit's sentence evidence, added to the unit's evidence.
+Which feature bears on which dimension is learnt, never written down.
 """
 
 from __future__ import annotations
@@ -69,7 +76,7 @@ class BridgeHead(nn.Module):
     _MUTE = 1000.0  # neutral-bias lift far above any pole logit: a unit's relevance is 0
 
     def __init__(self, neg_anchors: torch.Tensor, pos_anchors: torch.Tensor, memory_slots: int = 0,
-                 memory_neutral: int = 0, memory_temperature: float = 0.05) -> None:
+                 memory_neutral: int = 0, memory_temperature: float = 0.05, n_style: int = 0) -> None:
         super().__init__()
         dim = neg_anchors.shape[1]
         self.proj = nn.Parameter(torch.eye(dim).repeat(self.N_KINDS, 1, 1))  # (kind, D, D)
@@ -99,6 +106,18 @@ class BridgeHead(nn.Module):
         self.register_buffer("memory_neutral", torch.zeros(memory_neutral, dim, dtype=torch.float16))
         self.register_buffer("memory_temperature", torch.tensor(float(memory_temperature)))
         self.memory_gain = nn.Parameter(torch.full((self.N_KINDS,), 5.0))  # logits per unit of memory score
+        if n_style:  # absent otherwise, so heads trained without style keep their state dict
+            self.style_map = nn.Parameter(torch.zeros(n_style, n))
+            self.style_gain = nn.Parameter(torch.tensor(1.0))
+
+    @property
+    def n_style(self) -> int:
+        """How many style contrasts a choice's unit carries (0: the head reads none)."""
+        return self.style_map.shape[0] if hasattr(self, "style_map") else 0
+
+    def style_evidence(self, style: torch.Tensor) -> torch.Tensor:
+        """style (..., N_STYLE) -> per-dimension pole evidence (..., 90), before sign and kind gain."""
+        return self.style_gain * (style @ self.style_map)
 
     def unseen(self, dropped: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(anchors, bias, agg_bias) with ``dropped`` (90,) bool dimensions as an unseen
@@ -220,14 +239,21 @@ class BridgeHead(nn.Module):
         return h.reshape(x.shape)
 
     def aggregate(self, logits: torch.Tensor, sign: torch.Tensor, kind: torch.Tensor,
-                  dropped: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                  dropped: torch.Tensor | None = None,
+                  style: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """logits (..., U, 90, 3), sign (..., U) in {-1, 0, +1} (0 masks a padding unit), kind
-        (..., U) -> user logits (..., 90, 3), signed evidence (..., U, 90) (times its kind's gain)."""
+        (..., U) -> user logits (..., 90, 3), signed evidence (..., U, 90) (times its kind's gain);
+        ``style`` (..., U, N_STYLE): the units' style rows, for a head with a style map."""
         agg_bias = self.agg_bias if dropped is None else self.unseen(dropped)[2]
         logp = torch.log_softmax(logits, dim=-1)
         relevance = (1 - logp[..., 1].exp()) * sign.abs().unsqueeze(-1)
-        polarity = (logp[..., 2] - logp[..., 0]).clamp(-12, 12)
-        evidence = relevance * polarity * (sign * self.kind_gain[kind]).unsqueeze(-1)
+        polarity = relevance * (logp[..., 2] - logp[..., 0]).clamp(-12, 12)
+        if style is not None and self.n_style:
+            extra = self.style_evidence(style)
+            if dropped is not None:  # as the example memory: a dimension without data has no map either
+                extra = extra * (~dropped).to(extra.dtype)
+            polarity = polarity + extra
+        evidence = polarity * (sign * self.kind_gain[kind]).unsqueeze(-1)
         a, b = nn.functional.softplus(self.agg).unbind()
         z, m = evidence.sum(-2), relevance.sum(-2)
         user = torch.stack([-a * z, agg_bias - b * m, a * z], dim=-1)
