@@ -131,3 +131,21 @@ def test_stream_shards_are_equal_disjoint_deterministic_and_resumable(records, t
     assert shard(0, skip=4) == a[4:]
     assert [e["index"] for e in shard(0, limit=6)] != []
     assert count_records([path]) == 23
+
+
+def test_a_record_and_its_mirror_stay_together_through_the_shuffle(records, tokenizer, tmp_path):
+    from edgealign.training.aligner_pairs import mirror_key
+
+    mirrored = []
+    for r in records[:10]:
+        flipped = tuple(v if v == 0.5 else 1.0 - v for v in r.direction)
+        mirrored += [r, Record(prompt=r.prompt, chosen=r.rejected, rejected=r.chosen, persona=r.persona,
+                               direction=flipped, user_id=f"{r.user_id}-m")]
+    path = str(tmp_path / "m.jsonl")
+    write_records(mirrored, path)
+    for seed in range(3):
+        out = list(DPOStream([path], encoder(tokenizer, "pba"), seed=seed, shuffle_buffer=4))
+        order = [e["index"] for e in out]
+        assert sorted(order) == list(range(20)) and order != list(range(20))  # shuffled, nothing lost
+        pairs = [(mirrored[i], mirrored[j]) for i, j in zip(order[::2], order[1::2])]
+        assert all(mirror_key(a) == mirror_key(b) for a, b in pairs)  # each unit in one step of an even batch

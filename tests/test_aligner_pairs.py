@@ -88,3 +88,22 @@ def test_shipped_files_keep_their_split(name):
         poles = {(d, r.direction[d]) for r in records if r.user_id.startswith("train-pole") for d in touched
                  if r.direction[d] != 0.5}
         assert len(poles) == 2 * (len(SPACE) - len(HELDOUT_DIMS))  # every pole of every training dimension
+
+
+def test_mirrored_files_pair_every_record_with_the_opposite_user(tmp_path):
+    pairs = [(16, "Tell me about saving money.", "Save a tenth.", "Saving money starts with a budget that lists "
+              "every expense, then a standing transfer on payday, then a review each month.")]
+    src = _choice_file(tmp_path / "choices.jsonl", "train", pairs)
+    cfg = AlignerPairConfig(set="train", pole_choices=(src,), style_users=6, synth_users=4, mirror=True)
+    write_pair_file(cfg, tmp_path / "m.jsonl", "cmd")
+    records = list(read_records(tmp_path / "m.jsonl"))
+    assert len(records) % 2 == 0 and len(records) >= 10
+    for a, b in zip(records[::2], records[1::2]):  # a record and its mirror are neighbours
+        assert (a.prompt, a.chosen, a.rejected) == (b.prompt, b.rejected, b.chosen)
+        moved = [d for d, v in enumerate(a.direction) if v != 0.5]
+        assert moved and [d for d, v in enumerate(b.direction) if v != 0.5] == moved
+        assert all(b.direction[d] == 1.0 - a.direction[d] for d in moved)
+        assert a.profile != b.profile and a.user_id != b.user_id
+    unmirrored = AlignerPairConfig(set="train", pole_choices=(src,), style_users=6, synth_users=4)
+    write_pair_file(unmirrored, tmp_path / "u.jsonl", "cmd")
+    assert len(list(read_records(tmp_path / "u.jsonl"))) < len(records)  # users come once without --mirror

@@ -30,6 +30,8 @@ from edgealign.persona import Choice, Comment, Persona, PersonaItem
 from edgealign.preferences import PreferenceProfile
 from edgealign.prompts import ChatTemplate, Prompt, ica_prompt, pba_prompt
 
+from .aligner_pairs import mirror_key, mirror_units
+
 __all__ = ["Sampling", "sample_items", "pba_profile", "PairEncoder", "DPOStream", "count_records"]
 
 METHODS = ("ica", "pba")
@@ -148,6 +150,10 @@ class DPOStream(torch.utils.data.IterableDataset):
     """Streams DPO examples from record files: read lazily, shuffled in a bounded buffer,
     sharded by rank, so a 1.3M-record corpus never sits in memory.
 
+    A record and its mirror (the same task and answers, the other pole's user), next to each
+    other in the file as ``edgealign synth --aligner-pairs`` writes them, stay next to each other
+    through the shuffle.
+
     Every rank sees the same shuffled order and takes one record of each group of
     ``world_size`` (an incomplete last group is dropped), so ranks get equal shares. Each
     example carries ``pos``, its place in this rank's share; ``skip`` resumes after it.
@@ -164,7 +170,11 @@ class DPOStream(torch.utils.data.IterableDataset):
     def __iter__(self) -> Iterator[dict[str, Any]]:
         records = itertools.chain.from_iterable(read_records(f) for f in self.files)
         indexed: Iterator[tuple[int, Record]] = itertools.islice(enumerate(records), self.limit)
-        shuffled = _shuffle(indexed, self.shuffle_buffer, random.Random(f"{self.seed}:{self.epoch}:shuffle"))
+        # A record and its mirror (next to each other in the file) are shuffled as one unit, so
+        # they land in one optimizer step: what ignores the profile cancels in the gradient.
+        units = mirror_units(indexed, key=lambda item: mirror_key(item[1]))
+        shuffled = itertools.chain.from_iterable(
+            _shuffle(units, self.shuffle_buffer, random.Random(f"{self.seed}:{self.epoch}:shuffle")))
         for pos, (index, record) in enumerate(_shard(shuffled, self.rank, self.world_size)):
             if pos < self.skip:
                 continue  # resuming: skipped records are read but never built

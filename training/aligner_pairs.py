@@ -51,7 +51,7 @@ from edgealign.preferences import N_DIMS, PreferenceProfile
 from .user_files import write_with_header
 
 __all__ = ["FORMAT", "VERSION", "SETS", "HELDOUT_DIMS", "POLE_CHOICES", "AlignerPairConfig", "answer_distance",
-           "aligner_records", "write_pair_file"]
+           "mirror_key", "mirror_units", "aligner_records", "write_pair_file"]
 
 FORMAT = "edgealign-aligner-pairs"
 VERSION = 1
@@ -92,6 +92,10 @@ class AlignerPairConfig:
     """Comments and choices (each) kept in a record's persona, beside the self-description."""
     min_distance: float = 0.3
     """Drop a pair whose answers' word-level distance is below this (0: identical, 1: disjoint)."""
+    mirror: bool = False
+    """Give every templated and synthetic user's record its mirror: the opposite direction, the
+    answers swapped (pole pairs always come in both directions). A record and its mirror stay
+    next to each other in the file, so the trainer puts them in one optimizer step."""
     seed: int = 0
     """Seeds the distractors, the personas and the templated users."""
 
@@ -117,6 +121,24 @@ class AlignerPairConfig:
 
     def files(self) -> tuple[str, ...]:
         return self.pole_choices or tuple(str(p) for p in POLE_CHOICES[self.split] if p.is_file())
+
+
+def mirror_key(record: Record) -> tuple[str, frozenset[str]]:
+    """What a record shares with its mirror: the task and the two answers, in either order."""
+    return record.prompt, frozenset((record.chosen, record.rejected))
+
+
+def mirror_units(records: Iterable[Any], key: Any = mirror_key) -> Iterator[list[Any]]:
+    """``records`` cut into runs of neighbours with the same :func:`mirror_key` (``key`` reads
+    it from an item), so a record and its mirror can be shuffled as one unit."""
+    unit: list[Any] = []
+    for item in records:
+        if unit and key(unit[-1]) != key(item):
+            yield unit
+            unit = []
+        unit.append(item)
+    if unit:
+        yield unit
 
 
 def answer_distance(a: str, b: str) -> float:
@@ -157,8 +179,10 @@ class _Builder:
                        description=user.persona.description)
 
     def record(self, source: str, n: int, task: str, chosen: str, rejected: str, target: list[float],
-               persona: Persona | None = None) -> Record | None:
-        if answer_distance(chosen, rejected) < self.cfg.min_distance:
+               persona: Persona | None = None, *, checked: bool = False) -> Record | None:
+        """One record, or None when its answers barely differ (``checked``: the pair passed already,
+        the way round the distance first measured it, which is not quite symmetric)."""
+        if not checked and answer_distance(chosen, rejected) < self.cfg.min_distance:
             self.dropped[source] = self.dropped.get(source, 0) + 1
             return None
         full = self.profile(target)
@@ -179,12 +203,19 @@ class _Builder:
                 raise ConfigError(f"{name} answers {data.split} tasks; the {self.cfg.set} set needs "
                                   f"{self.cfg.split} tasks (`edgealign synth --model-choices {self.cfg.split}`)")
             for pair in self._per_dim(data.pairs):
+                # Mirrored files keep both directions of a pair or neither (the distance is not quite
+                # symmetric); the others keep what each direction's distance says, as they always have.
+                both = self.cfg.mirror and answer_distance(*pair.chosen_rejected(1)) >= self.cfg.min_distance
+                if self.cfg.mirror and not both:
+                    self.dropped["pole"] = self.dropped.get("pole", 0) + 2
+                    n += 2
+                    continue
                 for sign in (1, -1):
                     target = [0.5] * N_DIMS
                     target[pair.dim] = 1.0 if sign > 0 else 0.0
                     chosen, rejected = pair.chosen_rejected(sign)
                     n += 1
-                    if (r := self.record("pole", n, pair.task, chosen, rejected, target)) is not None:
+                    if (r := self.record("pole", n, pair.task, chosen, rejected, target, checked=both)) is not None:
                         yield r
 
     def _per_dim(self, pairs: Iterable[Any]) -> list[Any]:
@@ -201,15 +232,24 @@ class _Builder:
             direction = list(rec.direction or ())
             if not direction or any(v != 0.5 and d not in self.dims for d, v in enumerate(direction)):
                 continue
-            if (r := self.record(source, n, rec.prompt, rec.chosen, rec.rejected, direction, rec.persona)):
-                yield r
+            kept = self.record(source, n, rec.prompt, rec.chosen, rec.rejected, direction, rec.persona)
+            if kept is None:
+                continue
+            yield kept
+            if self.cfg.mirror:
+                # The opposite user prefers the other answer; their history is written for them.
+                flipped = [v if v == 0.5 else 1.0 - v for v in direction]
+                mirror = self.record(f"{source}-mirror", n, rec.prompt, rec.rejected, rec.chosen, flipped, checked=True)
+                if mirror is not None:
+                    yield mirror
 
     def style(self) -> Iterator[Record]:
         from .response_choices import ResponseChoiceConfig, response_choice_records
 
         # More users are drawn than kept: those touching dimensions outside the set are skipped.
         users = ResponseChoiceConfig(users=self.cfg.style_users, seed=self.cfg.seed, split=self.cfg.split)
-        return self._capped(self.user_records("style", response_choice_records(users)), self.cfg.style_users)
+        cap = self.cfg.style_users * (2 if self.cfg.mirror else 1)  # a user's record and its mirror
+        return self._capped(self.user_records("style", response_choice_records(users)), cap)
 
     def synth(self) -> Iterator[Record]:
         from .synth import SynthConfig, generate_records
@@ -228,10 +268,12 @@ class _Builder:
 
 
 def aligner_records(cfg: AlignerPairConfig) -> tuple[list[Record], dict[str, Any]]:
-    """The set's records (shuffled, seeded) and the header facts: sources, counts, drops."""
+    """The set's records (shuffled, seeded, a record beside its mirror) and the header facts:
+    sources, counts, drops."""
     b = _Builder(cfg)
-    records = [*b.pole_records(), *b.style(), *b.synth()]
-    b.rng.shuffle(records)
+    units = [list(u) for u in mirror_units([*b.pole_records(), *b.style(), *b.synth()])]
+    b.rng.shuffle(units)
+    records = [r for u in units for r in u]
     sources = {Path(f).name: sha256_file(f) for f in cfg.files()}
     facts = {"set": cfg.set, "task_split": cfg.split, "heldout_dims": list(HELDOUT_DIMS),
              "dims": list(b.dims), "sources": sources, "records": len(records), "kept": b.kept,
