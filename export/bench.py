@@ -47,6 +47,7 @@ def _median_ms(fn: Callable[[list], Any], users: list[list], repeat: int) -> tup
 def _torch_infer(checkpoint: Path) -> Callable[[list], np.ndarray]:
     import torch
 
+    from edgealign._head_feed import unit_styles
     from edgealign.featurize import bridge_units, configure, tokenize
     from edgealign.training.bridge import load_bridge
 
@@ -56,8 +57,12 @@ def _torch_infer(checkpoint: Path) -> Callable[[list], np.ndarray]:
     def infer(items: list) -> np.ndarray:
         units = bridge_units(items)
         ids, mask = tokenize(tokenizer, units.texts)
+        # A head with a style map also reads the choices' style rows (the device does too).
+        style = torch.from_numpy(unit_styles(items, units)) if model.head.n_style else None
+        sign, kind = torch.from_numpy(units.sign), torch.from_numpy(units.kind)
         with torch.no_grad():
-            user = model(*(torch.from_numpy(a) for a in (ids, mask, units.combine, units.sign, units.kind)))[1]
+            x = torch.from_numpy(units.combine) @ model.embed(torch.from_numpy(ids), torch.from_numpy(mask))
+            user = model.head.aggregate(model.head.item_logits(x, kind), sign, kind, style=style)[0]
         return torch.softmax(user, -1).numpy()
 
     return infer
