@@ -79,7 +79,7 @@ def style_artifact(style_checkpoint, tmp_path_factory):
     from edgealign.export.onnx import export_bridge
 
     out = tmp_path_factory.mktemp("style") / "artifact"
-    export_bridge(style_checkpoint, out, int8=True, min_agreement=0.9)
+    export_bridge(style_checkpoint, out, int8=True, static=True, min_agreement=0.9)
     return out
 
 
@@ -172,11 +172,8 @@ def test_head_graph_with_style_matches_the_torch_head(style_checkpoint, style_ar
     assert np.abs(without - user).max() > 1e-2  # the input is really read
 
 
-def test_static_graph_path_reads_style_too(style_checkpoint, tmp_path):
-    from edgealign.export.onnx import export_bridge
-
-    export_bridge(style_checkpoint, tmp_path, int8=True, static=True, min_agreement=0.9)
-    with PreferenceBridge.load(tmp_path, graph="static") as bridge:
+def test_static_graph_path_reads_style_too(style_artifact):
+    with PreferenceBridge.load(style_artifact, graph="static") as bridge:
         assert bridge.graph == "static" and bridge.reads_style
         concise = bridge.infer([Choice(q, short, long) for q, short, long in PAIRS])
         detailed = bridge.infer([Choice(q, long, short) for q, short, long in PAIRS])
