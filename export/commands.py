@@ -78,8 +78,9 @@ def _figures_file(path: str) -> dict[str, Any]:
         notes = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"--figures {path}: not a readable JSON file ({exc})") from None
-    if not (isinstance(notes, dict) and isinstance(notes.get("figures", {}), dict)
-            and all(isinstance(c, str) for c in notes.get("commands", []))):
+    commands = notes.get("commands", []) if isinstance(notes, dict) else None
+    if not (isinstance(notes, dict) and isinstance(notes.get("figures", {}), dict) and isinstance(commands, list)
+            and all(isinstance(c, str) for c in commands)):
         raise ConfigError(f"--figures {path}: expected {{\"figures\": {{...}}, \"commands\": [\"...\"]}}")
     return notes
 
@@ -145,6 +146,10 @@ def _lora_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--held-out", default=None, metavar="FILE",
                         help="JSON of held-out accuracy per conditioning ({\"pba\": 0.9, \"instruct+steer\": 0.7}); "
                              "the device's default conditioning follows it (default: none recorded)")
+    parser.add_argument("--figures", metavar="FILE.json", default=None,
+                        help="a JSON object with `figures` (every held-out figure measured through the SDK, what a "
+                             "replacement must beat) and `commands` (what trains it again, data included), kept in "
+                             "the manifest (for the aligner shipped in the package)")
     parser.add_argument("--threads", type=int, default=d["n_threads"], metavar="N",
                         help=f"llama.cpp threads for the parity check (default {d['n_threads']})")
 
@@ -162,12 +167,14 @@ def _lora_run(args: argparse.Namespace) -> dict[str, Any]:
             held_out = json.loads(Path(args.held_out).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(f"--held-out {args.held_out}: not a readable JSON file ({exc})") from None
+    notes = _figures_file(args.figures) if args.figures else None
     step(f"exporting the LoRA adapter in {args.checkpoint} to GGUF ({args.dtype})")
     command = " ".join(["edgealign export lora", args.checkpoint, "--out", args.out, "--dtype", args.dtype,
                         *(["--base", args.base] if args.base else []),
-                        *(["--held-out", args.held_out] if args.held_out else [])])
+                        *(["--held-out", args.held_out] if args.held_out else []),
+                        *(["--figures", args.figures] if args.figures else [])])
     manifest = export_lora(args.checkpoint, args.out, base=args.base, dtype=args.dtype, held_out=held_out,
-                           n_threads=args.threads, command=command)
+                           n_threads=args.threads, command=command, recipe=notes)
     d, m = manifest.details, manifest.metrics
     return {"out": args.out, "files": sorted(manifest.files), "method": d["method"], "rank": d["rank"],
             "base_model_file": d["base_model_file"], "size_bytes": m["size_bytes"], "parity": m["parity"],

@@ -227,6 +227,7 @@ def export_lora(
     n_threads: int = 2,
     tolerance: Any = None,
     command: str | None = None,
+    recipe: dict[str, Any] | None = None,
 ) -> Manifest:
     """Export the LoRA checkpoint ``checkpoint`` into ``out_dir`` as ``adapter.gguf`` plus a
     manifest bound to the base GGUF (``base``; default the bundled SmolLM2 for a checkpoint of
@@ -236,7 +237,9 @@ def export_lora(
     aligner's own method).
     Raises ParityError, and writes no manifest, when llama.cpp disagrees with torch + peft
     past the tolerance for the base file's type (:mod:`._lora_parity`). ``command``: the
-    command line that made it, kept in the manifest (the CLI passes its own)."""
+    command line that made it, kept in the manifest (the CLI passes its own). ``recipe``:
+    ``{"figures": {...}, "commands": [...]}``, every held-out figure and the commands that
+    train it again, kept in the manifest as ``details.recipe``."""
     from edgealign._gguf_check import check_gguf
 
     from ._lora_parity import check_lora_parity
@@ -262,7 +265,8 @@ def export_lora(
     _log.info(f"checking {path} on {base_path.name} through llama.cpp against torch + peft")
     parity = check_lora_parity(ckpt.folder, base_path, path, base_type=_file_type(info), adapter_type=dtype,
                                n_threads=n_threads, tolerance=tolerance)
-    details = {**_details(ckpt, base_path, info, alpha, dtype), **({"export_command": command} if command else {})}
+    details = {**_details(ckpt, base_path, info, alpha, dtype), **({"export_command": command} if command else {}),
+               **({"recipe": recipe} if recipe else {})}
     manifest = Manifest.for_files(out, "adapter", [ADAPTER_FILE], details=details,
                                   metrics=_metrics(ckpt, parity, figures, path))
     manifest.write(out)

@@ -129,12 +129,19 @@ def test_cli_export_lora_json(base, checkpoint, tmp_path, capsys):
 
     held = tmp_path / "held.json"
     held.write_text(json.dumps({"pba": 0.8, "pba+steer": 0.85, "instruct+steer": 0.7}))
+    recipe = {"figures": {"held-out style users": {"pba": 0.8}}, "commands": ["edgealign train pba --preset tiny"]}
+    (tmp_path / "figures.json").write_text(json.dumps(recipe))
     out = tmp_path / "artifact"
     assert main(["export", "lora", str(checkpoint), "--out", str(out), "--base", str(base), "--held-out", str(held),
-                 "--threads", "1", "--json"]) == 0
+                 "--figures", str(tmp_path / "figures.json"), "--threads", "1", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["files"] == ["adapter.gguf"] and result["method"] == "pba" and result["rank"] == 4
     assert result["held_out"]["pba+steer"] == 0.85 and result["parity"]["top1_agreement"] >= 0.99
     assert sorted(p.name for p in out.iterdir()) == ["adapter.gguf", MANIFEST]
-    command = Manifest.read(out, kind="adapter").details["export_command"]
+    details = Manifest.read(out, kind="adapter").details
+    command = details["export_command"]
     assert command.startswith(f"edgealign export lora {checkpoint} --out {out}") and f"--base {base}" in command
+    assert details["recipe"] == recipe  # what it measured and what trains it again travel with the adapter
+    (tmp_path / "bad.json").write_text(json.dumps({"commands": "edgealign train"}))
+    assert main(["export", "lora", str(checkpoint), "--out", str(tmp_path / "x"), "--base", str(base),
+                 "--figures", str(tmp_path / "bad.json")]) != 0
