@@ -243,12 +243,14 @@ UNRELATED = [Comment("What did you do today?", t) for t in (
 
 
 def _plain_bridge():
-    """The bridge named by $EDGEALIGN_BRIDGE, else the one `make demo` built, if it reads whole
-    histories and was trained on this SDK's sentence units; else None."""
+    """The bridge named by $EDGEALIGN_BRIDGE, else the one `make demo` built, else the one
+    shipped in the package, if it reads whole histories and was trained on this SDK's sentence
+    units; else None."""
     from edgealign.featurize import UNITS_VERSION
+    from edgealign.home import PACKAGED_BRIDGE
 
     for folder in (Path(os.environ.get("EDGEALIGN_BRIDGE", "/nonexistent")),
-                   ROOT / ".edgealign" / "artifacts" / "bridge"):
+                   ROOT / ".edgealign" / "artifacts" / "bridge", PACKAGED_BRIDGE):
         try:
             bridge = PreferenceBridge.load(folder, threads=1)
         except Exception:  # absent or from another version: the test has nothing to read
@@ -261,9 +263,9 @@ def _plain_bridge():
 
 def test_plain_statements_count_in_a_longer_history():
     """Three plain statements, older than the newest ten items, make the profile concise and
-    humour-averse. Needs a bridge that reads language (the demo's, or the `default` preset's
-    through $EDGEALIGN_BRIDGE); the tiny test bridge has a random encoder and cannot, so
-    without one the test skips."""
+    humour-averse. Needs a bridge that reads language (the demo's, the packaged one, or the
+    `default` preset's through $EDGEALIGN_BRIDGE); the tiny test bridge has a random encoder
+    and cannot, so without one the test skips."""
     from edgealign.preferences import SPACE
 
     bridge = _plain_bridge()
