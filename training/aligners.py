@@ -160,12 +160,13 @@ class AlignerConfig:
     @classmethod
     def smollm2_135m_lora(cls, method: str, **kw: Any) -> "AlignerConfig":
         """The shipped adapter: the bundled SmolLM2-135M-Instruct with a rank-16 LoRA adapter on
-        every attention and MLP projection, sized to train on a 2-core CPU in about an hour
+        every attention and MLP projection, trained on a mirrored pairs file (a record and its
+        opposite user in one step of 8 pairs), two passes, sized for a 2-core CPU
         (docs/training.md, "LoRA adapters")."""
         return cls(**{"method": method, "model": "smollm2-135m", "lora_rank": 16, "lora_alpha": 32.0,
-                      "lr": 3e-4, "beta": 0.1, "epochs": 1, "micro_batch_size": 4, "global_batch_size": 16,
+                      "lr": 4e-4, "beta": 0.1, "epochs": 2, "micro_batch_size": 4, "global_batch_size": 8,
                       "max_length": 256, "max_prompt_length": 192, "mixed_precision": "bf16",
-                      "shuffle_buffer": 4096, "save_every": 40, "keep_checkpoints": 1, "log_every": 5, **kw})
+                      "shuffle_buffer": 4096, "save_every": 20, "keep_checkpoints": 1, "log_every": 5, **kw})
 
     @classmethod
     def llama_3_1_8b(cls, method: str, **kw: Any) -> "AlignerConfig":
