@@ -25,3 +25,22 @@ def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, passphrase: str) -> Pa
     monkeypatch.setenv("EDGEALIGN_PASSPHRASE", passphrase)
     monkeypatch.delenv("EDGEALIGN_PASSPHRASE_FILE", raising=False)
     return root
+
+
+def unsteered_default() -> str:
+    """The bundled model's default conditioning in a home without a steering basis: ``instruct``,
+    or the aligner shipped in the package where its manifest's held-out figures rank its method
+    above ``instruct`` (as ``edgealign._adapter.choose`` decides)."""
+    from edgealign._adapter import packaged_aligners
+    from edgealign.artifacts import Manifest
+
+    usable, figures, methods = {"instruct"}, {}, []
+    for folder in packaged_aligners():
+        m = Manifest.read(folder, kind="adapter")
+        methods.append(m.details["method"])
+        usable.add(m.details["method"])
+        figures.update(m.metrics.get("held_out") or {})
+    candidates = {k: v for k, v in figures.items() if k in usable}
+    if not candidates:
+        return methods[0] if methods else "instruct"
+    return max(sorted(candidates), key=lambda k: candidates[k])

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from _cli_helpers import HISTORY, use_home
+from _cli_helpers import HISTORY, unsteered_default, use_home
 from edgealign import Personalizer
 from edgealign.cli import main
 
@@ -111,7 +111,8 @@ def test_override_lock_clear_show_in_the_profile(ada, capsys):
 def test_chat_one_shot_and_interactive(ada, capsys, monkeypatch):
     common = ["--max-tokens", "4", "--temperature", "0", "--threads", "1"]
     reply = run(capsys, "chat", "ada", "--prompt", "Plans for Sunday?", "--json", *common)
-    assert reply["conditioning"] == "instruct" and isinstance(reply["reply"], str) and reply["reply"]
+    # No steering basis in this home: instruct, or the shipped aligner where its figures rank it higher.
+    assert reply["conditioning"] == unsteered_default() and isinstance(reply["reply"], str) and reply["reply"]
     asked, real = [], Personalizer.chat
     monkeypatch.setattr(Personalizer, "chat", lambda self, user, task, **kw: asked.append(task) or real(self, user, task, **kw))
     monkeypatch.setattr(sys, "stdin", io.StringIO("Hello there\n\n/quit\nnot answered\n"))
