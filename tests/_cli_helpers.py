@@ -28,19 +28,14 @@ def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, passphrase: str) -> Pa
 
 
 def unsteered_default() -> str:
-    """The bundled model's default conditioning in a home without a steering basis: ``instruct``,
-    or the aligner shipped in the package where its manifest's held-out figures rank its method
-    above ``instruct`` (as ``edgealign._adapter.choose`` decides)."""
-    from edgealign._adapter import packaged_aligners
+    """The bundled model's default conditioning in a home without a steering basis, as
+    ``edgealign._adapter.choose`` ranks the aligners shipped in the package (their manifests'
+    held-out figures) against ``instruct``."""
+    from types import SimpleNamespace
+
+    from edgealign._adapter import choose, packaged_aligners
     from edgealign.artifacts import Manifest
 
-    usable, figures, methods = {"instruct"}, {}, []
-    for folder in packaged_aligners():
-        m = Manifest.read(folder, kind="adapter")
-        methods.append(m.details["method"])
-        usable.add(m.details["method"])
-        figures.update(m.metrics.get("held_out") or {})
-    candidates = {k: v for k, v in figures.items() if k in usable}
-    if not candidates:
-        return methods[0] if methods else "instruct"
-    return max(sorted(candidates), key=lambda k: candidates[k])
+    shipped = [Manifest.read(folder, kind="adapter") for folder in packaged_aligners()]
+    adapters = [SimpleNamespace(method=m.details["method"], held_out=m.metrics.get("held_out") or {}) for m in shipped]
+    return choose(adapters, False, "instruct")[0]
