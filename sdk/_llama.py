@@ -148,6 +148,7 @@ def stream_text(
     """
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     is_end, n = _end_test(llama), 0
+    _hold_all_but_last(llama, ids)
     for token in llama.generate(list(ids), temp=temperature, top_p=top_p, top_k=top_k, repeat_penalty=1.0):
         if is_end(token):
             break
@@ -161,6 +162,28 @@ def stream_text(
     tail = decoder.decode(b"", final=True)
     if tail:
         yield tail
+
+
+def _hold_all_but_last(llama: Any, ids: Sequence[int]) -> None:
+    """Have ``llama`` hold every prompt token but the last, reusing what its cache shares with
+    ``ids``, so that ``generate`` evaluates the last token alone.
+
+    llama.cpp's logits depend on the batch a token is evaluated in. When a prompt is cached in
+    full (the same request again), ``generate`` evaluates its last token alone to get fresh
+    logits; from an empty cache it would evaluate it inside the prompt's batch. Greedy text
+    could then differ between a cold and a warm cache. Evaluating the last token alone on both
+    paths makes the first token's logits the same computation either way, for one extra decode
+    of a single token on a cold prompt.
+    """
+    last = len(ids) - 1
+    if last <= 0:
+        return
+    held = min(int(llama.n_tokens), last)
+    same = np.asarray(llama.input_ids[:held]) == np.asarray(ids[:held])
+    common = held if bool(same.all()) else int(np.argmin(same))
+    if common < last:
+        llama.n_tokens = common
+        llama.eval(list(ids[common:last]))
 
 
 def _log_softmax_at(logits: np.ndarray, token: int) -> float:

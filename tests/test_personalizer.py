@@ -11,11 +11,7 @@ from edgealign.errors import ConfigError, PreferenceError, UnknownUserError
 
 @pytest.fixture()
 def p(tmp_path, tiny_bridge_artifact):
-    # Without the shipped aligner: greedy text through it can differ between a cold prompt cache
-    # and a warm one (the last prompt token evaluated alone), which the stream test below would
-    # read as a difference between streaming and not; tests/test_adapters.py covers aligners.
-    with Personalizer.open(tmp_path / "home", os.urandom(32), bridge=tiny_bridge_artifact, n_threads=1,
-                           aligner=False) as pers:
+    with Personalizer.open(tmp_path / "home", os.urandom(32), bridge=tiny_bridge_artifact, n_threads=1) as pers:
         pers.add_user("ada")
         pers.record("ada", [Description("I keep things short."), Comment("Weekend?", "Run. Lab. Done."),
                             Choice("Plans?", "A hike.", "A long museum tour with many stops.")])
