@@ -395,4 +395,4 @@ def _item_evidence(unit_evidence: np.ndarray, unit_item: np.ndarray) -> list[Evi
         np.put_along_axis(strongest, top, True, axis=0)
         keep &= strongest
     items, dims = np.nonzero(keep)
-    return [Evidence(int(d), int(i), float(per_item[i, d])) for i, d in zip(items.tolist(), dims.tolist())]
+    return list(map(Evidence, dims.tolist(), items.tolist(), per_item[items, dims].tolist()))

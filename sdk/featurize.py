@@ -36,6 +36,9 @@ MAX_SENTENCES = 12
 #: 2: negated clauses of comments and descriptions are rewritten and signed -1.
 UNITS_VERSION = 2
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+#: tokenize() encodes at most this many texts one by one (a profile's sentences; a device
+#: encodes a history in chunks of 64), more in one batch (training's feature cache).
+_ONE_BY_ONE = 128
 
 
 def split_sentences(text: str) -> list[str]:
@@ -119,7 +122,20 @@ def tokenize(tokenizer: Any, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarr
     """int64 (T, L) input ids and attention mask, padded to the longest text."""
     if not texts:
         return np.zeros((0, 1), dtype=np.int64), np.zeros((0, 1), dtype=np.int64)
-    encodings = tokenizer.encode_batch(list(texts))
-    ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
-    mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+    if len(texts) > _ONE_BY_ONE:
+        encodings = tokenizer.encode_batch(list(texts))
+        ids = np.asarray([e.ids for e in encodings], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encodings], dtype=np.int64)
+        return ids, mask
+    # A profile's few dozen sentences, one at a time: encode_batch hands them to a thread pool
+    # as wide as the machine, whose hand-offs cost more than this much work (docs/performance.md)
+    # and ignore a bridge loaded for one thread. Same ids: each text is truncated alone either
+    # way, and the pad is the one configure() set.
+    encodings = [tokenizer.encode(text) for text in texts]
+    width = max(len(e.ids) for e in encodings)
+    ids = np.full((len(encodings), width), (tokenizer.padding or {}).get("pad_id", 0), dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, e in enumerate(encodings):
+        ids[row, :len(e.ids)] = e.ids
+        mask[row, :len(e.ids)] = e.attention_mask
     return ids, mask

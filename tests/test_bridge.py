@@ -43,6 +43,23 @@ def test_units_split_sentences_and_drop_what_a_choice_shares():
     assert (units.combine.sum(1) == 1).all()
 
 
+def test_tokenize_one_by_one_gives_the_batch_ids(artifact):
+    """A profile's sentences are encoded one at a time, a large batch at once: the same ids,
+    truncation and padding either way."""
+    from tokenizers import Tokenizer
+
+    from edgealign import featurize
+
+    tokenizer = featurize.configure(Tokenizer.from_file(str(artifact / "tokenizer.json")), 12)
+    texts = ["Hi.", "A long hike in the hills, then a nap and some tea with a friend or two.", "Jokes are the best."]
+    ids, mask = featurize.tokenize(tokenizer, texts)
+    batch = tokenizer.encode_batch(texts)
+    assert ids.dtype == mask.dtype == np.int64 and ids.shape == (3, 12)
+    assert ids.tolist() == [e.ids for e in batch] and mask.tolist() == [e.attention_mask for e in batch]
+    many = texts * (featurize._ONE_BY_ONE // 3 + 1)  # past the limit: one batch call
+    assert np.array_equal(featurize.tokenize(tokenizer, many)[0], np.concatenate([ids] * (len(many) // 3)))
+
+
 def test_training_is_deterministic_for_a_seed(checkpoint, tmp_path):
     from safetensors.numpy import load_file
 
