@@ -11,7 +11,7 @@ from edgealign.errors import ConfigError
 from edgealign.preferences import SPACE, PreferenceProfile
 from edgealign.training.aligner_data import count_records
 from edgealign.training.aligner_pairs import (
-    FORMAT, HELDOUT_DIMS, AlignerPairConfig, answer_distance, write_pair_file,
+    FORMAT, HELDOUT_DIMS, AlignerPairConfig, answer_distance, non_answer, write_pair_file,
 )
 from edgealign.training.generated_choices import FORMAT as CHOICES, VERSION
 
@@ -107,3 +107,24 @@ def test_mirrored_files_pair_every_record_with_the_opposite_user(tmp_path):
     unmirrored = AlignerPairConfig(set="train", pole_choices=(src,), style_users=6, synth_users=4)
     write_pair_file(unmirrored, tmp_path / "u.jsonl", "cmd")
     assert len(list(read_records(tmp_path / "u.jsonl"))) < len(records)  # users come once without --mirror
+
+
+def test_non_answers_are_named_and_their_pairs_dropped_whole(tmp_path):
+    task = "How do I get started with saving money?"
+    assert non_answer(task, "*laughs*") == "short"
+    assert non_answer(task, "How do I get started with saving money?") == "repeat"
+    assert non_answer(task, "*A* *pre*sum*b*ry*t*s*s*s*t*d*y*n*t*n*s*r*d*x*n*t") == "fragments"
+    assert non_answer(task, "Save more. " * 8) == "loop"
+    assert non_answer(task, "Move a tenth of each pay into savings the day it arrives.") is None
+    good = "Saving money starts with a budget that lists every expense, then a transfer on payday."
+    pairs = [(16, task, "Put a tenth aside on payday.", good), (5, task, "*Serving coffee* " * 6, good)]
+    src = _choice_file(tmp_path / "choices.jsonl", "train", pairs)
+    cfg = AlignerPairConfig(set="train", pole_choices=(src,), style_users=0, synth_users=0, mirror=True,
+                            drop_non_answers=True)
+    header = write_pair_file(cfg, tmp_path / "clean.jsonl", "cmd")
+    assert header["dropped_non_answers"] == {"pole:loop": 1}
+    assert {r.direction.index(1.0) if 1.0 in r.direction else r.direction.index(0.0)
+            for r in read_records(tmp_path / "clean.jsonl")} == {16}  # both poles of the loop's pair went
+    kept = write_pair_file(AlignerPairConfig(set="train", pole_choices=(src,), style_users=0, synth_users=0,
+                                             mirror=True), tmp_path / "all.jsonl", "cmd")
+    assert "dropped_non_answers" not in kept and kept["records"] == 4

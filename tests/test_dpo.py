@@ -144,6 +144,17 @@ def test_dpo_loss_is_log2_at_the_reference_and_rewards_follow_spec6():
     assert chosen.item() == pytest.approx(0.1) and rejected.item() == pytest.approx(-0.1)
 
 
+def test_the_nll_term_adds_the_chosen_answers_mean_token_nll():
+    policy, reference = torch.tensor([-6.0, -2.0, -9.0, -4.0]), torch.tensor([-6.0, -2.0, -9.0, -4.0])
+    lengths = torch.tensor([3, 2, 5, 1])  # chosen rows first: -6 over 3 tokens, -2 over 2
+    loss, chosen, _ = dpo.dpo_loss(policy, reference, 0.1, nll_weight=0.5, lengths=lengths)
+    assert loss.item() == pytest.approx(math.log(2) + 0.5 * (2.0 + 1.0) / 2) and not chosen.any()
+    with pytest.raises(ValueError):
+        dpo.dpo_loss(policy, reference, 0.1, nll_weight=0.5)
+    with pytest.raises(ConfigError):
+        AlignerConfig(method="pba", nll_weight=-1.0)
+
+
 def test_presets_and_validation():
     ref = AlignerConfig.preset("llama-3.1-8b", "ica")
     assert (ref.beta, ref.lr, ref.global_batch_size, ref.epochs, ref.max_length, ref.warmup_ratio, ref.mixed_precision) == (

@@ -131,7 +131,8 @@ def test_checkpoint_is_the_adapter_and_the_cli_flags_reach_it(data, base, tmp_pa
 
     out = tmp_path / "pba"
     args = ["train", "pba", "--preset", "tiny", "--model", base, "--pretrain-epochs", "0", "--data", data, "--out", str(out), "--json", "--max-steps", "4", "--max-minutes", "1e-6",
-            "--lora-rank", "4", "--lora-alpha", "8", "--lora-targets", "q_proj,v_proj", "--eval-records", "0"]
+            "--lora-rank", "4", "--lora-alpha", "8", "--lora-targets", "q_proj,v_proj", "--eval-records", "0",
+            "--nll-weight", "0.5"]
     assert main(args) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["steps"] == 1 and result["stopped_at_time_limit"]  # the time limit ends it after one step
@@ -144,6 +145,9 @@ def test_checkpoint_is_the_adapter_and_the_cli_flags_reach_it(data, base, tmp_pa
     assert adapter["r"] == 4 and adapter["lora_alpha"] == 8 and set(adapter["target_modules"]) == {"q_proj", "v_proj"}
     config = json.loads((out / "aligner_config.json").read_text())
     assert config["method"] == "pba" and config["lora_rank"] == 4 and config["lora_targets"] == ["q_proj", "v_proj"]
+    assert config["nll_weight"] == 0.5
+    first = json.loads((out / "metrics.jsonl").read_text().splitlines()[0])
+    assert first["loss"] > 0.7 + 0.5  # log 2 (the adapter starts at the base) plus half the chosen NLL per token
     assert AlignerConfig(**{**config, "eval_data": ()}).lora_targets == ("q_proj", "v_proj")  # the dump reloads
 
 

@@ -21,6 +21,9 @@ written for the same direction, distractors included.
 
 Pairs whose answers barely differ are dropped: the word-level distance
 ``1 - difflib.SequenceMatcher(words_a, words_b).ratio()`` must be at least ``min_distance``.
+With ``drop_non_answers``, so are pairs where either answer is not an answer
+(:func:`non_answer`): the small model's own answers under a pole's instruction are sometimes
+a fragment, a loop or the question said back, and an aligner trained to prefer them writes them.
 
 Sets (the header of each file records them): ``train`` (train tasks and phrasings, the
 dimensions outside :data:`HELDOUT_DIMS`), ``heldout`` (held-out tasks and phrasings, the
@@ -38,6 +41,7 @@ import difflib
 import json
 import os
 import random
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -51,7 +55,7 @@ from edgealign.preferences import N_DIMS, PreferenceProfile
 from .user_files import write_with_header
 
 __all__ = ["FORMAT", "VERSION", "SETS", "HELDOUT_DIMS", "POLE_CHOICES", "AlignerPairConfig", "answer_distance",
-           "mirror_key", "mirror_units", "aligner_records", "write_pair_file"]
+           "non_answer", "mirror_key", "mirror_units", "aligner_records", "write_pair_file"]
 
 FORMAT = "edgealign-aligner-pairs"
 VERSION = 1
@@ -92,6 +96,9 @@ class AlignerPairConfig:
     """Comments and choices (each) kept in a record's persona, beside the self-description."""
     min_distance: float = 0.3
     """Drop a pair whose answers' word-level distance is below this (0: identical, 1: disjoint)."""
+    drop_non_answers: bool = False
+    """Drop a pair (both directions of a pole pair) when either answer is not an answer:
+    under 3 words, the question said back, fragments or a loop."""
     mirror: bool = False
     """Give every templated and synthetic user's record its mirror: the opposite direction, the
     answers swapped (pole pairs always come in both directions). A record and its mirror stay
@@ -146,6 +153,28 @@ def answer_distance(a: str, b: str) -> float:
     return 1.0 - difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
+_WORD = re.compile(r"[A-Za-z0-9']+")
+
+
+def non_answer(task: str, answer: str) -> str | None:
+    """Why ``answer`` is not an answer to ``task``, or None: "short" (under 3 words), "repeat"
+    (the question said back, :func:`edgealign.eval.generation.repeats_question`), "fragments"
+    (8 words or more averaging under 2.5 characters: markup that splits words apart) or "loop"
+    (12 words or more, under 40% of them distinct)."""
+    from edgealign.eval.generation import repeats_question
+
+    words = _WORD.findall(answer)
+    if len(words) < 3:
+        return "short"
+    if repeats_question(task, answer):
+        return "repeat"
+    if len(words) >= 8 and sum(map(len, words)) / len(words) < 2.5:
+        return "fragments"
+    if len(words) >= 12 and len({w.lower() for w in words}) / len(words) < 0.4:
+        return "loop"
+    return None
+
+
 class _Builder:
     """Turns the three sources into records for one set, counting what it keeps and drops."""
 
@@ -159,6 +188,7 @@ class _Builder:
         self.persona_cfg = SynthConfig(phrasing=cfg.split, history=2 * cfg.history_items, seed=cfg.seed)
         self.kept: dict[str, int] = {}
         self.dropped: dict[str, int] = {}
+        self.non_answers: dict[str, int] = {}
 
     def profile(self, direction: list[float]) -> list[float]:
         """``direction`` with distractor dimensions set to random poles."""
@@ -185,6 +215,8 @@ class _Builder:
         if not checked and answer_distance(chosen, rejected) < self.cfg.min_distance:
             self.dropped[source] = self.dropped.get(source, 0) + 1
             return None
+        if not checked and self._non_answer(source, task, chosen, rejected):
+            return None
         full = self.profile(target)
         user_id = f"{self.cfg.set}-{source}-{n}"
         self.kept[source] = self.kept.get(source, 0) + 1
@@ -192,6 +224,16 @@ class _Builder:
                       persona=persona if persona is not None else self.persona(user_id, full),
                       direction=tuple(target), profile=PreferenceProfile.from_direction(full).to_text(),
                       user_id=user_id)
+
+    def _non_answer(self, source: str, task: str, *answers: str) -> bool:
+        """With ``drop_non_answers``: whether one of ``answers`` is not an answer (counted by reason)."""
+        if not self.cfg.drop_non_answers:
+            return False
+        why = next((w for a in answers if (w := non_answer(task, a))), None)
+        if why:
+            key = f"{source.removesuffix('-mirror')}:{why}"
+            self.non_answers[key] = self.non_answers.get(key, 0) + 1
+        return why is not None
 
     def pole_records(self) -> Iterator[Record]:
         from .generated_choices import read_choice_file
@@ -206,6 +248,9 @@ class _Builder:
                 # Mirrored files keep both directions of a pair or neither (the distance is not quite
                 # symmetric); the others keep what each direction's distance says, as they always have.
                 both = self.cfg.mirror and answer_distance(*pair.chosen_rejected(1)) >= self.cfg.min_distance
+                if both and self._non_answer("pole", pair.task, *pair.chosen_rejected(1)):
+                    n += 2
+                    continue
                 if self.cfg.mirror and not both:
                     self.dropped["pole"] = self.dropped.get("pole", 0) + 2
                     n += 2
@@ -278,6 +323,8 @@ def aligner_records(cfg: AlignerPairConfig) -> tuple[list[Record], dict[str, Any
     facts = {"set": cfg.set, "task_split": cfg.split, "heldout_dims": list(HELDOUT_DIMS),
              "dims": list(b.dims), "sources": sources, "records": len(records), "kept": b.kept,
              "dropped_barely_differ": b.dropped, "config": asdict(cfg)}
+    if cfg.drop_non_answers:
+        facts["dropped_non_answers"] = b.non_answers
     return records, facts
 
 

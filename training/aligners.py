@@ -72,6 +72,9 @@ class AlignerConfig:
     """ICA: share of prompts with the self-description beside the sampled items."""
     beta: float = 0.1
     """DPO temperature (docs/method.md §5 and §6)."""
+    nll_weight: float = 0.0
+    """Weight of the chosen answers' mean negative log-likelihood per token added to the DPO
+    loss (RPO); 0: DPO alone. It keeps the chosen answers likely, so the aligner writes them."""
     lr: float = 5e-6
     """Peak learning rate (AdamW)."""
     weight_decay: float = 0.0
@@ -130,8 +133,8 @@ class AlignerConfig:
             raise ConfigError("batch sizes, epochs, save_every and log_every must be >= 1")
         if self.global_batch_size % self.micro_batch_size:
             raise ConfigError("global_batch_size must be a multiple of micro_batch_size")
-        if self.beta <= 0 or self.lr <= 0 or not 0 <= self.warmup_ratio < 1:
-            raise ConfigError("beta and lr must be > 0 and warmup_ratio in [0, 1)")
+        if self.beta <= 0 or self.lr <= 0 or not 0 <= self.warmup_ratio < 1 or self.nll_weight < 0:
+            raise ConfigError("beta and lr must be > 0, nll_weight >= 0 and warmup_ratio in [0, 1)")
         if self.pretrain_epochs < 0 or self.pretrain_lr <= 0:
             raise ConfigError("pretrain_epochs must be >= 0 and pretrain_lr > 0")
         if self.pretrain_epochs and self.model != "tiny":

@@ -11,7 +11,8 @@ base, the same model with its adapter switched off), gets the same rows under ``
 once per example: its log-probabilities are cached by the example's record index and tokens,
 so later epochs and the final evaluation reuse them; each
 sequence's log-probability is the sum over its response tokens plus EOS, prompt and padding
-masked. Loss ``-logsigmoid(beta * ((pc - rc) - (pr - rr)))``; logged: loss, rewards,
+masked. Loss ``-logsigmoid(beta * ((pc - rc) - (pr - rr)))``, plus ``nll_weight`` times the
+chosen answers' mean negative log-likelihood per token when set; logged: loss, rewards,
 margin and accuracy (chosen reward strictly above rejected). AdamW, cosine schedule with a
 warm-up, gradient accumulation, bf16 autocast on GPU, all through ``accelerate.Accelerator``
 so ``accelerate launch`` runs it under DDP, FSDP or DeepSpeed. Checkpoints hold the
@@ -47,6 +48,7 @@ class LoopSettings(Protocol):
     """What the loop reads from a config (an aligner config satisfies it)."""
 
     beta: float
+    nll_weight: float
     lr: float
     weight_decay: float
     warmup_ratio: float
@@ -294,7 +296,8 @@ class _Run:
             batch = _to_device(collate_pairs(micro, self.tokenizer.pad_token_id), acc.device)
             with acc.accumulate(self.policy):
                 with acc.autocast():
-                    loss, chosen, rejected = _pair_loss(self.policy, self.reference, micro, batch, cfg)
+                    loss, chosen, rejected = _pair_loss(self.policy, self.reference, micro, batch, cfg,
+                                                        nll_weight=cfg.nll_weight)
                 acc.backward(loss)
                 if acc.sync_gradients:
                     self.grad_norm = float(acc.clip_grad_norm_(self.policy.parameters(), cfg.max_grad_norm))
@@ -344,9 +347,12 @@ class _Run:
 
 
 def _pair_loss(policy: Any, reference: Reference, micro: list[dict], batch: dict,
-               cfg: LoopSettings) -> tuple[torch.Tensor, ...]:
+               cfg: LoopSettings, nll_weight: float = 0.0) -> tuple[torch.Tensor, ...]:
+    """DPO loss (plus ``nll_weight`` of the chosen answers' NLL: training only, so held-out
+    losses stay comparable across runs) and the rewards."""
     ref = reference.logps(micro, batch)  # (2B,)
-    return dpo_loss(sequence_logps(policy, batch, cfg.logits_chunk), ref, cfg.beta)
+    return dpo_loss(sequence_logps(policy, batch, cfg.logits_chunk), ref, cfg.beta, nll_weight=nll_weight,
+                    lengths=batch["response_mask"].sum(1))
 
 
 def _means(sums: torch.Tensor) -> dict[str, float]:

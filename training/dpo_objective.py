@@ -64,10 +64,21 @@ def _chunk_logps(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     return logits.gather(-1, targets[:, None]).squeeze(-1) - torch.logsumexp(logits, -1)
 
 
-def dpo_loss(policy: torch.Tensor, reference: torch.Tensor, beta: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def dpo_loss(policy: torch.Tensor, reference: torch.Tensor, beta: float, *, nll_weight: float = 0.0,
+             lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Sigmoid DPO over (2B,) sequence log-probs, chosen rows first: (loss, chosen rewards (B,),
-    rejected rewards (B,)), rewards as docs/method.md §6: beta * (log pi - log pi_ref)."""
+    rejected rewards (B,)), rewards as docs/method.md §6: beta * (log pi - log pi_ref).
+
+    ``nll_weight`` > 0 adds that much of the chosen answers' mean negative log-likelihood per
+    response token (``lengths``: response tokens per row, chosen rows first), as RPO does: DPO
+    alone only asks the chosen answer to gain on the rejected one, and both can lose
+    likelihood to text neither of them is, which a small model then writes."""
     rewards = beta * (policy - reference)
     chosen, rejected = rewards.chunk(2)
     loss = -F.logsigmoid(chosen - rejected).mean()
+    if nll_weight:
+        if lengths is None:
+            raise ValueError("nll_weight needs the response lengths")
+        n_chosen = lengths.chunk(2)[0].clamp(min=1).to(policy.dtype)
+        loss = loss + nll_weight * (-policy.chunk(2)[0] / n_chosen).mean()
     return loss, chosen.detach(), rejected.detach()
