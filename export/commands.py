@@ -150,6 +150,10 @@ def _lora_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a JSON object with `figures` (every held-out figure measured through the SDK, what a "
                              "replacement must beat) and `commands` (what trains it again, data included), kept in "
                              "the manifest (for the aligner shipped in the package)")
+    parser.add_argument("--generation", metavar="FILE.json", default=None,
+                        help="what `edgealign eval-generation --adapter DIR --json` printed for this aligner: its "
+                             "fluency, length and humour figures go in the manifest, and a conditioning whose "
+                             "answers are not fluent on every pole is never the device's default")
     parser.add_argument("--threads", type=int, default=d["n_threads"], metavar="N",
                         help=f"llama.cpp threads for the parity check (default {d['n_threads']})")
 
@@ -161,24 +165,28 @@ def _lora_run(args: argparse.Namespace) -> dict[str, Any]:
 
     from .lora import export_lora
 
-    held_out = None
-    if args.held_out:
+    def read(flag: str, path: str | None) -> Any:
+        if not path:
+            return None
         try:
-            held_out = json.loads(Path(args.held_out).read_text(encoding="utf-8"))
+            return json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"--held-out {args.held_out}: not a readable JSON file ({exc})") from None
+            raise ConfigError(f"{flag} {path}: not a readable JSON file ({exc})") from None
+
+    held_out, generation = read("--held-out", args.held_out), read("--generation", args.generation)
     notes = _figures_file(args.figures) if args.figures else None
     step(f"exporting the LoRA adapter in {args.checkpoint} to GGUF ({args.dtype})")
     command = " ".join(["edgealign export lora", args.checkpoint, "--out", args.out, "--dtype", args.dtype,
                         *(["--base", args.base] if args.base else []),
                         *(["--held-out", args.held_out] if args.held_out else []),
-                        *(["--figures", args.figures] if args.figures else [])])
+                        *(["--figures", args.figures] if args.figures else []),
+                        *(["--generation", args.generation] if args.generation else [])])
     manifest = export_lora(args.checkpoint, args.out, base=args.base, dtype=args.dtype, held_out=held_out,
-                           n_threads=args.threads, command=command, recipe=notes)
+                           n_threads=args.threads, command=command, recipe=notes, generation=generation)
     d, m = manifest.details, manifest.metrics
     return {"out": args.out, "files": sorted(manifest.files), "method": d["method"], "rank": d["rank"],
             "base_model_file": d["base_model_file"], "size_bytes": m["size_bytes"], "parity": m["parity"],
-            "held_out": m.get("held_out", {})}
+            "held_out": m.get("held_out", {}), "generation": m.get("generation", {})}
 
 
 #: target -> (add its options, run it).

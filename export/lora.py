@@ -228,6 +228,7 @@ def export_lora(
     tolerance: Any = None,
     command: str | None = None,
     recipe: dict[str, Any] | None = None,
+    generation: dict[str, Any] | None = None,
 ) -> Manifest:
     """Export the LoRA checkpoint ``checkpoint`` into ``out_dir`` as ``adapter.gguf`` plus a
     manifest bound to the base GGUF (``base``; default the bundled SmolLM2 for a checkpoint of
@@ -239,7 +240,10 @@ def export_lora(
     past the tolerance for the base file's type (:mod:`._lora_parity`). ``command``: the
     command line that made it, kept in the manifest (the CLI passes its own). ``recipe``:
     ``{"figures": {...}, "commands": [...]}``, every held-out figure and the commands that
-    train it again, kept in the manifest as ``details.recipe``."""
+    train it again, kept in the manifest as ``details.recipe``. ``generation``: the object
+    ``edgealign eval-generation --adapter DIR --json`` printed for this aligner; its modes
+    answered through an aligner of this method are summed up in ``metrics.generation`` (a
+    conditioning whose answers are not fluent on every pole is never the device's default)."""
     from edgealign._gguf_check import check_gguf
 
     from ._lora_parity import check_lora_parity
@@ -248,6 +252,7 @@ def export_lora(
         raise ConfigError(f"adapter type {dtype!r} is not one of {', '.join(ADAPTER_TYPES)}")
     ckpt = read_lora_checkpoint(checkpoint)
     figures = _checked_held_out(held_out) if held_out else {}  # before minutes of parity, not after
+    written = generation_summary(generation, ckpt.aligner.get("method")) if generation is not None else {}
     base_path = _base_file(ckpt, base)
     info = check_gguf(base_path)
     if info.architecture != "llama":
@@ -268,7 +273,8 @@ def export_lora(
     details = {**_details(ckpt, base_path, info, alpha, dtype), **({"export_command": command} if command else {}),
                **({"recipe": recipe} if recipe else {})}
     manifest = Manifest.for_files(out, "adapter", [ADAPTER_FILE], details=details,
-                                  metrics=_metrics(ckpt, parity, figures, path))
+                                  metrics={**_metrics(ckpt, parity, figures, path),
+                                           **({"generation": written} if written else {})})
     manifest.write(out)
     return manifest
 
@@ -296,6 +302,38 @@ def _metrics(ckpt: LoraCheckpoint, parity: dict[str, Any], held_out: dict[str, f
     out: dict[str, Any] = {"parity": parity, "size_bytes": path.stat().st_size, "training": ckpt.metrics}
     if held_out:
         out["held_out"] = held_out
+    return out
+
+
+def generation_summary(report: Any, method: Any) -> dict[str, dict[str, Any]]:
+    """Per conditioning answered through an aligner of ``method`` in an ``eval-generation
+    --json`` report: the mean fluency ratio, the worst pole's (its answers' perplexity over the
+    bare model's answers'), the repeated questions, the answers per pole, and the length ratio
+    and humour rates where measured. ConfigError when the report has no such conditioning."""
+    try:
+        bare, answers = float(report["bare"]["perplexity"]), int(report["answers"])
+        modes = {name: m for name, m in report["modes"].items()
+                 if m.get("aligner") and name.split("+")[0] == method}
+    except (TypeError, KeyError, ValueError, AttributeError):
+        raise ConfigError("--generation: not the JSON `edgealign eval-generation --json` prints") from None
+    if not modes:
+        raise ConfigError(f"--generation: no conditioning there answered through a {method} aligner "
+                          f"(run `edgealign eval-generation --mode {method} --adapter DIR --json`)")
+    return {name: _generation_figures(m, bare, answers) for name, m in modes.items()}
+
+
+def _generation_figures(mode: dict[str, Any], bare: float, answers: int) -> dict[str, Any]:
+    dims = mode.get("dimensions", {})
+    poles = {p: v["perplexity"] / bare for d in dims.values() for p, v in d.get("poles", {}).items()}
+    out: dict[str, Any] = {"fluency_ratio": mode.get("fluency_ratio"), "worst_pole": max(poles, key=poles.get),
+                           "worst_pole_fluency_ratio": round(max(poles.values()), 3),
+                           "repeats": mode.get("repeats"), "answers_per_pole": answers}
+    for d in dims.values():
+        if d.get("length_ratio") is not None:
+            out["length_ratio"] = round(d["length_ratio"], 3)
+        rates = {p: v["rate"] for p, v in d.get("poles", {}).items() if "rate" in v}
+        if rates:
+            out["marker_rates"] = rates
     return out
 
 

@@ -28,10 +28,15 @@ from ._gguf_check import GGUFInfo, check_adapter
 from .artifacts import MANIFEST, Manifest
 from .errors import ArtifactError, ConfigError
 
-__all__ = ["Adapter", "METHODS", "load_adapters", "aligner_folders", "packaged_aligners", "model_digest"]
+__all__ = ["Adapter", "METHODS", "FLUENCY_LIMIT", "load_adapters", "aligner_folders", "packaged_aligners", "model_digest"]
 
 #: The conditionings an adapter can serve: the prompt it was trained on.
 METHODS = ("pba", "ica")
+#: A conditioning answered through an aligner is the default only if its answers stay fluent
+#: on every pole measured: their perplexity under the bare model at most this many times the
+#: bare model's own answers' (the fluency goal of ``edgealign eval-generation``). An aligner
+#: can win on held-out choices while writing fragments at one pole.
+FLUENCY_LIMIT = 1.3
 PACKAGED = Path(__file__).parent / "aligners"
 
 
@@ -52,6 +57,13 @@ class Adapter:
         figures = self.manifest.metrics.get("held_out")
         return {k: float(v) for k, v in figures.items() if isinstance(v, (int, float))} \
             if isinstance(figures, dict) else {}
+
+    @property
+    def generation(self) -> dict[str, dict[str, Any]]:
+        """Generation figures per conditioning answered through it, as recorded at export (may
+        be empty): ``worst_pole_fluency_ratio``, ``fluency_ratio``, ``repeats``, ..."""
+        figures = self.manifest.metrics.get("generation")
+        return {k: v for k, v in figures.items() if isinstance(v, dict)} if isinstance(figures, dict) else {}
 
     def __repr__(self) -> str:
         return f"Adapter({self.method!r}, {str(self.folder)!r})"
@@ -179,15 +191,23 @@ def default_aligners(home: Any, model: GGUFInfo) -> list[Path]:
 def choose(adapters: Sequence[Adapter], steering: bool, fallback: str) -> tuple[str, dict[str, float]]:
     """The conditioning with the best held-out accuracy among those usable here (an
     adapter's method, with ``+steer`` when a steering basis is loaded, and the untuned
-    ``instruct``/``instruct+steer``), from the adapters' manifests; the first adapter's own
-    method when none records a usable figure, ``fallback`` without adapters. Returns (name, the
-    figures it was chosen from)."""
+    ``instruct``/``instruct+steer``), from the adapters' manifests, leaving out a conditioning
+    whose recorded answers are not fluent on every pole (:data:`FLUENCY_LIMIT`); the first
+    adapter's own method when none records a usable figure (``fallback`` when it is left out
+    or there is no adapter).
+    Returns (name, the figures it was chosen from)."""
     usable = {"instruct"} | ({"instruct+steer"} if steering else set())
     figures: dict[str, float] = {}
     for a in adapters:
         usable |= {a.method} | ({f"{a.method}+steer"} if steering else set())
+        usable -= {name for name, g in a.generation.items() if not _fluent(g)}
         figures.update(a.held_out)
     candidates = {k: v for k, v in figures.items() if k in usable}
     if not candidates:
-        return (adapters[0].method if adapters else fallback), figures
+        return (adapters[0].method if adapters and adapters[0].method in usable else fallback), figures
     return max(sorted(candidates), key=lambda k: candidates[k]), figures
+
+
+def _fluent(generation: dict[str, Any]) -> bool:
+    worst = generation.get("worst_pole_fluency_ratio")
+    return not isinstance(worst, (int, float)) or worst <= FLUENCY_LIMIT

@@ -30,12 +30,13 @@ def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, passphrase: str) -> Pa
 def unsteered_default() -> str:
     """The bundled model's default conditioning in a home without a steering basis, as
     ``edgealign._adapter.choose`` ranks the aligners shipped in the package (their manifests'
-    held-out figures) against ``instruct``."""
+    held-out and generation figures) against ``instruct``."""
     from types import SimpleNamespace
 
     from edgealign._adapter import choose, packaged_aligners
     from edgealign.artifacts import Manifest
 
     shipped = [Manifest.read(folder, kind="adapter") for folder in packaged_aligners()]
-    adapters = [SimpleNamespace(method=m.details["method"], held_out=m.metrics.get("held_out") or {}) for m in shipped]
+    adapters = [SimpleNamespace(method=m.details["method"], held_out=m.metrics.get("held_out") or {},
+                                generation=m.metrics.get("generation") or {}) for m in shipped]
     return choose(adapters, False, "instruct")[0]
