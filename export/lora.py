@@ -325,6 +325,9 @@ def generation_summary(report: Any, method: Any) -> dict[str, dict[str, Any]]:
 def _generation_figures(mode: dict[str, Any], bare: float, answers: int) -> dict[str, Any]:
     dims = mode.get("dimensions", {})
     poles = {p: v["perplexity"] / bare for d in dims.values() for p, v in d.get("poles", {}).items()}
+    if not poles:
+        raise ConfigError("--generation: a conditioning there has no poles measured (run `edgealign "
+                          "eval-generation` with its default --dims)")
     out: dict[str, Any] = {"fluency_ratio": mode.get("fluency_ratio"), "worst_pole": max(poles, key=poles.get),
                            "worst_pole_fluency_ratio": round(max(poles.values()), 3),
                            "repeats": mode.get("repeats"), "answers_per_pole": answers}
