@@ -152,3 +152,20 @@ def test_choice_evidence_carries_its_own_gain_in_torch_and_in_the_head_graph():
         feed = head_feed(x.numpy(), np.arange(4), sign.numpy(), kind.numpy(), np.ones(4))
         graph_user = HeadGraph(head)(*(torch.from_numpy(feed[k]) for k in feed))[1]
     assert torch.allclose(graph_user, user, atol=1e-5)
+
+
+def test_the_regulariser_leaves_out_the_anchors_reset_every_epoch():
+    from edgealign.training.bridge_model import BridgeHead
+
+    torch.manual_seed(0)
+    head = BridgeHead(torch.randn(90, 16), torch.randn(90, 16))
+    with torch.no_grad():
+        head.proj.copy_(torch.eye(16) + 0.1 * torch.randn(3, 16, 16))
+    unseen = torch.zeros(90, dtype=torch.bool)
+    unseen[[3, 7]] = True
+    before = head.drift(unseen).item()
+    sample = (torch.randn(400, 16), torch.tensor([KIND_DESCRIPTION, 0] * 200))
+    head.reset_unseen(unseen, raw_space=True, sample=sample, gain=2.0)
+    # the overwritten anchors moved far from their start, yet the loss does not count them
+    assert head.drift().item() > before + 1.0
+    assert head.drift(unseen).item() == pytest.approx(before)

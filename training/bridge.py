@@ -276,7 +276,7 @@ class BridgeTrainer:
         for batch in bar:
             subsets = [ex.sample(rng, cfg.max_items) for ex in batch]
             dropped = unseen | (torch.rand(unseen.shape, device=unseen.device) < cfg.dim_dropout)
-            loss = _loss(model, feats.batch(subsets), cfg, dropped)
+            loss = _loss(model, feats.batch(subsets), cfg, dropped, unseen)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -336,7 +336,7 @@ def _seen(examples: list[Example]) -> np.ndarray:
     return seen
 
 
-def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None):  # noqa: ANN001
+def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None, unseen=None):  # noqa: ANN001
     import torch.nn.functional as F
 
     units = model.head.item_logits(batch["x"], batch["kind"], dropped, batch["memory"])  # (B, U, 90, 3)
@@ -345,7 +345,7 @@ def _loss(model, batch: dict, cfg: BridgeConfig, dropped=None):  # noqa: ANN001
     loss = F.cross_entropy(user.reshape(-1, 3), batch["target"].reshape(-1), weight=weight)
     if model.head.n_style:
         loss = loss + cfg.style_l1 * (model.head.style_gain * model.head.style_map).abs().sum()
-    return loss + cfg.drift_weight * model.head.drift()
+    return loss + cfg.drift_weight * model.head.drift(unseen)
 
 
 def evaluate_examples(model, feats: "Featurizer", examples: list[Example]) -> dict[str, Any]:  # noqa: ANN001
