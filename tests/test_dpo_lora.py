@@ -15,7 +15,7 @@ pytest.importorskip("peft")
 from edgealign.data import write_records  # noqa: E402
 from edgealign.errors import ConfigError  # noqa: E402
 from edgealign.preferences import PreferenceProfile  # noqa: E402
-from edgealign.training import dpo, dpo_objective  # noqa: E402
+from edgealign.training import dpo, dpo_objective, dpo_reference  # noqa: E402
 from edgealign.training.aligners import LORA_TARGETS, AlignerConfig, PBATrainer  # noqa: E402
 from edgealign.training.models import load_base, tiny_llama, train_tiny_tokenizer  # noqa: E402
 from edgealign.training.synth import SynthConfig, generate_records  # noqa: E402
@@ -57,13 +57,14 @@ def run(data, base, tmp_path_factory):
         calls["n"] += 1
         return original(*args, **kwargs)
 
-    dpo.sequence_logps = counted
+    # the policy's forwards run in the loop, the reference's in its own module
+    dpo.sequence_logps = dpo_reference.sequence_logps = counted
     try:
         out = tmp_path_factory.mktemp("lora")
         trainer = PBATrainer(AlignerConfig.tiny("pba", model=base, eval_data=(data,), **LORA))
         metrics = trainer.fit([data], out, progress=False)
     finally:
-        dpo.sequence_logps = original
+        dpo.sequence_logps = dpo_reference.sequence_logps = original
     return trainer, metrics, out, calls["n"]
 
 
