@@ -63,7 +63,8 @@ def test_dimensions_without_data_get_the_head_that_dimension_dropout_trained(hel
     assert json.loads((out / "config.json").read_text())["holdout_dims"] == list(HELD)
 
 
-def test_raw_space_anchors_score_the_unprojected_sentence():
+def _moved_head():
+    """A head of 16-d anchors whose projections moved off the identity, dimensions 3 and 7 unseen."""
     from edgealign.training.bridge_model import BridgeHead
 
     torch.manual_seed(0)
@@ -72,6 +73,11 @@ def test_raw_space_anchors_score_the_unprojected_sentence():
         head.proj.copy_(torch.eye(16) + 0.1 * torch.randn(3, 16, 16))
     unseen = torch.zeros(90, dtype=torch.bool)
     unseen[[3, 7]] = True
+    return head, unseen
+
+
+def test_raw_space_anchors_score_the_unprojected_sentence():
+    head, unseen = _moved_head()
     start = head.unseen(unseen)[0]
     bias = head.bias.detach().clone()
     head.reset_unseen(unseen, raw_space=True)
@@ -155,14 +161,7 @@ def test_choice_evidence_carries_its_own_gain_in_torch_and_in_the_head_graph():
 
 
 def test_the_regulariser_leaves_out_the_anchors_reset_every_epoch():
-    from edgealign.training.bridge_model import BridgeHead
-
-    torch.manual_seed(0)
-    head = BridgeHead(torch.randn(90, 16), torch.randn(90, 16))
-    with torch.no_grad():
-        head.proj.copy_(torch.eye(16) + 0.1 * torch.randn(3, 16, 16))
-    unseen = torch.zeros(90, dtype=torch.bool)
-    unseen[[3, 7]] = True
+    head, unseen = _moved_head()
     before = head.drift(unseen).item()
     sample = (torch.randn(400, 16), torch.tensor([KIND_DESCRIPTION, 0] * 200))
     head.reset_unseen(unseen, raw_space=True, sample=sample, gain=2.0)
