@@ -28,7 +28,7 @@ from ._gguf_check import GGUFInfo, check_adapter
 from .artifacts import MANIFEST, Manifest
 from .errors import ArtifactError, ConfigError
 
-__all__ = ["Adapter", "METHODS", "FLUENCY_LIMIT", "load_adapters", "aligner_folders", "packaged_aligners", "model_digest"]
+__all__ = ["Adapter", "METHODS", "FLUENCY_LIMIT", "load_adapters", "not_fluent", "aligner_folders", "packaged_aligners", "model_digest"]
 
 #: The conditionings an adapter can serve: the prompt it was trained on.
 METHODS = ("pba", "ica")
@@ -200,14 +200,21 @@ def choose(adapters: Sequence[Adapter], steering: bool, fallback: str) -> tuple[
     figures: dict[str, float] = {}
     for a in adapters:
         usable |= {a.method} | ({f"{a.method}+steer"} if steering else set())
-        usable -= {name for name, g in a.generation.items() if not _fluent(g)}
         figures.update(a.held_out)
+    usable -= set(not_fluent(adapters))
     candidates = {k: v for k, v in figures.items() if k in usable}
     if not candidates:
         return (adapters[0].method if adapters and adapters[0].method in usable else fallback), figures
     return max(sorted(candidates), key=lambda k: candidates[k]), figures
 
 
-def _fluent(generation: dict[str, Any]) -> bool:
-    worst = generation.get("worst_pole_fluency_ratio")
-    return not isinstance(worst, (int, float)) or worst <= FLUENCY_LIMIT
+def not_fluent(adapters: Sequence[Adapter]) -> dict[str, dict[str, Any]]:
+    """The conditionings answered through ``adapters`` that are never the default, each with
+    its recorded generation figures: answers above :data:`FLUENCY_LIMIT` at some pole."""
+    out: dict[str, dict[str, Any]] = {}
+    for a in adapters:
+        for name, g in a.generation.items():
+            worst = g.get("worst_pole_fluency_ratio")
+            if isinstance(worst, (int, float)) and worst > FLUENCY_LIMIT:
+                out[name] = g
+    return out

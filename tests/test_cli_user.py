@@ -136,6 +136,35 @@ def test_doctor_json(home, capsys):
     assert report["todo"] == ["create the store: `edgealign init`"]
 
 
+def test_doctor_names_the_aligner_and_the_default_chat_answers_with(home, capsys):
+    from edgealign._adapter import packaged_aligners
+
+    report = run(capsys, "doctor", "--json")
+    assert report["default_conditioning"] == unsteered_default()  # the home has no steering basis
+    assert [(r["path"], r["ok"]) for r in report["aligners"]] == [(str(f), True) for f in packaged_aligners()]
+    assert report["default_conditioning"] not in report["passed_over"]
+    text = run(capsys, "doctor")
+    assert f"default: {report['default_conditioning']} " in text
+    assert all(f"not {name}: " in text and "x the bare model's perplexity" in text for name in report["passed_over"])
+
+
+def test_doctor_reports_a_broken_home_aligner_and_the_default_without_it(home, capsys):
+    from edgealign._adapter import packaged_aligners
+    from edgealign.home import Home
+
+    if not packaged_aligners():
+        pytest.skip("this build ships no aligner to copy")
+    mine = Home().aligner
+    shutil.copytree(packaged_aligners()[0], mine)
+    with open(mine / "adapter.gguf", "r+b") as f:
+        f.truncate(1000)
+    report = run(capsys, "doctor", "--json")
+    [row] = report["aligners"]  # the home's aligner hides the packaged ones, as it does for chat
+    assert row["source"] == "home" and not row["ok"] and "adapter.gguf" in row["problem"]
+    assert report["default_conditioning"] == "instruct" and report["passed_over"] == {}
+    assert any(str(mine) in t and "export lora" in t for t in report["todo"])
+
+
 def test_bad_input_in_a_real_process_is_one_line_and_exit_2(ada, tmp_path):
     bad = jsonl(tmp_path / "bad.jsonl", [{"type": "opinion", "text": "?"}])
     cases = {

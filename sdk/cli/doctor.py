@@ -59,6 +59,12 @@ def doctor(args: argparse.Namespace) -> int:
         print(f"{part + ':':<8} {info['path'] or '-'}  {'verified' if info['ok'] else info['problem']}")
         if info.get("probe"):
             print(f"         child-process probe: {info['probe']}")
+    for row in report["aligners"]:
+        state = f"{row['method']}, verified" if row["ok"] else row["problem"]
+        print(f"aligner: {row['path']}  ({row['source']}; {state})")
+    print(f"default: {report['default_conditioning']} (what chat uses when --conditioning is not given)")
+    for name, why in report["passed_over"].items():
+        print(f"         not {name}: {why}")
     print(f"key:     {report['key_source']['source'] or report['key_source']['problem']}")
     print(f"home:    {report['home']}  (store {'present' if report['store']['exists'] else 'not created yet'}"
           f"{'' if report['store']['opens'] in (None, True) else ', does not open'})")
@@ -152,9 +158,11 @@ def _artifacts(todo: list[str]) -> dict[str, Any]:
     from ..llm import BUNDLED_PIP, default_model_path
 
     model: dict[str, Any] = {"path": None, "ok": False, "problem": None}
+    info = None
     try:
         model["path"] = str(default_model_path())
-        model["architecture"] = check_gguf(Path(model["path"])).architecture
+        info = check_gguf(Path(model["path"]))
+        model["architecture"] = info.architecture
         model["ok"] = True
         model["probe"] = _probe_state(Path(model["path"]))
     except ArtifactError as exc:
@@ -167,7 +175,70 @@ def _artifacts(todo: list[str]) -> dict[str, Any]:
     except ArtifactError as exc:
         bridge["problem"] = str(exc)
         todo.append(f"build the preference bridge: {build_hint(default_bridge_path())}")
-    return {"model": model, "bridge": bridge}
+    return {"model": model, "bridge": bridge, **_aligners(info, todo)}
+
+
+def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
+    """The trained aligners ``chat`` would use with ``model`` (its GGUFInfo; None when it is
+    missing) and the conditioning it picks when not told, with the reason an aligner's
+    conditioning was passed over. Reads and hashes; loads nothing and writes nothing."""
+    from .._adapter import FLUENCY_LIMIT, aligner_folders, choose, not_fluent, packaged_aligners
+    from .._model_choice import UNTUNED_PROMPT, UNTUNED_STEERED
+    from ..artifacts import MANIFEST
+    from ..home import Home
+
+    home = Home()
+    steered = (home.steering / MANIFEST).is_file()
+    out: dict[str, Any] = {"aligners": [], "default_conditioning": UNTUNED_STEERED if steered else UNTUNED_PROMPT,
+                           "passed_over": {}}
+    if model is None:
+        return out
+    own = aligner_folders(home.aligner)
+    rows = [_aligner(folder, model, home, packaged=not own) for folder in own or packaged_aligners()]
+    out["aligners"] = [row for row, _ in rows if row]
+    adapters = [a for _, a in rows if a is not None]
+    todo += [f"the aligner in {row['path']} would be refused ({row['problem']}); export it again with `edgealign "
+             f"export lora CKPT --out {row['path']}`, or remove it" for row in out["aligners"] if not row["ok"]]
+    if adapters:
+        out["default_conditioning"] = choose(adapters, steered, out["default_conditioning"])[0]
+    for name, g in not_fluent(adapters).items():
+        if steered or not name.endswith("+steer"):  # what could have been chosen here
+            out["passed_over"][name] = (f"its recorded answers reach {g['worst_pole_fluency_ratio']:.2f}x the bare "
+                                        f"model's perplexity at the {g.get('worst_pole', 'worst')} pole (the "
+                                        f"limit is {FLUENCY_LIMIT}x)")
+    return out
+
+
+def _aligner(folder: Path, model: Any, home: Any, packaged: bool) -> tuple[dict[str, Any], Any]:
+    """(report row, Adapter or None) for one aligner folder, checked as loading it would be
+    but for the child-process probe; a packaged aligner for another model gives ({}, None)."""
+    from .._adapter import Adapter
+    from .._gguf_check import check_adapter
+    from .._probe import _digest
+    from ..artifacts import Manifest, sha256_file
+    from ..errors import ArtifactError, EdgeAlignError
+
+    row: dict[str, Any] = {"path": str(folder), "source": "package" if packaged else "home", "ok": False,
+                           "problem": None}
+    try:
+        manifest = Manifest.read(folder, kind="adapter", verify=True)
+        if manifest.details.get("base_model_sha256") != (_digest(home, model.path, write=False)
+                                                         or sha256_file(model.path)):
+            if packaged:  # shipped for another model: not one chat would use
+                return {}, None
+            raise ArtifactError(f"exported for {manifest.details.get('base_model_file', 'another model')}, not "
+                                f"{model.path.name}: export it again with `edgealign export lora CKPT --base "
+                                f"{model.path}`")
+        ggufs = [folder / n for n in manifest.files if n.endswith(".gguf")]
+        if len(ggufs) != 1:
+            raise ArtifactError(f"its manifest lists {len(ggufs)} GGUF files; an aligner holds one")
+        check_adapter(ggufs[0], model)
+        adapter = Adapter(folder, ggufs[0], str(manifest.details.get("method")), manifest)
+    except EdgeAlignError as exc:
+        row["problem"] = str(exc)
+        return row, None
+    row.update(ok=True, method=adapter.method, held_out=adapter.held_out)
+    return row, adapter
 
 
 def _probe_state(path: Path) -> str:
