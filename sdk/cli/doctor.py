@@ -212,7 +212,7 @@ def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
 def _aligner(folder: Path, model: Any, home: Any, packaged: bool) -> tuple[dict[str, Any], Any]:
     """(report row, Adapter or None) for one aligner folder, checked as loading it would be
     but for the child-process probe; a packaged aligner for another model gives ({}, None)."""
-    from .._adapter import Adapter
+    from .._adapter import METHODS, Adapter
     from .._gguf_check import check_adapter
     from .._probe import _digest
     from ..artifacts import Manifest, sha256_file
@@ -232,8 +232,11 @@ def _aligner(folder: Path, model: Any, home: Any, packaged: bool) -> tuple[dict[
         ggufs = [folder / n for n in manifest.files if n.endswith(".gguf")]
         if len(ggufs) != 1:
             raise ArtifactError(f"its manifest lists {len(ggufs)} GGUF files; an aligner holds one")
+        method = manifest.details.get("method")
+        if method not in METHODS:
+            raise ArtifactError(f"its manifest names method {method!r}; an aligner is {' or '.join(METHODS)}")
         check_adapter(ggufs[0], model)
-        adapter = Adapter(folder, ggufs[0], str(manifest.details.get("method")), manifest)
+        adapter = Adapter(folder, ggufs[0], method, manifest)
     except EdgeAlignError as exc:
         row["problem"] = str(exc)
         return row, None
