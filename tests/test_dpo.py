@@ -80,7 +80,7 @@ def _weights(model):
 
 def test_resume_continues_exactly_and_a_seed_repeats_the_run(data, tmp_path, monkeypatch):
     # Two pretraining passes, not the preset's 16: the run goes through pretraining before its
-    # steps as the preset's does, at a quarter of this test's time; nothing here needs it to learn.
+    # steps as the preset's does, in a fraction of the time; nothing here needs it to learn.
     cfg = AlignerConfig.tiny("pba", max_length=128, max_prompt_length=96, micro_batch_size=4, global_batch_size=4,
                              max_steps=4, save_every=2, eval_records=0, pretrain_epochs=2.0)
     straight = PBATrainer(cfg)
