@@ -28,7 +28,7 @@ from ._gguf_check import GGUFInfo, check_adapter
 from .artifacts import MANIFEST, Manifest
 from .errors import ArtifactError, ConfigError
 
-__all__ = ["Adapter", "METHODS", "FLUENCY_LIMIT", "load_adapters", "not_fluent", "aligner_folders", "packaged_aligners", "model_digest"]
+__all__ = ["Adapter", "METHODS", "FLUENCY_LIMIT", "load_adapters", "check_folder", "not_fluent", "aligner_folders", "packaged_aligners", "model_digest"]
 
 #: The conditionings an adapter can serve: the prompt it was trained on.
 METHODS = ("pba", "ica")
@@ -97,13 +97,13 @@ def model_digest(path: Path, home: Any = None) -> str:
         raise ArtifactError(f"{path}: cannot read the model file ({exc})") from None
 
 
-def bound_to(folder: Path, model: GGUFInfo, home: Any = None) -> Manifest:
+def bound_to(folder: Path, model: GGUFInfo, home: Any = None, digest: str | None = None) -> Manifest:
     """The folder's manifest when it is an aligner for ``model``; ArtifactError otherwise."""
     if folder.is_file():
         raise ConfigError(f"{folder} is a file; pass the aligner's folder (adapter.gguf with its manifest.json)")
     manifest = Manifest.read(folder, kind="adapter")
     want = manifest.details.get("base_model_sha256")
-    if not isinstance(want, str) or want != model_digest(model.path, home):
+    if not isinstance(want, str) or want != (digest or model_digest(model.path, home)):
         made_for = manifest.details.get("base_model_file", "another file")
         raise ArtifactError(f"{folder} was exported for {made_for} (SHA-256 {str(want)[:12]}...), not for "
                             f"{model.path.name}; export it again with `edgealign export lora CKPT --base "
@@ -134,8 +134,17 @@ def probe_adapter(file: Path, model: GGUFInfo, home: Any = None, trust: bool | N
 def load_adapter(folder: str | os.PathLike[str], model: GGUFInfo, home: Any = None,
                  trust: bool | None = None) -> Adapter:
     """Check the aligner artifact ``folder`` for ``model``; an :class:`Adapter` or ArtifactError."""
+    adapter = check_folder(folder, model, home)
+    probe_adapter(adapter.file, model, home, trust)
+    return adapter
+
+
+def check_folder(folder: str | os.PathLike[str], model: GGUFInfo, home: Any = None,
+                 digest: str | None = None) -> Adapter:
+    """Every check :func:`load_adapter` makes but the child-process probe; ``digest``: the
+    model file's SHA-256 when the caller has it (else read, and remembered in the home)."""
     folder = Path(folder).expanduser()
-    manifest = bound_to(folder, model, home)
+    manifest = bound_to(folder, model, home, digest)
     ggufs = [n for n in manifest.files if n.endswith(".gguf")]
     if len(ggufs) != 1:
         raise ArtifactError(f"{folder}: its manifest lists {len(ggufs)} GGUF files; an aligner holds one")
@@ -143,7 +152,6 @@ def load_adapter(folder: str | os.PathLike[str], model: GGUFInfo, home: Any = No
     if method not in METHODS:
         raise ArtifactError(f"{folder}: its manifest names method {method!r}; an aligner is {' or '.join(METHODS)}")
     check_adapter(folder / ggufs[0], model)
-    probe_adapter(folder / ggufs[0], model, home, trust)
     return Adapter(folder, folder / ggufs[0], method, manifest)
 
 
@@ -165,17 +173,17 @@ def load_adapters(given: Any, model: GGUFInfo, home: Any = None, trust: bool | N
     return out
 
 
-def default_aligners(home: Any, model: GGUFInfo) -> list[Path]:
+def default_aligners(home: Any, model: GGUFInfo, digest: str | None = None) -> list[Path]:
     """The aligners used when none is named: the home's ``artifacts/aligner`` when it has
     any, else the packaged ones exported for ``model`` (the others are skipped quietly: a
-    packaged aligner for the bundled model says nothing about another model)."""
+    packaged aligner for the bundled model says nothing about another model). ``digest``:
+    the model file's SHA-256 when the caller has it."""
     from .home import Home
 
     where = home if isinstance(home, Home) else Home(home)
     own = aligner_folders(where.aligner)
     if own:
         return own
-    digest = None
     found = []
     for folder in packaged_aligners():
         try:

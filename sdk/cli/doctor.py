@@ -181,10 +181,13 @@ def _artifacts(todo: list[str]) -> dict[str, Any]:
 def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
     """The trained aligners ``chat`` would use with ``model`` (its GGUFInfo; None when it is
     missing) and the conditioning it picks when not told, with the reason an aligner's
-    conditioning was passed over. Reads and hashes; loads nothing and writes nothing."""
-    from .._adapter import FLUENCY_LIMIT, aligner_folders, choose, not_fluent, packaged_aligners
+    conditioning was passed over. Checks each as loading it would, but for the child-process
+    probe; loads nothing and writes nothing."""
+    from .._adapter import FLUENCY_LIMIT, aligner_folders, check_folder, choose, default_aligners, not_fluent
     from .._model_choice import UNTUNED_PROMPT, UNTUNED_STEERED
-    from ..artifacts import MANIFEST
+    from .._probe import _digest
+    from ..artifacts import MANIFEST, sha256_file
+    from ..errors import EdgeAlignError
     from ..home import Home
 
     home = Home()
@@ -193,12 +196,19 @@ def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
                            "passed_over": {}}
     if model is None:
         return out
-    own = aligner_folders(home.aligner)
-    rows = [_aligner(folder, model, home, packaged=not own) for folder in own or packaged_aligners()]
-    out["aligners"] = [row for row, _ in rows if row]
-    adapters = [a for _, a in rows if a is not None]
-    todo += [f"the aligner in {row['path']} would be refused ({row['problem']}); export it again with `edgealign "
-             f"export lora CKPT --out {row['path']}`, or remove it" for row in out["aligners"] if not row["ok"]]
+    digest = _digest(home, model.path, write=False) or sha256_file(model.path)  # not remembered: doctor writes nothing
+    source = "home" if aligner_folders(home.aligner) else "package"
+    adapters = []
+    for folder in default_aligners(home, model, digest):
+        row: dict[str, Any] = {"path": str(folder), "source": source, "ok": False, "problem": None}
+        try:
+            adapters.append(check_folder(folder, model, home, digest))
+            row.update(ok=True, method=adapters[-1].method, held_out=adapters[-1].held_out)
+        except EdgeAlignError as exc:
+            row["problem"] = str(exc)
+            todo.append(f"the aligner in {folder} would be refused ({exc}); export it again with `edgealign "
+                        f"export lora CKPT --out {folder}`, or remove it")
+        out["aligners"].append(row)
     if adapters:
         out["default_conditioning"] = choose(adapters, steered, out["default_conditioning"])[0]
     for name, g in not_fluent(adapters).items():
@@ -207,41 +217,6 @@ def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
                                         f"model's perplexity at the {g.get('worst_pole', 'worst')} pole (the "
                                         f"limit is {FLUENCY_LIMIT}x)")
     return out
-
-
-def _aligner(folder: Path, model: Any, home: Any, packaged: bool) -> tuple[dict[str, Any], Any]:
-    """(report row, Adapter or None) for one aligner folder, checked as loading it would be
-    but for the child-process probe; a packaged aligner for another model gives ({}, None)."""
-    from .._adapter import METHODS, Adapter
-    from .._gguf_check import check_adapter
-    from .._probe import _digest
-    from ..artifacts import Manifest, sha256_file
-    from ..errors import ArtifactError, EdgeAlignError
-
-    row: dict[str, Any] = {"path": str(folder), "source": "package" if packaged else "home", "ok": False,
-                           "problem": None}
-    try:
-        manifest = Manifest.read(folder, kind="adapter", verify=True)
-        if manifest.details.get("base_model_sha256") != (_digest(home, model.path, write=False)
-                                                         or sha256_file(model.path)):
-            if packaged:  # shipped for another model: not one chat would use
-                return {}, None
-            raise ArtifactError(f"exported for {manifest.details.get('base_model_file', 'another model')}, not "
-                                f"{model.path.name}: export it again with `edgealign export lora CKPT --base "
-                                f"{model.path}`")
-        ggufs = [folder / n for n in manifest.files if n.endswith(".gguf")]
-        if len(ggufs) != 1:
-            raise ArtifactError(f"its manifest lists {len(ggufs)} GGUF files; an aligner holds one")
-        method = manifest.details.get("method")
-        if method not in METHODS:
-            raise ArtifactError(f"its manifest names method {method!r}; an aligner is {' or '.join(METHODS)}")
-        check_adapter(ggufs[0], model)
-        adapter = Adapter(folder, ggufs[0], method, manifest)
-    except EdgeAlignError as exc:
-        row["problem"] = str(exc)
-        return row, None
-    row.update(ok=True, method=adapter.method, held_out=adapter.held_out)
-    return row, adapter
 
 
 def _probe_state(path: Path) -> str:
