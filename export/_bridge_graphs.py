@@ -4,7 +4,13 @@
   as a fourth output (``embeddings``, (T, D)), so one call both profiles a few items and
   yields what the device caches. The other outputs are the model's, op for op.
 * :class:`HeadGraph`: the head alone, on sentence embeddings (cached or fresh): inputs
-  :data:`edgealign.bridge.HEAD_INPUTS`, outputs :data:`edgealign.bridge.HEAD_OUTPUTS`.
+  :data:`edgealign.bridge.HEAD_INPUTS`, outputs :data:`edgealign.bridge.HEAD_OUTPUTS` and
+  ``sentence_scores`` (T, 2, 90), each stacked sentence's pole scores (anchors and example
+  memory, with its kind's gains): all the head computes per sentence.
+* :class:`HeadUnits`: the rest of the head, from those scores on: inputs
+  :data:`edgealign.bridge.HEAD_UNITS_INPUTS`, the same outputs. The device keeps each
+  sentence's scores, so an update after one new item scores only that item's sentences
+  against the example memory (:mod:`edgealign._head_split`).
   The embeddings come in one input per kind (the sentences comment, choice and description
   units read); ``row`` (U,) says which row of the three, stacked, each unit reads (the
   single graph's one-hot ``combine`` would be a (U, T) matrix product over a whole
@@ -29,7 +35,7 @@ from torch import nn
 
 from edgealign.training.bridge_model import memory_scores
 
-__all__ = ["WithEmbeddings", "HeadGraph"]
+__all__ = ["WithEmbeddings", "HeadGraph", "HeadUnits"]
 
 
 class WithEmbeddings(nn.Module):
@@ -57,34 +63,56 @@ class HeadGraph(nn.Module):
         with torch.no_grad():
             anchors = head.anchors.reshape(-1, head.anchors.shape[-1])           # (2*90, D)
             folded = torch.stack([head.scale * anchors @ p for p in head.proj])  # (kinds, 2*90, D)
-            a, b = nn.functional.softplus(head.agg).unbind()
         self.kinds, self.dims = folded.shape[0], head.anchors.shape[1]
         self.register_buffer("folded", folded.reshape(-1, folded.shape[-1]).clone())
-        self.register_buffer("bias", head.bias.detach().clone())             # (kind, pole, 90)
-        self.register_buffer("agg", torch.stack([a, b]).detach().clone())
-        self.register_buffer("agg_bias", head.agg_bias.detach().clone())
-        self.register_buffer("kind_gain", head.kind_gain.detach().clone())
+        self.units = HeadUnits(head)
         # The example memory as the checkpoint keeps it (fp16 in the graph, cast once loaded).
         self.memory = head.has_memory
         for name in ("memory", "memory_valid", "memory_neutral", "memory_temperature"):
             self.register_buffer(name if name != "memory" else "memory_rows", getattr(head, name).detach().clone())
         self.register_buffer("memory_gain", head.memory_gain.detach().clone())
+        self.eval()
+
+    def forward(self, comment_embeddings, choice_embeddings, description_embeddings,  # noqa: ANN001
+                row, sign, kind, weight, style=None):
+        stacked = (comment_embeddings, choice_embeddings, description_embeddings)
+        scores = self.sentence_scores(*stacked)
+        return (*self.units(scores, row, sign, kind, weight, style), scores)
+
+    def sentence_scores(self, *stacked):  # noqa: ANN001, ANN002
+        """(T, 2, 90) over the three kinds' sentences, stacked: :meth:`_kind_scores` of each."""
+        return torch.cat([self._kind_scores(e, k) for k, e in enumerate(stacked)])
+
+    def _kind_scores(self, e, k: int):  # noqa: ANN001
+        """One kind's sentences through that kind's folded projection only, plus the example
+        memory with that kind's gain, each distinct sentence once."""
+        blocks = self.folded.reshape(self.kinds, 2 * self.dims, -1)
+        scores = (e @ blocks[k].T).reshape(-1, 2, self.dims)
+        if self.memory:
+            f = memory_scores(e, self.memory_rows, self.memory_valid, self.memory_neutral, self.memory_temperature)
+            scores = scores + self.memory_gain[k] * f
+        return scores
+
+
+class HeadUnits(nn.Module):
+    """The head from each sentence's pole scores on: per unit its kind's biases, the
+    three-way logits, signed and weighted evidence, and the user's sums."""
+
+    def __init__(self, head: Any) -> None:
+        super().__init__()
+        with torch.no_grad():
+            a, b = nn.functional.softplus(head.agg).unbind()
+        self.register_buffer("bias", head.bias.detach().clone())             # (kind, pole, 90)
+        self.register_buffer("agg", torch.stack([a, b]).detach().clone())
+        self.register_buffer("agg_bias", head.agg_bias.detach().clone())
+        self.register_buffer("kind_gain", head.kind_gain.detach().clone())
         self.style = bool(head.n_style)
         if self.style:  # folded with its gain: one (N_STYLE, 90) matrix
             self.register_buffer("style_map", (head.style_gain * head.style_map).detach().clone())
         self.eval()
 
-    def forward(self, comment_embeddings, choice_embeddings, description_embeddings,  # noqa: ANN001
-                row, sign, kind, weight, style=None):
-        # Each kind's sentences through that kind's folded projection only: (T_k, 2*90) each.
-        blocks = self.folded.reshape(self.kinds, 2 * self.dims, -1)
-        scores = torch.cat([e @ blocks[k].T for k, e in
-                            enumerate((comment_embeddings, choice_embeddings, description_embeddings))])
-        s = scores[row].reshape(-1, 2, self.dims)                            # (U, 2, 90)
-        if self.memory:  # each distinct sentence against the stored examples once, like the anchors
-            stacked = torch.cat([comment_embeddings, choice_embeddings, description_embeddings])
-            f = memory_scores(stacked, self.memory_rows, self.memory_valid, self.memory_neutral, self.memory_temperature)
-            s = s + self.memory_gain[kind][:, None, None] * f[row]
+    def forward(self, sentence_scores, row, sign, kind, weight, style=None):  # noqa: ANN001
+        s = sentence_scores[row]                                             # (U, 2, 90)
         b = self.bias[kind]                                                  # (U, 3, 90)
         units = torch.stack([s[:, 0] + b[:, 0], b[:, 1], s[:, 1] + b[:, 2]], dim=-1)
         logp = torch.log_softmax(units, dim=-1)

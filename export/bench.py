@@ -30,6 +30,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .onnx import PACKAGE_FILES
+
 __all__ = ["bench_bridge"]
 
 
@@ -98,8 +100,7 @@ def bench_bridge(checkpoint: str | Path, artifact: str | Path, *, users: int = 4
             result[f"speedup_{precision}_vs_torch"] = torch_ms / result[f"onnx_{precision}_ms"]
     folder = Path(artifact)
     # What a device downloads: the int8 graph, the head (with the example memory) and the tokenizer.
-    result["artifact_mb"] = sum((folder / f).stat().st_size for f in ("bridge.int8.onnx", "head.onnx", "tokenizer.json")
-                                if (folder / f).is_file()) / 1e6
+    result["artifact_mb"] = sum((folder / f).stat().st_size for f in PACKAGE_FILES if (folder / f).is_file()) / 1e6
     if (folder / "bridge.onnx").is_file():
         result["fp32_graph_mb"] = (folder / "bridge.onnx").stat().st_size / 1e6
     if static:

@@ -16,7 +16,8 @@ the torch model (the stock encoder); past the tolerance the export fails with
 
 For whole histories (see :mod:`edgealign.bridge`) the single graph also returns its sentence
 embeddings, and ``head.onnx`` (fp32, see :mod:`~edgealign.export._bridge_graphs`) maps
-embeddings to the same outputs. The chain, each single graph's embeddings through the head,
+embeddings to the same outputs, split in two with ``head_units.onnx`` as the device runs it
+(:mod:`edgealign._head_split`). The chain, each single graph's embeddings through the head,
 is parity-checked against torch with the same tolerances as the single graph, and so is the
 head on 40-item histories with the device's recency weights (``head.onnx weighted``).
 
@@ -37,7 +38,9 @@ import numpy as np
 from edgealign.artifacts import BRIDGE_INPUTS, BRIDGE_OUTPUTS, Manifest
 from edgealign._head_feed import STYLE_INPUT, unit_styles
 from edgealign._style import STYLE_VERSION
-from edgealign.bridge import EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS, head_feed
+from edgealign._head_split import SplitHead
+from edgealign.bridge import (EMBEDDINGS, HEAD, HEAD_INPUTS, HEAD_OUTPUTS, HEAD_UNITS, HEAD_UNITS_INPUTS,
+                              SENTENCE_SCORES, head_feed)
 from edgealign.errors import ArtifactError, ConfigError, ParityError
 from edgealign.featurize import MAX_SENTENCES, bridge_units, configure, tokenize
 
@@ -102,7 +105,9 @@ def _export_graph(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
                           dynamo=False)
 
 
-def _export_head(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
+def _export_head(model: Any, feed: dict[str, np.ndarray], out: Path) -> None:
+    """``head.onnx`` (the whole head, with each sentence's scores as a fourth output) and
+    ``head_units.onnx`` (the head from those scores on)."""
     import torch
 
     from ._bridge_graphs import HeadGraph
@@ -116,10 +121,26 @@ def _export_head(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
     dynamic = {"comment_embeddings": {0: "comment_texts"}, "choice_embeddings": {0: "choice_texts"},
                "description_embeddings": {0: "description_texts"}, "row": {0: "units"}, "sign": {0: "units"},
                "kind": {0: "units"}, "weight": {0: "units"}, "unit_logits": {0: "units"}, "evidence": {0: "units"},
-               **({STYLE_INPUT: {0: "units"}} if model.head.n_style else {})}
+               SENTENCE_SCORES: {0: "texts"}, **({STYLE_INPUT: {0: "units"}} if model.head.n_style else {})}
+    graph = HeadGraph(model.head).eval()
     args = tuple(torch.from_numpy(example[name]) for name in inputs)
-    torch.onnx.export(HeadGraph(model.head).eval(), args, str(path), input_names=inputs,
-                      output_names=list(HEAD_OUTPUTS), dynamic_axes=dynamic, opset_version=17, dynamo=False)
+    torch.onnx.export(graph, args, str(out / HEAD), input_names=inputs, output_names=[*HEAD_OUTPUTS, SENTENCE_SCORES],
+                      dynamic_axes=dynamic, opset_version=17, dynamo=False)
+    with torch.no_grad():
+        scores = graph.sentence_scores(*args[:3])
+    tail = [*HEAD_UNITS_INPUTS, *([STYLE_INPUT] if model.head.n_style else [])]
+    torch.onnx.export(graph.units, (scores, *args[3:]), str(out / HEAD_UNITS), input_names=tail,
+                      output_names=list(HEAD_OUTPUTS), opset_version=17, dynamo=False,
+                      dynamic_axes={k: v for k, v in dynamic.items() if k in (*tail, *HEAD_OUTPUTS)})
+
+
+def _split_head(out: Path) -> SplitHead:
+    """The exported head as the device runs it: two graphs, each sentence scored once."""
+    import onnxruntime as ort
+
+    cpu = ["CPUExecutionProvider"]
+    return SplitHead(ort.InferenceSession(str(out / HEAD), providers=cpu),
+                     ort.InferenceSession(str(out / HEAD_UNITS), providers=cpu))
 
 
 def _quantize(src: Path, dst: Path, calibration: list[dict[str, np.ndarray]]) -> None:
@@ -159,33 +180,30 @@ def _quantize(src: Path, dst: Path, calibration: list[dict[str, np.ndarray]]) ->
         raise ArtifactError(f"{dst}: onnxruntime quantized {keep} anyway; update the exclusion in export/onnx.py")
 
 
-def _parity(refs: list[np.ndarray], path: Path, head: Path, feeds: list[dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:
+def _parity(refs: list[np.ndarray], path: Path, head: SplitHead, feeds: list[dict[str, np.ndarray]]) -> dict[str, dict[str, float]]:
     """The graph at ``path`` against torch's user logits ``refs``, alone and through the head (its embeddings in)."""
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    head_session = ort.InferenceSession(str(head), providers=["CPUExecutionProvider"])
     alone: list[tuple[np.ndarray, np.ndarray]] = []
     chained: list[tuple[np.ndarray, np.ndarray]] = []
     for ref, feed in zip(refs, feeds):
         got, embeddings = session.run(["user_logits", EMBEDDINGS], feed)
         alone.append((ref, got))
-        chained.append((ref, head_session.run(["user_logits"], _head_feed(feed, embeddings, head_session))[0]))
+        chained.append((ref, head.run(["user_logits"], _head_feed(feed, embeddings, head))[0]))
     return {"alone": _figures(alone), "with_head": _figures(chained)}
 
 
-def _weighted_parity(model: Any, tokenizer: Any, head: Path, max_items: int, n_users: int = 4,
+def _weighted_parity(model: Any, tokenizer: Any, head: SplitHead, max_items: int, n_users: int = 4,
                      seed: int = 424243) -> dict[str, float]:
     """The head on 40-item histories with the device's recency weights, against the torch
     head's unit logits summed with the same weights (the single graph never weighs units);
     with the choices' style rows for a head that reads them (the single graph reads none)."""
-    import onnxruntime as ort
     import torch
 
     from edgealign.bridge import HALF_LIFE, MAX_MASS, recency_weights
     from edgealign.training.synth import SynthConfig, generate_users
 
-    session = ort.InferenceSession(str(head), providers=["CPUExecutionProvider"])
     pairs = []
     for user in generate_users(SynthConfig(users=n_users, seed=seed, history=24, phrasing="heldout")):
         items = list(user.persona.items())[:40]
@@ -203,7 +221,7 @@ def _weighted_parity(model: Any, tokenizer: Any, head: Path, max_items: int, n_u
             z, m = (evidence * torch.from_numpy(w)[:, None]).sum(0), (relevance * torch.from_numpy(w)[:, None]).sum(0)
             ref = torch.stack([-a * z, model.head.agg_bias - b * m, a * z], -1).numpy()
         feed = head_feed(emb.numpy(), units.text, units.sign, units.kind, w, style)
-        pairs.append((ref, session.run(["user_logits"], feed)[0]))
+        pairs.append((ref, head.run(["user_logits"], feed)[0]))
     return _figures(pairs)
 
 
@@ -258,18 +276,19 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     feeds = parity_inputs(configure(tokenizer, cfg.max_length))
     largest = max(feeds, key=lambda f: f["combine"].shape[0])
     _export_graph(model, largest, out / FP32)
-    _export_head(model, largest, out / HEAD)
+    _export_head(model, largest, out)
+    head = _split_head(out)
     files, parity = [FP32], {}
     refs = [_torch_outputs(model, feed) for feed in feeds]  # once: each graph is compared with them
     if int8:
         _quantize(out / FP32, out / INT8, parity_inputs(tokenizer, seed=CALIBRATION_SEED))
         files.append(INT8)
     for name in list(files):
-        figures = _parity(refs, out / name, out / HEAD, feeds)
+        figures = _parity(refs, out / name, head, feeds)
         parity[name], parity[f"{HEAD}<-{name}"] = figures["alone"], figures["with_head"]
         _check(name, parity[name], tolerance, min_agreement)
         _check(f"{HEAD}<-{name}", parity[f"{HEAD}<-{name}"], tolerance, min_agreement)
-    parity[f"{HEAD} weighted"] = _weighted_parity(model, tokenizer, out / HEAD, cfg.max_items)
+    parity[f"{HEAD} weighted"] = _weighted_parity(model, tokenizer, head, cfg.max_items)
     _check(f"{HEAD} weighted<-{FP32}", parity[f"{HEAD} weighted"], tolerance, min_agreement)
     static_details = {}
     if static:
@@ -280,7 +299,7 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
                                 min_agreement=min_agreement)
         parity[f"{HEAD}<-{STATIC}"], parity[f"{HEAD}<-{STATIC} fp32 trace"] = figures["parity"], figures["parity_fp32_trace"]
         static_details, files = {"static": figures["details"]}, [*files, STATIC]
-    files.append(HEAD)
+    files += [HEAD, HEAD_UNITS]
     shutil.copy(Path(checkpoint) / "encoder" / "tokenizer.json", out / "tokenizer.json")
     metrics_file = Path(checkpoint) / "metrics.json"
     trained = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
@@ -295,7 +314,8 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
                  # inputs: the base inputs every head takes; a head that reads style contrasts
                  # takes "style" besides, recorded with the definition it was trained on.
                  "head": {"file": HEAD, "inputs": list(HEAD_INPUTS), "outputs": list(HEAD_OUTPUTS),
-                          "dim": int(model.head.anchors.shape[-1]), **_style_details(model.head)},
+                          "dim": int(model.head.anchors.shape[-1]), **_style_details(model.head),
+                          "units": {"file": HEAD_UNITS, "inputs": list(HEAD_UNITS_INPUTS)}},
                  "graphs": {"fp32": FP32, **({"int8": INT8} if int8 else {})}, **static_details},
         metrics={"parity": parity, "parity_limits": {"tolerance": tolerance, "min_agreement": min_agreement},
                  "training": {k: v for k, v in trained.items() if k not in ("per_group", "per_dimension")}},
@@ -304,15 +324,15 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     return manifest
 
 
-#: What a bridge shipped in the package holds (the int8 graph, the head, the tokenizer), and
+#: What a bridge shipped in the package holds (the int8 graph, the head's two graphs, the tokenizer), and
 #: the most it may weigh together.
-PACKAGE_FILES = (INT8, HEAD, "tokenizer.json")
+PACKAGE_FILES = (INT8, HEAD, HEAD_UNITS, "tokenizer.json")
 PACKAGE_MAX_MB = 30.0
 
 
 def package_bridge(artifact: str | Path, out: str | Path, *, figures: dict[str, Any] | None = None,
                    commands: list[str] | None = None) -> Manifest:
-    """Copy the int8 graph, the head and the tokenizer of an exported ``artifact`` into ``out``
+    """Copy the int8 graph, the head's two graphs and the tokenizer of an exported ``artifact`` into ``out``
     (the package's ``sdk/bridges/default``) with a manifest of those files only: the
     artifact's details and its parity and training figures, plus ``figures`` (held-out figures
     measured through the SDK: what a bridge must beat to replace it) and ``commands`` (what
@@ -320,8 +340,8 @@ def package_bridge(artifact: str | Path, out: str | Path, *, figures: dict[str, 
     :data:`PACKAGE_MAX_MB`."""
     artifact, out = Path(artifact), Path(out)
     source = Manifest.read(artifact, "bridge")
-    if source.details.get("graphs", {}).get("int8") != INT8 or HEAD not in source.files:
-        raise ArtifactError(f"{artifact}: a packaged bridge needs the int8 graph and the head; "
+    if source.details.get("graphs", {}).get("int8") != INT8 or not {HEAD, HEAD_UNITS} <= set(source.files):
+        raise ArtifactError(f"{artifact}: a packaged bridge needs the int8 graph and the head's two graphs; "
                             "export it with `edgealign export bridge CHECKPOINT --int8`")
     size = sum((artifact / f).stat().st_size for f in PACKAGE_FILES) / 1e6
     if size > PACKAGE_MAX_MB:

@@ -10,7 +10,9 @@ plugin providers are registered, an NPU device is preferred when onnxruntime lis
 does not take the whole graph, the CPU takes over; a log line says which ran.
 
 Whole histories: an artifact exported by this version also holds ``head.onnx``, the head
-alone on sentence embeddings, and its single graph returns the embeddings it computed. Then
+alone on sentence embeddings (split in two, :mod:`edgealign._head_split`, so each sentence
+is scored against the example memory once per loaded bridge), and its single graph returns
+the embeddings it computed. Then
 :meth:`PreferenceBridge.infer` reads every item it is given (newest first): it encodes the
 items in chunks (or takes their cached embeddings, see :meth:`PreferenceBridge.encode`), and
 one head call sums the evidence of every sentence, each item weighted by
@@ -33,11 +35,12 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._head_feed import STYLE_INPUT, head_feed, rows_per_item, unit_styles  # head_feed: part of the API
+from ._head_feed import head_feed, rows_per_item, unit_styles  # head_feed: part of the API
+from ._head_split import HEAD_UNITS, HEAD_UNITS_INPUTS, SENTENCE_SCORES, check_style, open_split
 from ._recency import recency_weights  # re-exported: part of the bridge's API
 from ._providers import CPU, Choice, choose, cpu_session, devices, open_session
 from ._static_graph import embed_static, static_shape
-from ._style import STYLE_FEATURES, STYLE_VERSION
+from ._style import STYLE_FEATURES
 from .artifacts import BRIDGE_INPUTS, Manifest
 from .errors import ArtifactError, ConfigError
 from .featurize import UNITS_VERSION, Units, bridge_units, configure, tokenize
@@ -45,7 +48,8 @@ from .persona import PersonaItem
 from .preferences import N_DIMS, Evidence, PreferenceProfile
 
 __all__ = ["PreferenceBridge", "GRAPHS", "default_bridge_path", "recency_weights", "head_feed",
-           "HEAD", "HEAD_INPUTS", "HEAD_OUTPUTS", "EMBEDDINGS", "HALF_LIFE"]
+           "HEAD", "HEAD_INPUTS", "HEAD_OUTPUTS", "HEAD_UNITS", "HEAD_UNITS_INPUTS", "SENTENCE_SCORES",
+           "EMBEDDINGS", "HALF_LIFE"]
 
 log = logging.getLogger("edgealign.bridge")
 
@@ -164,7 +168,8 @@ class PreferenceBridge:
         head = None
         if manifest.details.get("head", {}).get("inputs") == list(HEAD_INPUTS) and HEAD in manifest.files:
             head = cpu_session(folder / HEAD, threads)  # small, dynamic shapes: always the CPU
-            _check_style(folder, manifest, head)
+            check_style(folder, manifest, head)
+            head = open_split(folder, manifest, head, threads)
         has_static = head is not None and static_shape(manifest.details) is not None
         if graph == "static" and not has_static:
             raise ConfigError(f"{folder} has no fixed-shape graph; re-export it with `edgealign export bridge --static`")
@@ -353,21 +358,6 @@ def _session(folder: Path, manifest: Manifest, packed: str, choice: Choice, thre
     session = cpu_session(path, threads)
     log.info("bridge: running on %s (%s graph)", CPU, "static" if choice.static else "packed")
     return session, choice
-
-
-def _check_style(folder: Path, manifest: Manifest, head: Any) -> None:
-    """ArtifactError unless a head trained with style contrasts was trained on this SDK's
-    definition of them (:data:`~edgealign._style.STYLE_VERSION`) and takes them as an input."""
-    style = manifest.details["head"].get("style")
-    if not style:
-        return
-    if style.get("version") != STYLE_VERSION or style.get("features") != len(STYLE_FEATURES):
-        raise ArtifactError(f"{folder}: the bridge was trained on style contrasts of version {style.get('version')} "
-                            f"({style.get('features')} features) and this SDK measures version {STYLE_VERSION} "
-                            f"({len(STYLE_FEATURES)}); retrain it, or use an edgealign release of that style version")
-    if STYLE_INPUT not in [i.name for i in head.get_inputs()]:
-        raise ArtifactError(f"{folder}: the manifest says the head reads style contrasts but {HEAD} has no "
-                            f"'{STYLE_INPUT}' input; re-export the bridge")
 
 
 def _neutral() -> PreferenceProfile:

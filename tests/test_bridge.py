@@ -107,7 +107,7 @@ def test_fine_tuning_features_match_the_frozen_lookup_and_the_encoder_learns(tmp
 
 def test_export_writes_a_verified_manifest(artifact):
     manifest = Manifest.read(artifact, "bridge")
-    assert set(manifest.files) == {"bridge.onnx", "bridge.int8.onnx", "head.onnx", "tokenizer.json"}
+    assert set(manifest.files) == {"bridge.onnx", "bridge.int8.onnx", "head.onnx", "head_units.onnx", "tokenizer.json"}
     parity = manifest.metrics["parity"]
     for graph in ("bridge.onnx", "head.onnx<-bridge.onnx", "head.onnx weighted"):
         assert parity[graph]["max_abs_diff"] < 2e-3

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from edgealign._head_split import SplitHead
 from edgealign.artifacts import Manifest
 from edgealign.bridge import PreferenceBridge
 from edgealign.home import PACKAGED_BRIDGE, Home
@@ -87,7 +88,7 @@ def test_the_shipped_bridge_is_small_verified_and_says_how_it_was_made():
     from edgealign import Comment
 
     with PreferenceBridge.load(PACKAGED_BRIDGE, threads=1) as bridge:
-        assert bridge.reads_history
+        assert bridge.reads_history and isinstance(bridge._head, SplitHead)  # each sentence scored once
         profile = bridge.infer([Comment("How should I answer?", "Keep it short, please. No essays.")])
     assert profile.distribution.shape == (90, 3)
     json.dumps(manifest.metrics)  # plain JSON figures
