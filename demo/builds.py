@@ -7,8 +7,10 @@ the package (``edgealign/bridges/default``, docs/bridge.md) when this build has 
 it trains one on synthetic users (MiniLM frozen, minutes on a CPU), exports it to ONNX fp32 +
 int8 with the parity checks, and leaves checkpoint and artifact under the home folder, so the
 next run reuses them.
-:func:`ensure_steering_basis` builds the bundled SmolLM2's steering basis for the style
-dimensions (about a minute). The bundled SmolLM2 GGUF is used as it is.
+:func:`ensure_steering_basis` likewise uses the bundled SmolLM2's steering basis shipped in the
+package (``edgealign/steering_bases/default``, docs/steering.md) when the home has none, and
+otherwise builds one for the style dimensions (about a minute). The bundled SmolLM2 GGUF is
+used as it is.
 """
 
 from __future__ import annotations
@@ -101,15 +103,21 @@ def ensure_bridge(home: Path, say: Callable[[str], None] = print, *, users: int 
 
 
 def ensure_steering_basis(home: Path, say: Callable[[str], None] = print, *, progress: bool = True) -> Path:
-    """The bundled model's steering basis for the style dimensions, built once (about a minute)
-    into ``home/artifacts/steering`` and reused while it fits the model and the preset."""
-    from edgealign.export.steering import ensure_steering
+    """The bundled model's steering basis for the style dimensions: the home's
+    (``home/artifacts/steering``) while it fits the model and the preset; else the one shipped in
+    the package when this build has it (the same preset, built for the bundled model); else
+    built once into the home (about a minute)."""
+    from edgealign.export.steering import ensure_steering, steering_fits
+    from edgealign.home import PACKAGED_STEERING
     from edgealign.llm import default_model_path
     from edgealign.training.steering import SteeringConfig
 
-    folder = Home(home).steering
+    folder, model, config = Home(home).steering, default_model_path(), SteeringConfig.demo()
+    if not folder.is_dir() and steering_fits(PACKAGED_STEERING, model, config):
+        say(f"Using the steering basis shipped in the package ({PACKAGED_STEERING})")
+        return PACKAGED_STEERING
     say(f"Steering basis for the bundled model in {folder} (built once for the style dimensions)")
-    ensure_steering(default_model_path(), folder, SteeringConfig.demo(), progress=progress)
+    ensure_steering(model, folder, config, progress=progress)
     return folder
 
 

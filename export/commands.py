@@ -119,13 +119,18 @@ def _gguf_run(args: argparse.Namespace) -> dict[str, Any]:
 def _steering_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("checkpoint", metavar="CHECKPOINT", help="steering checkpoint folder (from edgealign train steering)")
     parser.add_argument("--out", required=True, metavar="DIR", help="artifact folder to write")
+    parser.add_argument("--figures", metavar="FILE.json", default=None,
+                        help="a JSON object with `figures` (held-out figures measured with the basis through the "
+                             "SDK, what a replacement must beat) and `commands` (what rebuilds it), kept in the "
+                             "manifest (for the basis shipped in the package: sdk/steering_bases/default)")
 
 
 def _steering_run(args: argparse.Namespace) -> dict[str, Any]:
     """a steering basis to llama.cpp control-vector GGUFs, one per dimension, each read back and checked"""
     from .steering import export_steering
 
-    manifest = export_steering(args.checkpoint, args.out)
+    notes = _figures_file(args.figures) if args.figures else {}
+    manifest = export_steering(args.checkpoint, args.out, figures=notes.get("figures"), commands=notes.get("commands"))
     d = manifest.details
     return {"out": args.out, "files": len(manifest.files), "method": d["method"], "layers": f"{d['layers'][0]}-{d['layers'][1]}",
             "scale": d["scale"], "base_model_file": d["base_model_file"], "export_s": manifest.metrics["export_s"]}

@@ -29,7 +29,7 @@ from edgealign.errors import ArtifactError, ParityError
 from edgealign.steering import SteeringDetails, file_name
 from edgealign.training.steering import SteeringCheckpoint, SteeringConfig, build_steering, load_checkpoint
 
-__all__ = ["export_steering", "ensure_steering", "expected_tensors"]
+__all__ = ["export_steering", "ensure_steering", "steering_fits", "expected_tensors"]
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,11 @@ def _check_file(path: Path, tensors: dict[str, np.ndarray], hint: str) -> None:
         raise ParityError(f"{path}: tensors differ from the checkpoint after the round trip")
 
 
-def export_steering(checkpoint: str | os.PathLike[str], out: str | os.PathLike[str]) -> Manifest:
-    """Write the control-vector files of ``checkpoint`` into ``out``, check each, then the manifest."""
+def export_steering(checkpoint: str | os.PathLike[str], out: str | os.PathLike[str], *,
+                    figures: dict[str, Any] | None = None, commands: list[str] | None = None) -> Manifest:
+    """Write the control-vector files of ``checkpoint`` into ``out``, check each, then the
+    manifest; ``figures`` (held-out figures measured with the basis) and ``commands`` (what
+    rebuilds it) go in its metrics when given, as for the basis shipped in the package."""
     t0 = time.perf_counter()
     ckpt = load_checkpoint(checkpoint)
     out = Path(out)
@@ -98,7 +101,9 @@ def export_steering(checkpoint: str | os.PathLike[str], out: str | os.PathLike[s
         method=ckpt.method, scale=ckpt.scale, dimensions=ckpt.dims,
         normalization=ckpt.info.get("normalization", ""), model_hint=hint)
     metrics = {**{k: ckpt.info.get(k) for k in ("config", "sweep", "metrics", "timings")},
-               "config_fingerprint": _fingerprint(ckpt.info.get("config", {})), "export_s": round(time.perf_counter() - t0, 2), "parity": "bit-identical read-back"}
+               "config_fingerprint": _fingerprint(ckpt.info.get("config", {})), "export_s": round(time.perf_counter() - t0, 2),
+               "parity": "bit-identical read-back", **({"figures": figures} if figures else {}),
+               **({"commands": commands} if commands else {})}
     manifest = Manifest.for_files(out, "steering", names, details=details.to_dict(), metrics=metrics)
     manifest.write(out)
     log.info("steering artifact: %d files in %s", len(names), out)
@@ -110,20 +115,27 @@ def ensure_steering(model: str | os.PathLike[str], artifact: str | os.PathLike[s
     """The steering artifact for the GGUF ``model`` in ``artifact``: reused when its manifest
     binds this model's sha256 (and, for a config given, was built with it), else built and
     exported there (its checkpoint in ``artifact``/../steering-checkpoint)."""
-    from edgealign.artifacts import sha256_file
-
     artifact = Path(artifact)
     cfg = config or SteeringConfig.default()
-    try:
-        manifest = Manifest.read(artifact, "steering")
-        same_config = manifest.metrics.get("config_fingerprint") == _fingerprint(asdict(cfg))
-        if manifest.details.get("base_model_sha256") == sha256_file(model) and same_config:
-            return manifest
-    except ArtifactError:
-        pass
+    if steering_fits(artifact, model, cfg):
+        return Manifest.read(artifact, "steering")
     ckpt = artifact.parent / f"{artifact.name}-checkpoint"
     build_steering(model, ckpt, cfg, progress=progress)
     return export_steering(ckpt, artifact)
+
+
+def steering_fits(artifact: str | os.PathLike[str], model: str | os.PathLike[str],
+                  config: SteeringConfig | None = None) -> bool:
+    """Whether ``artifact`` is a steering artifact bound to the GGUF ``model`` (its sha256) and
+    built with ``config`` (default: the ``default`` preset)."""
+    from edgealign.artifacts import sha256_file
+
+    try:
+        manifest = Manifest.read(artifact, "steering")
+    except ArtifactError:
+        return False
+    same_config = manifest.metrics.get("config_fingerprint") == _fingerprint(asdict(config or SteeringConfig.default()))
+    return same_config and manifest.details.get("base_model_sha256") == sha256_file(model)
 
 
 def _fingerprint(config: dict[str, Any]) -> str:

@@ -77,7 +77,9 @@ def may_have_aligners(aligner: Any, home: "Home | None") -> bool:
 
 def basis_for(steering: Any, defaulted: bool, model: Path) -> "SteeringBasis | None":
     """The steering basis for ``model``: refused loudly when one was named for another model,
-    skipped with a warning when only the home's default does not fit it."""
+    skipped with a warning when only the home's default does not fit it, and quietly (an
+    info line) when the package's, built for the bundled SmolLM2, does not."""
+    from .home import PACKAGED_STEERING
     from .steering import SteeringBasis
 
     if steering is None or not isinstance(steering, (str, os.PathLike)):
@@ -87,7 +89,8 @@ def basis_for(steering: Any, defaulted: bool, model: Path) -> "SteeringBasis | N
     except ArtifactError as exc:
         if not defaulted:
             raise
-        _log.warning("not steering: %s", exc)
+        packaged = Path(steering).resolve() == PACKAGED_STEERING
+        (_log.info if packaged else _log.warning)("not steering: %s", exc)
         return None
 
 

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from .errors import StoreError
 
-__all__ = ["Home", "home_dir", "build_hint", "HOME_ENV", "STORE_FILE", "BUILD_COMMAND", "PACKAGED_BRIDGE"]
+__all__ = ["Home", "home_dir", "build_hint", "HOME_ENV", "STORE_FILE", "BUILD_COMMAND", "PACKAGED_BRIDGE",
+           "PACKAGED_STEERING"]
 
 HOME_ENV = "EDGEALIGN_HOME"
 #: The command that makes a home's preference bridge and the bundled model's steering basis
@@ -33,6 +34,9 @@ STORE_FILE = "persona.db"
 #: The preference bridge shipped inside the package (package data, docs/bridge.md): a home
 #: without a bridge of its own uses it.
 PACKAGED_BRIDGE = Path(__file__).resolve().parent / "bridges" / "default"
+#: The bundled SmolLM2's steering basis shipped inside the package (package data,
+#: docs/steering.md): a home without a basis of its own steers that model with it.
+PACKAGED_STEERING = Path(__file__).resolve().parent / "steering_bases" / "default"
 _UNSAFE = stat.S_IWGRP | stat.S_IWOTH
 
 
@@ -107,6 +111,16 @@ class Home:
         """Where ``edgealign build`` puts the bundled model's steering vectors (``edgealign export
         steering`` those of another model)."""
         return self.artifacts / "steering"
+
+    @property
+    def default_steering(self) -> Path | None:
+        """The steering basis used when none is named: the home's (:attr:`steering`) when that
+        folder exists, else the one shipped in the package (:data:`PACKAGED_STEERING`, built
+        for the bundled SmolLM2) when this build has it, else None. Whether it fits the model
+        in use is checked when the model is loaded (a default that does not fit is skipped)."""
+        if self.steering.is_dir():
+            return self.steering
+        return PACKAGED_STEERING if (PACKAGED_STEERING / "manifest.json").is_file() else None
 
     @property
     def aligner(self) -> Path:

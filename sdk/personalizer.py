@@ -88,7 +88,8 @@ class Personalizer:
         the bridge in ``home/artifacts/bridge``, else the one shipped in the package, and the
         bundled SmolLM2. ``steering``: a
         steering basis folder built for that model; default ``home/artifacts/steering`` when it
-        exists and was built for the model (else answers are not steered); ``False`` for none.
+        exists, else the basis shipped in the package for the bundled SmolLM2, when it was built
+        for the model (else answers are not steered); ``False`` for none.
         ``n_threads`` / ``n_ctx``: the model's CPU threads and context in tokens (prompt, history
         and reply together) when it is loaded from a path.
         ``aligner``: a trained aligner folder (``edgealign export lora``; or a list, one per
@@ -108,9 +109,10 @@ class Personalizer:
         if aligner not in (None, False):
             check_aligner(aligner, paths.get("llm"), llm, where)
         store = PersonaStore.open(where.create().store, key)
-        defaulted = steering is None and where.steering.is_dir()
-        if defaulted:
-            paths["steering"] = where.steering
+        default = where.default_steering if steering is None else None
+        defaulted = default is not None
+        if default is not None:
+            paths["steering"] = default
         out = cls(store, bridge=None if "bridge" in paths else bridge, llm=None if "llm" in paths else llm,
                   bridge_path=paths.get("bridge", where.default_bridge), llm_path=paths.get("llm"),
                   steering=paths.get("steering", steering or None), n_threads=n_threads, n_ctx=n_ctx)

@@ -27,10 +27,10 @@ def use_home(monkeypatch: pytest.MonkeyPatch, root: Path, passphrase: str) -> Pa
     return root
 
 
-def unsteered_default() -> str:
-    """The bundled model's default conditioning in a home without a steering basis, as
-    ``edgealign._adapter.choose`` ranks the aligners shipped in the package (their manifests'
-    held-out and generation figures) against ``instruct``."""
+def shipped_default(steered: bool = False) -> str:
+    """The bundled model's default conditioning in a home without a steering basis (``steered``:
+    with one), as ``edgealign._adapter.choose`` ranks the aligners shipped in the package (their
+    manifests' held-out and generation figures) against ``instruct`` (``instruct+steer``)."""
     from types import SimpleNamespace
 
     from edgealign._adapter import choose, packaged_aligners
@@ -39,4 +39,12 @@ def unsteered_default() -> str:
     shipped = [Manifest.read(folder, kind="adapter") for folder in packaged_aligners()]
     adapters = [SimpleNamespace(method=m.details["method"], held_out=m.metrics.get("held_out") or {},
                                 generation=m.metrics.get("generation") or {}) for m in shipped]
-    return choose(adapters, False, "instruct")[0]
+    return choose(adapters, steered, "instruct+steer" if steered else "instruct")[0]
+
+
+def fresh_default() -> str:
+    """The bundled model's default conditioning in a home with nothing of its own: steered
+    when this build ships the bundled model's steering basis (edgealign.home.PACKAGED_STEERING)."""
+    from edgealign.home import PACKAGED_STEERING
+
+    return shipped_default(steered=(PACKAGED_STEERING / "manifest.json").is_file())

@@ -133,3 +133,10 @@ def bundled_model() -> Path:
         return default_model_path()
     except ArtifactError as exc:
         pytest.skip(str(exc))
+
+
+@pytest.fixture
+def no_packaged_steering(monkeypatch, tmp_path) -> None:
+    """A build without the steering basis shipped in the package: a home with no basis of its
+    own then has none (what every other model than the bundled one sees)."""
+    monkeypatch.setattr("edgealign.home.PACKAGED_STEERING", tmp_path / "no-packaged-steering")

@@ -82,7 +82,7 @@ def test_chat_without_a_bridge_names_the_build_command(empty_home, capsys):
     assert f"`{BUILD_COMMAND}`" in err and "make demo" not in err, err
 
 
-def test_steer_without_a_basis_names_the_build_command(empty_home, tiny_bridge_artifact, capsys):
+def test_steer_without_a_basis_names_the_build_command(no_packaged_steering, empty_home, tiny_bridge_artifact, capsys):
     shutil.copytree(tiny_bridge_artifact, empty_home / "artifacts" / "bridge")
     assert main(["user", "add", "ada"]) == 0
     assert main(["steer", "ada"]) == 0
@@ -90,7 +90,7 @@ def test_steer_without_a_basis_names_the_build_command(empty_home, tiny_bridge_a
     assert "no steering basis" in out and f"`{BUILD_COMMAND}`" in out, out
 
 
-def test_build_makes_both_artifacts_through_the_demos_code(tmp_path, monkeypatch, capsys):
+def test_build_makes_both_artifacts_through_the_demos_code(no_packaged_steering, tmp_path, monkeypatch, capsys):
     """`edgealign build` runs builds.build_home, the demo's first step (the training itself is
     tested in test_cli.py and test_steering_build.py): the home is made 0700 first, then the
     bridge and the bundled model's basis, each into the home's place for it."""
@@ -123,7 +123,8 @@ def test_build_makes_both_artifacts_through_the_demos_code(tmp_path, monkeypatch
     assert calls[2][2] is True and "steering:" in capsys.readouterr().out
 
 
-def test_steering_without_a_basis_names_the_build_command(empty_home, tiny_bridge_artifact, capsys):
+def test_steering_without_a_basis_names_the_build_command(no_packaged_steering, empty_home, tiny_bridge_artifact,
+                                                          capsys):
     from edgealign.llm import missing_basis
 
     assert f"`{BUILD_COMMAND}`" in str(missing_basis("steer", "model.gguf"))

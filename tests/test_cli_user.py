@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from _cli_helpers import HISTORY, unsteered_default, use_home
+from _cli_helpers import HISTORY, fresh_default, use_home
 from edgealign import Personalizer
 from edgealign.cli import main
 
@@ -111,8 +111,9 @@ def test_override_lock_clear_show_in_the_profile(ada, capsys):
 def test_chat_one_shot_and_interactive(ada, capsys, monkeypatch):
     common = ["--max-tokens", "4", "--temperature", "0", "--threads", "1"]
     reply = run(capsys, "chat", "ada", "--prompt", "Plans for Sunday?", "--json", *common)
-    # No steering basis in this home: instruct, or the shipped aligner where its figures rank it higher.
-    assert reply["conditioning"] == unsteered_default() and isinstance(reply["reply"], str) and reply["reply"]
+    # Nothing of the home's own: the packaged basis steers (instruct+steer), or the shipped aligner
+    # answers where its figures rank it higher.
+    assert reply["conditioning"] == fresh_default() and isinstance(reply["reply"], str) and reply["reply"]
     asked, real = [], Personalizer.chat
     monkeypatch.setattr(Personalizer, "chat", lambda self, user, task, **kw: asked.append(task) or real(self, user, task, **kw))
     monkeypatch.setattr(sys, "stdin", io.StringIO("Hello there\n\n/quit\nnot answered\n"))
@@ -138,9 +139,13 @@ def test_doctor_json(home, capsys):
 
 def test_doctor_names_the_aligner_and_the_default_chat_answers_with(home, capsys):
     from edgealign._adapter import packaged_aligners
+    from edgealign.home import PACKAGED_STEERING
 
     report = run(capsys, "doctor", "--json")
-    assert report["default_conditioning"] == unsteered_default()  # the home has no steering basis
+    assert report["default_conditioning"] == fresh_default()  # the home has no basis: the package's, if shipped
+    if (PACKAGED_STEERING / "manifest.json").is_file():
+        assert report["steering"] == {"path": str(PACKAGED_STEERING), "source": "package", "ok": True, "problem": None}
+        assert report["default_conditioning"].endswith("+steer")
     assert [(r["path"], r["ok"]) for r in report["aligners"]] == [(str(f), True) for f in packaged_aligners()]
     assert report["default_conditioning"] not in report["passed_over"]
     text = run(capsys, "doctor")
@@ -150,7 +155,7 @@ def test_doctor_names_the_aligner_and_the_default_chat_answers_with(home, capsys
 
 def test_doctor_reports_a_broken_home_aligner_and_the_default_without_it(home, capsys):
     from edgealign._adapter import packaged_aligners
-    from edgealign.home import Home
+    from edgealign.home import PACKAGED_STEERING, Home
 
     if not packaged_aligners():
         pytest.skip("this build ships no aligner to copy")
@@ -161,7 +166,8 @@ def test_doctor_reports_a_broken_home_aligner_and_the_default_without_it(home, c
     report = run(capsys, "doctor", "--json")
     [row] = report["aligners"]  # the home's aligner hides the packaged ones, as it does for chat
     assert row["source"] == "home" and not row["ok"] and "adapter.gguf" in row["problem"]
-    assert report["default_conditioning"] == "instruct" and report["passed_over"] == {}
+    steered = (PACKAGED_STEERING / "manifest.json").is_file()  # no aligner left: the untuned default
+    assert report["default_conditioning"] == ("instruct+steer" if steered else "instruct") and report["passed_over"] == {}
     assert any(str(mine) in t and "export lora" in t for t in report["todo"])
 
 
@@ -231,7 +237,7 @@ def test_chat_temperature_has_one_range_for_parser_library_and_server(ada, capsy
     run(capsys, "chat", "ada", "--prompt", "hi", "--temperature", "2", "--max-tokens", "2", "--threads", "1")
 
 
-def test_chat_steering_without_a_basis_names_flags_and_commands(ada, capsys):
+def test_chat_steering_without_a_basis_names_flags_and_commands(no_packaged_steering, ada, capsys):
     err = err_of(capsys, "chat", "ada", "--prompt", "hi", "--conditioning", "steer", "--threads", "1")
     assert "--steering DIR" in err and "`edgealign train steering" in err and "`edgealign export steering" in err
     assert "steering=DIR" not in err and "--conditioning instruct" in err

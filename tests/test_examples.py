@@ -107,9 +107,9 @@ def test_app_handler_answers_two_requests_on_loopback(tmp_path, tiny_bridge_arti
                                                 "comment": "A long run, then the lab. Keep it short."})
         assert status == 200 and added == {"user": "ada", "id": added["id"], "items": 1}
         status, answered = post(port, "/answer", {"user": "ada", "question": "How should I spend a free weekend?"})
-        from _cli_helpers import unsteered_default  # no steering basis in this home
+        from _cli_helpers import fresh_default  # no steering basis of the home's own: the package's
 
-        assert status == 200 and answered["user"] == "ada" and answered["conditioning"] == unsteered_default()
+        assert status == 200 and answered["user"] == "ada" and answered["conditioning"] == fresh_default()
         assert isinstance(answered["answer"], str) and answered["answer"].strip()
         assert isinstance(answered["profile"], list)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..commands import Targets, add_targets, count, plugins, run_target, step
 from ..home import Home
+from ._artifacts import steering_dir, steering_help
 from .serve import bench_serve_arguments, bench_serve_run
 
 
@@ -43,8 +44,8 @@ def _llm_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bridge", default=None, metavar="DIR",
                         help="bridge artifact to hold in memory too (default: the demo's, if built)")
     parser.add_argument("--steering", default=None, metavar="DIR",
-                        help="steering basis for the model: adds the steer conditioning and decode_ratio_steer "
-                             f"(default: {Home.shown().steering} when it exists)")
+                        help=steering_help("steering basis for the model: adds the steer conditioning and "
+                                           "decode_ratio_steer"))
     parser.add_argument("--adapter", default=None, metavar="DIR",
                         help="trained aligner (LoRA adapter folder) for the model: adds decode_ratio_adapter, "
                              "ttft_ms_adapter and adapter_switch_ms (default: the home's, else the packaged one)")
@@ -57,9 +58,7 @@ def _llm_run(args: argparse.Namespace) -> dict[str, Any]:
     from ..bench.llm import bench_llm
 
     step(f"benchmarking {args.model or 'the bundled model'} with {args.threads} thread(s)")
-    from ..home import Home
-
-    steering = args.steering or (Home().steering if Home().steering.is_dir() else None)
+    steering = steering_dir(args.steering, args.model)
     return bench_llm(args.model, bridge=args.bridge, steering=steering, adapter=args.adapter, n_threads=args.threads,
                      rounds=args.rounds)
 

@@ -10,6 +10,7 @@ from ..conditioning import names
 from ..sampling import MAX_TOKENS, MAX_TOKENS_MAX, TEMPERATURE, TEMPERATURE_MAX, TOP_P, TOP_P_MAX
 from ..commands import count, number, emit_json, step
 from ..home import Home
+from ._artifacts import steering_help
 from ._user import opened, require_user
 
 
@@ -21,7 +22,7 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="NAME", help=f"how the answer is personalized: {', '.join(names())} (default: "
                         "instruct+steer with a steering basis, else instruct; an exported aligner's own pba or ica)")
     parser.add_argument("--steering", default=None, metavar="DIR",
-                        help=f"steering basis built for the model (default: {Home.shown().steering})")
+                        help=steering_help("steering basis built for the model"))
     parser.add_argument("--model", default=None, metavar="GGUF",
                         help="the local model: a GGUF file or an exported aligner folder (default: the bundled SmolLM2)")
     parser.add_argument("--top-p", type=number(0.0, TOP_P_MAX, low_open=True), default=TOP_P, metavar="P",

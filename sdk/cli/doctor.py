@@ -59,6 +59,9 @@ def doctor(args: argparse.Namespace) -> int:
         print(f"{part + ':':<8} {info['path'] or '-'}  {'verified' if info['ok'] else info['problem']}")
         if info.get("probe"):
             print(f"         child-process probe: {info['probe']}")
+    steering = report["steering"]
+    if steering["path"]:
+        print(f"steering: {steering['path']}  ({steering['source']}; {'verified' if steering['ok'] else steering['problem']})")
     for row in report["aligners"]:
         state = f"{row['method']}, verified" if row["ok"] else row["problem"]
         print(f"aligner: {row['path']}  ({row['source']}; {state})")
@@ -186,14 +189,15 @@ def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
     from .._adapter import FLUENCY_LIMIT, aligner_folders, check_folder, choose, default_aligners, not_fluent
     from .._model_choice import UNTUNED_PROMPT, UNTUNED_STEERED
     from .._probe import _digest
-    from ..artifacts import MANIFEST, sha256_file
+    from ..artifacts import sha256_file
     from ..errors import EdgeAlignError
     from ..home import Home
 
     home = Home()
-    steered = (home.steering / MANIFEST).is_file()
-    out: dict[str, Any] = {"aligners": [], "default_conditioning": UNTUNED_STEERED if steered else UNTUNED_PROMPT,
-                           "passed_over": {}}
+    basis = _steering_basis(home, model, todo)
+    steered = basis["ok"]
+    out: dict[str, Any] = {"steering": basis, "aligners": [],
+                           "default_conditioning": UNTUNED_STEERED if steered else UNTUNED_PROMPT, "passed_over": {}}
     if model is None:
         return out
     digest = _digest(home, model.path, write=False) or sha256_file(model.path)  # not remembered: doctor writes nothing
@@ -217,6 +221,29 @@ def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
                                         f"model's perplexity at the {g.get('worst_pole', 'worst')} pole (the "
                                         f"limit is {FLUENCY_LIMIT}x)")
     return out
+
+
+def _steering_basis(home: Any, model: Any, todo: list[str]) -> dict[str, Any]:
+    """The steering basis answers would use with ``model`` (its GGUFInfo; None when missing):
+    the home's, else the package's; checked against the model as loading it would be. A home
+    basis that does not fit is a to-do; the package's, built for the bundled model, is not."""
+    from ..errors import EdgeAlignError
+    from ..home import PACKAGED_STEERING
+    from ..steering import SteeringBasis
+
+    folder = home.default_steering
+    row: dict[str, Any] = {"path": str(folder) if folder else None,
+                           "source": "package" if folder == PACKAGED_STEERING else "home", "ok": False, "problem": None}
+    if folder is None:
+        return row
+    try:
+        SteeringBasis.load(folder, model=model.path if model is not None else None)
+        row["ok"] = model is not None
+    except EdgeAlignError as exc:
+        row["problem"] = str(exc)
+        if row["source"] == "home":
+            todo.append(f"the steering basis in {folder} would be skipped: {exc}")
+    return row
 
 
 def _probe_state(path: Path) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..commands import count, emit_json, number, step
 from ..home import Home
+from ._artifacts import steering_dir, steering_help
 
 
 def _modes(text: str) -> list[str]:
@@ -51,7 +52,7 @@ def eval_generation_arguments(parser: argparse.ArgumentParser) -> None:
         help="trained aligner (edgealign export lora): the pba or ica mode its manifest names answers through it; "
              "fluency is always measured under the bare model")
     add("--steering", default=None, metavar="DIR",
-        help=f"steering basis for the +steer modes (default: {Home.shown().steering})")
+        help=steering_help("steering basis for the +steer modes"))
     add("--max-tokens", type=count(1, 1 << 16), default=200, metavar="N", help="longest answer in tokens (default 200)")
     add("--temperature", type=number(0.0, 2.0), default=0.7, metavar="T",
         help="sampling temperature, 0 for greedy (default 0.7; answer i is sampled with seed --seed + i at every pole)")
@@ -78,7 +79,8 @@ def eval_generation(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         llm = stack.enter_context(LocalLLM.open(args.model, n_ctx=args.n_ctx, n_threads=args.threads,
                                                 adapter=args.adapter,
-                                                steering=(args.steering or str(Home().steering)) if steers else None))
+                                                steering=str(steering_dir(args.steering, args.model) or Home().steering)
+                                                if steers else None))
 
         def bar(total: int):  # noqa: ANN202 - one tick per answer written and measured
             shown = stack.enter_context(tqdm(total=total, desc="answering", unit="answer"))

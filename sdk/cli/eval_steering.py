@@ -8,13 +8,14 @@ from typing import Any
 from ..steering import MAX_STRENGTH
 from ..commands import count, number, emit_json, step
 from ..home import Home
+from ._artifacts import steering_dir, steering_help
 
 
 def eval_steering_arguments(parser: argparse.ArgumentParser) -> None:
     add = parser.add_argument
     add("--model", default=None, metavar="GGUF", help="the model (default: the bundled SmolLM2)")
     add("--steering", default=None, metavar="DIR",
-        help=f"steering basis for the model (default: {Home.shown().steering})")
+        help=steering_help("steering basis for the model"))
     add("--conditioning", default="steer", metavar="NAME",
         help="what generation is measured under: steer (default), instruct, instruct+steer, ...")
     add("--answers", type=count(1, 100_000), default=40, metavar="N", help="answers per pole and dimension (default 40)")
@@ -33,7 +34,7 @@ def eval_steering(args: argparse.Namespace) -> int:
     from ..llm import LocalLLM
 
     steers = get(args.conditioning).steers or not args.skip_composition
-    basis = (args.steering or str(Home().steering)) if steers else None
+    basis = str(steering_dir(args.steering, args.model) or Home().steering) if steers else None
     with LocalLLM.open(args.model, n_ctx=2048, n_threads=args.threads, steering=basis) as llm:
         result: dict[str, Any] = {"model": llm.path.name, "generation": generation_effect(
             llm, get(args.conditioning).name, answers=args.answers, max_tokens=args.max_tokens,

@@ -10,6 +10,7 @@ from typing import Any
 from ..conditioning import get, names
 from ..commands import count, number, emit_json, step
 from ..home import Home
+from ._artifacts import steering_help
 
 #: What --headline leaves out of the evaluation: the sweep and the controllability check.
 _HEADLINE: dict[str, Any] = {"sweep": (), "controllability": False}
@@ -24,12 +25,13 @@ def _conditioning(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _steering(folder: str | None, model):  # noqa: ANN001, ANN202
-    """The basis named by --steering, else the home's default (refused if built for another model)."""
+def _steering(folder: str | None, given_model: str | None, model):  # noqa: ANN001, ANN202
+    """The basis named by --steering, else the default one (refused if built for another model)."""
     from ..home import Home
     from ..steering import SteeringBasis
+    from ._artifacts import steering_dir
 
-    return SteeringBasis.load(folder or Home().steering, model=model)
+    return SteeringBasis.load(steering_dir(folder, given_model) or Home().steering, model=model)
 
 
 def eval_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +40,7 @@ def eval_arguments(parser: argparse.ArgumentParser) -> None:
     add("--mode", required=True, type=_conditioning, metavar="CONDITIONING",
         help=f"how the policy is conditioned: {', '.join(names())} ('base' is an old name of 'none')")
     add("--steering", default=None, metavar="DIR",
-        help=f"steering basis for the policy (default: {Home.shown().steering} when it was built for it)")
+        help=steering_help("steering basis for the policy"))
     add("--model", default=None, metavar="GGUF", help="the policy (default: the bundled SmolLM2)")
     add("--adapter", default=None, metavar="DIR",
         help="trained aligner (LoRA adapter folder, edgealign export lora) for the policy: the pba or ica mode its "
@@ -78,7 +80,7 @@ def eval(args: argparse.Namespace) -> int:  # noqa: A001 - the command's name
         step(f"loading {args.model or 'the bundled model'}")
         policy = stack.enter_context(LocalLLM.open(args.model, n_ctx=args.n_ctx, n_threads=args.threads,
                                                    adapter=args.adapter))
-        policy.steering = _steering(args.steering, policy.path) if get(args.mode).steers else None
+        policy.steering = _steering(args.steering, args.model, policy.path) if get(args.mode).steers else None
         reference = policy if args.ref is None or args.ref == args.model else opened(args.ref)
         bridge = load_bridge(str(bridge_dir)) if bridge_dir else None
         step(f"scoring {args.data} in mode {args.mode}")

@@ -9,6 +9,7 @@ from ..server.config import (DEFAULT_CTX, MAX_BODY, MAX_CTX, MAX_QUEUE, MAX_SHUT
                              MIN_CTX)
 from ..commands import count, number, step
 from ..home import Home
+from ._artifacts import steering_help
 
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +24,7 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="GGUF", help="the local model (default: the bundled SmolLM2)")
     parser.add_argument("--bridge", metavar="DIR", help=f"bridge artifact (default: {Home.shown().bridge}, else the one shipped in the package)")
     parser.add_argument("--steering", metavar="DIR",
-                        help=f"steering basis for the model (default: {Home.shown().steering} when it exists)")
+                        help=steering_help("steering basis for the model"))
     parser.add_argument("--threads", type=count(1, 1024), metavar="N",
                         help="CPU threads for the model, 1 to 1024 (default: llama.cpp's)")
     parser.add_argument("--n-ctx", type=count(MIN_CTX, MAX_CTX), default=DEFAULT_CTX, metavar="N",

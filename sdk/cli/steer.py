@@ -8,6 +8,7 @@ import shlex
 from ..steering import MAX_STRENGTH
 from ..commands import number, emit_json
 from ..home import Home
+from ._artifacts import steering_help
 from ._user import opened, require_user
 
 
@@ -17,7 +18,7 @@ def steer_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"0 (off) to {MAX_STRENGTH:g} (double); 1 is the default. Without it: show the strength "
                              "and what steers")
     parser.add_argument("--steering", default=None, metavar="DIR",
-                        help=f"steering basis built for the model (default: {Home.shown().steering})")
+                        help=steering_help("steering basis built for the model"))
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 

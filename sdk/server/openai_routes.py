@@ -52,7 +52,8 @@ class Message(BaseModel):
 class EdgeAlignOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     conditioning: str | None = Field(None, description="a registered conditioning (edgealign.conditioning.names()); "
-                                                       "default: steer when a steering basis is present, else pba")
+                                                       "default: the Personalizer's default_conditioning, which "
+                                                       "`edgealign doctor` shows")
     record: bool = Field(False, description="store the user's last message in their history")
 
 
