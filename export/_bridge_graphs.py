@@ -2,7 +2,8 @@
 
 * :class:`WithEmbeddings`: the single bridge graph, with the sentence embeddings it computes
   as a fourth output (``embeddings``, (T, D)), so one call both profiles a few items and
-  yields what the device caches. The other outputs are the model's, op for op.
+  yields what the device caches. The other outputs are the model's, op for op; a head
+  trained with style contrasts takes the units' style rows as a sixth input, ``style``.
 * :class:`HeadGraph`: the head alone, on sentence embeddings (cached or fresh): inputs
   :data:`edgealign.bridge.HEAD_INPUTS`, outputs :data:`edgealign.bridge.HEAD_OUTPUTS` and
   ``sentence_scores`` (T, 2, 90), each stacked sentence's pole scores (anchors and example
@@ -48,10 +49,10 @@ class WithEmbeddings(nn.Module):
         # leave the model's dropout on for the parity check that follows.
         self.eval()
 
-    def forward(self, input_ids, attention_mask, combine, sign, kind):  # noqa: ANN001 - ONNX signature
+    def forward(self, input_ids, attention_mask, combine, sign, kind, style=None):  # noqa: ANN001 - ONNX signature
         embeddings = self.model.embed(input_ids, attention_mask)            # (T, D)
         units = self.model.head.item_logits(combine @ embeddings, kind)
-        user, evidence = self.model.head.aggregate(units, sign, kind)
+        user, evidence = self.model.head.aggregate(units, sign, kind, style=style)
         return units, user, evidence, embeddings
 
 

@@ -17,11 +17,11 @@ __all__ = ["head_feed_for", "parity_figures"]
 
 def head_feed_for(feed: dict[str, np.ndarray], embeddings: np.ndarray, session: Any = None) -> dict[str, np.ndarray]:
     """The head graph's feed for a single-graph ``feed`` and its embeddings (weights all 1);
-    for a head ``session`` that takes style rows, zeros (the single graph reads no style)."""
+    for a head ``session`` that takes style rows, the feed's (zeros where it has none)."""
     units = feed["combine"].shape[0]
     style = None
     if session is not None and STYLE_INPUT in [i.name for i in session.get_inputs()]:
-        style = np.zeros((units, N_STYLE), dtype=np.float32)
+        style = feed.get(STYLE_INPUT, np.zeros((units, N_STYLE), dtype=np.float32))
     return head_feed(embeddings, feed["combine"].argmax(1), feed["sign"], feed["kind"],
                      np.ones(units, dtype=np.float32), style)
 

@@ -67,17 +67,22 @@ CALIBRATION_SEED = 424241  # synthetic users the smoothing is calibrated on (par
 FP32_LINEARS: tuple[str, ...] = ()
 
 
-def parity_inputs(tokenizer: Any, n_users: int = 24, seed: int = 424242) -> list[dict[str, np.ndarray]]:
-    """Graph feeds for held-out synthetic users (unseen seed and phrasing), 1 to 8 items each."""
+def parity_inputs(tokenizer: Any, n_users: int = 24, seed: int = 424242,
+                  style: bool = False) -> list[dict[str, np.ndarray]]:
+    """Graph feeds for held-out synthetic users (unseen seed and phrasing), 1 to 8 items each;
+    with ``style`` (a head that reads style contrasts) half their items are choices between
+    answers and each feed holds the units' style rows too."""
     from edgealign.training.synth import SynthConfig, generate_users
 
+    config = SynthConfig(users=n_users, seed=seed, phrasing="heldout", response_choices=0.5 if style else 0.0)
     feeds = []
-    for i, user in enumerate(generate_users(SynthConfig(users=n_users, seed=seed, phrasing="heldout"))):
+    for i, user in enumerate(generate_users(config)):
         items = list(user.persona.items())[: 1 + i % 8]
         units = bridge_units(items)
         ids, mask = tokenize(tokenizer, units.texts)
-        feeds.append({"input_ids": ids, "attention_mask": mask, "combine": units.combine,
-                      "sign": units.sign, "kind": units.kind})
+        feed = {"input_ids": ids, "attention_mask": mask, "combine": units.combine, "sign": units.sign,
+                "kind": units.kind}
+        feeds.append({**feed, STYLE_INPUT: unit_styles(items, units)} if style else feed)
     return feeds
 
 
@@ -85,7 +90,7 @@ def _torch_outputs(model: Any, feed: dict[str, np.ndarray]) -> np.ndarray:
     import torch
 
     with torch.no_grad():
-        args = [torch.from_numpy(feed[name]) for name in BRIDGE_INPUTS]
+        args = [torch.from_numpy(feed[name]) for name in (*BRIDGE_INPUTS, STYLE_INPUT) if name in feed]
         return model(*args)[1].numpy()  # user logits (90, 3)
 
 
@@ -95,12 +100,13 @@ def _export_graph(model: Any, feed: dict[str, np.ndarray], path: Path) -> None:
     from ._bridge_graphs import WithEmbeddings
     from ._packed_bert import packed_encoder
 
+    inputs = [*BRIDGE_INPUTS, *([STYLE_INPUT] if model.head.n_style else [])]  # a style head reads style here too
     dynamic = {"input_ids": {0: "texts", 1: "tokens"}, "attention_mask": {0: "texts", 1: "tokens"},
                "combine": {0: "units", 1: "texts"}, "sign": {0: "units"}, "kind": {0: "units"},
-               "unit_logits": {0: "units"}, "evidence": {0: "units"}, EMBEDDINGS: {0: "texts"}}
-    args = tuple(torch.from_numpy(feed[name]) for name in BRIDGE_INPUTS)
+               STYLE_INPUT: {0: "units"}, "unit_logits": {0: "units"}, "evidence": {0: "units"}, EMBEDDINGS: {0: "texts"}}
+    args = tuple(torch.from_numpy(feed[name]) for name in inputs)
     with packed_encoder(model):  # the graph skips padding; the torch reference does not
-        torch.onnx.export(WithEmbeddings(model).eval(), args, str(path), input_names=list(BRIDGE_INPUTS),
+        torch.onnx.export(WithEmbeddings(model).eval(), args, str(path), input_names=inputs,
                           output_names=[*BRIDGE_OUTPUTS, EMBEDDINGS], dynamic_axes=dynamic, opset_version=17,
                           dynamo=False)
 
@@ -273,7 +279,8 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     out.mkdir(parents=True, exist_ok=True)
     (out / "manifest.json").unlink(missing_ok=True)  # an old manifest must not vouch for new files
     model, tokenizer, cfg = load_bridge(checkpoint)
-    feeds = parity_inputs(configure(tokenizer, cfg.max_length))
+    style = bool(model.head.n_style)
+    feeds = parity_inputs(configure(tokenizer, cfg.max_length), style=style)
     largest = max(feeds, key=lambda f: f["combine"].shape[0])
     _export_graph(model, largest, out / FP32)
     _export_head(model, largest, out)
@@ -281,7 +288,7 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     files, parity = [FP32], {}
     refs = [_torch_outputs(model, feed) for feed in feeds]  # once: each graph is compared with them
     if int8:
-        _quantize(out / FP32, out / INT8, parity_inputs(tokenizer, seed=CALIBRATION_SEED))
+        _quantize(out / FP32, out / INT8, parity_inputs(tokenizer, seed=CALIBRATION_SEED, style=style))
         files.append(INT8)
     for name in list(files):
         figures = _parity(refs, out / name, head, feeds)
@@ -294,7 +301,7 @@ def export_bridge(checkpoint: str | Path, out: str | Path, *, int8: bool = False
     if static:
         from ._static import STATIC, export_static
 
-        figures = export_static(model, parity_inputs(tokenizer, seed=CALIBRATION_SEED), feeds, refs, out, out / HEAD,
+        figures = export_static(model, parity_inputs(tokenizer, seed=CALIBRATION_SEED, style=style), feeds, refs, out, out / HEAD,
                                 tokens=cfg.max_length, texts=static_texts, tolerance=tolerance,
                                 min_agreement=min_agreement)
         parity[f"{HEAD}<-{STATIC}"], parity[f"{HEAD}<-{STATIC} fp32 trace"] = figures["parity"], figures["parity_fp32_trace"]

@@ -20,8 +20,9 @@ one head call sums the evidence of every sentence, each item weighted by
 ``half_life`` items; once they sum past ``max_mass`` items (the range of evidence the
 bridge was trained on), each counts by how much it says and all are scaled down alike.
 A head trained with style contrasts (manifest ``details.head.style``) also reads how each
-chosen answer is written against the rejected one (:mod:`edgealign._head_feed`); the single
-graph reads no style, so such an artifact always profiles through its head.
+chosen answer is written against the rejected one (:mod:`edgealign._head_feed`); so does the
+single graph of such an artifact exported by this version (a sixth input, ``style``), while an
+older one, whose single graph reads no style, profiles every history through its head.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._head_feed import head_feed, rows_per_item, unit_styles  # head_feed: part of the API
+from ._head_feed import STYLE_INPUT, head_feed, rows_per_item, unit_styles  # head_feed: part of the API
 from ._head_split import HEAD_UNITS, HEAD_UNITS_INPUTS, SENTENCE_SCORES, check_style, open_split
 from ._recency import recency_weights  # re-exported: part of the bridge's API
 from ._providers import CPU, Choice, choose, cpu_session, devices, open_session
@@ -115,6 +116,9 @@ class PreferenceBridge:
         self._head = head
         #: Whether the head reads the choices' style contrasts (an extra head input, see _head_feed).
         self.reads_style = head is not None and bool(manifest.details.get("head", {}).get("style"))
+        # Whether the single graph reads them too (exported since it could): else a style
+        # artifact profiles every history through the head.
+        self._single_style = self.reads_style and STYLE_INPUT in [i.name for i in session.get_inputs()]
         self._tokenizer = tokenizer
         self.manifest = manifest
         self.folder = folder
@@ -227,12 +231,15 @@ class PreferenceBridge:
         """
         items = list(items)
         if self.reads_history and (embeddings is not None or len(items) > self.max_items or self._static
-                                   or self.reads_style):  # the single graph reads no style
+                                   or (self.reads_style and not self._single_style)):
             return self._infer_history(items[: self.horizon], embeddings)
         units = bridge_units(items[: self.max_items])
         if not units.texts:
             return _neutral()
-        user_logits, evidence = self._session.run(["user_logits", "evidence"], self._feed(units))
+        feed = self._feed(units)
+        if self._single_style:
+            feed[STYLE_INPUT] = unit_styles(items[: self.max_items], units)
+        user_logits, evidence = self._session.run(["user_logits", "evidence"], feed)
         return PreferenceProfile(_softmax(user_logits), evidence=_item_evidence(evidence, units.item))
 
     def encode(self, items: Sequence[PersonaItem]) -> list[np.ndarray]:
@@ -256,6 +263,8 @@ class PreferenceBridge:
             return embed_static(self._session, ids, mask, self._static)
         feed = {"input_ids": ids, "attention_mask": mask, "combine": np.eye(len(texts), dtype=np.float32),
                 "sign": np.ones(len(texts), dtype=np.float32), "kind": np.zeros(len(texts), dtype=np.int64)}
+        if self._single_style:  # read by the graph's head, whose outputs are not used here
+            feed[STYLE_INPUT] = np.zeros((len(texts), len(STYLE_FEATURES)), dtype=np.float32)
         return self._session.run([EMBEDDINGS], feed)[0]
 
     def _infer_history(self, items: list[PersonaItem], cached: Sequence[np.ndarray | None] | None) -> PreferenceProfile:

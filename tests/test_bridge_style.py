@@ -172,6 +172,25 @@ def test_head_graph_with_style_matches_the_torch_head(style_checkpoint, style_ar
     assert np.abs(without - user).max() > 1e-2  # the input is really read
 
 
+def test_the_single_graph_reads_style_in_one_call(style_artifact):
+    """A style artifact exported by this version profiles a few items in one call of its single
+    graph, style rows in, as its head does from cached embeddings."""
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(style_artifact / "bridge.int8.onnx"), providers=["CPUExecutionProvider"])
+    assert [i.name for i in session.get_inputs()][-1] == "style"
+    items = [Choice(q, s, lg) for q, s, lg in PAIRS]
+    with PreferenceBridge.load(style_artifact) as bridge:
+        through_head = bridge.infer(items, bridge.encode(items))
+        head, bridge._head = bridge._head, None  # the single path must not need it
+        try:
+            single = bridge.infer(items)
+        finally:
+            bridge._head = head
+    np.testing.assert_allclose(single.distribution, through_head.distribution, atol=1e-4)
+    assert _concise_minus_detailed(single) > 0.2  # the short chosen answers' style is read
+
+
 def test_static_graph_path_reads_style_too(style_artifact):
     with PreferenceBridge.load(style_artifact, graph="static") as bridge:
         assert bridge.graph == "static" and bridge.reads_style

@@ -298,8 +298,10 @@ class BridgeModel(nn.Module):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
         return mean_pool(hidden, attention_mask)
 
-    def forward(self, input_ids, attention_mask, combine, sign, kind):  # noqa: ANN001 - ONNX signature
+    def forward(self, input_ids, attention_mask, combine, sign, kind, style=None):  # noqa: ANN001 - ONNX signature
+        """``style`` (U, N_STYLE): the units' style rows, read by a head with a style map (the
+        exported single graph of such a head takes it as a sixth input)."""
         x = combine @ self.embed(input_ids, attention_mask)                # (U, D)
         units = self.head.item_logits(x, kind)                             # (U, 90, 3)
-        user, evidence = self.head.aggregate(units, sign, kind)
+        user, evidence = self.head.aggregate(units, sign, kind, style=style)
         return units, user, evidence
