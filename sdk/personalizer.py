@@ -110,13 +110,12 @@ class Personalizer:
             check_aligner(aligner, paths.get("llm"), llm, where)
         store = PersonaStore.open(where.create().store, key)
         default = where.default_steering if steering is None else None
-        defaulted = default is not None
         if default is not None:
             paths["steering"] = default
         out = cls(store, bridge=None if "bridge" in paths else bridge, llm=None if "llm" in paths else llm,
                   bridge_path=paths.get("bridge", where.default_bridge), llm_path=paths.get("llm"),
                   steering=paths.get("steering", steering or None), n_threads=n_threads, n_ctx=n_ctx)
-        out._steering_defaulted, out._home, out._aligner = defaulted, where, aligner
+        out._steering_defaulted, out._home, out._aligner = default is not None, where, aligner
         return out
 
     # -- lifecycle ----------------------------------------------------------------------------
