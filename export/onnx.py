@@ -204,7 +204,7 @@ def _weighted_parity(model: Any, tokenizer: Any, head: SplitHead, max_items: int
                      seed: int = 424243) -> dict[str, float]:
     """The head on 40-item histories with the device's recency weights, against the torch
     head's unit logits summed with the same weights (the single graph never weighs units);
-    with the choices' style rows for a head that reads them (the single graph reads none)."""
+    with the choices' style rows for a head that reads them."""
     import torch
 
     from edgealign.bridge import HALF_LIFE, MAX_MASS, recency_weights
