@@ -119,3 +119,15 @@ def check_given(paths: dict[str, Path], home: Any) -> None:
         from ._probe import validate_model
 
         validate_model(_resolve(paths["llm"]), home=home)
+
+
+def given_paths(home: "Home", bridge: Any, llm: Any, steering: Any, aligner: Any) -> dict[str, Path]:
+    """What :meth:`Personalizer.open <edgealign.Personalizer.open>` was given by path
+    ("bridge", "llm", "steering"), each checked (and aligners named by path against the model)
+    before anything is opened."""
+    paths = {name: Path(v).expanduser() for name, v in (("bridge", bridge), ("llm", llm), ("steering", steering))
+             if isinstance(v, (str, os.PathLike))}
+    check_given(paths, home)
+    if aligner not in (None, False):
+        check_aligner(aligner, paths.get("llm"), llm, home)
+    return paths

@@ -35,7 +35,7 @@ from .preferences import SPACE, Dimension, PreferenceProfile
 from ._dimensions import Explanation, ProfileView, explain_top
 from ._turns import TaskLike
 from ._model_choice import (UNTUNED_PROMPT, UNTUNED_STEERED, aligner_folders, aligner_method, basis_for,  # noqa: F401
-                            check_aligner, check_given, default_conditioning, may_have_aligners)
+                            default_conditioning, given_paths, may_have_aligners)
 from ._profiles import ProfileCache
 from .protocols import Bridge, ChatModel
 from .sampling import MAX_TOKENS, TEMPERATURE, TOP_P
@@ -103,11 +103,7 @@ class Personalizer:
         from .store import PersonaStore
 
         where = Home(home)
-        paths = {name: Path(v).expanduser() for name, v in (("bridge", bridge), ("llm", llm), ("steering", steering))
-                 if isinstance(v, (str, os.PathLike))}
-        check_given(paths, where)
-        if aligner not in (None, False):
-            check_aligner(aligner, paths.get("llm"), llm, where)
+        paths = given_paths(where, bridge, llm, steering, aligner)
         store = PersonaStore.open(where.create().store, key)
         default = where.default_steering if steering is None else None
         if default is not None:
