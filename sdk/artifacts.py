@@ -19,7 +19,7 @@ from typing import Any
 from .errors import ArtifactError
 from .preferences import SPACE
 
-__all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "BRIDGE_INPUTS", "BRIDGE_OUTPUTS", "sha256_file", "how_to_build"]
+__all__ = ["FORMAT_VERSION", "MANIFEST", "Manifest", "BRIDGE_INPUTS", "BRIDGE_OUTPUTS", "sha256_file", "remembered_sha256", "how_to_build"]
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -58,6 +58,19 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def remembered_sha256(path: Path) -> str:
+    """:func:`sha256_file` of a model file, remembered per (path, size, mtime) for this
+    process: checking a steering basis and an aligner against the same model reads it once."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = sha256_file(path)
+    return _HASHES[key]
 
 
 @dataclass(frozen=True)

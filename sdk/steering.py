@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._cvec import read_directions
-from .artifacts import Manifest, sha256_file
+from .artifacts import Manifest, remembered_sha256
 from .errors import ArtifactError, ConfigError
 from .preferences import SPACE, PreferenceProfile
 
@@ -94,18 +94,6 @@ class SteeringDetails:
         if not np.isfinite(out.scale) or out.scale <= 0 or any(not 0 <= d < len(SPACE) for d in out.dimensions):
             raise ArtifactError(f"{folder}: scale {out.scale} or a dimension index is out of range")
         return out
-
-
-_HASHES: dict[tuple[str, int, int], str] = {}
-
-
-def _model_sha256(path: Path) -> str:
-    """SHA-256 of a model file, remembered per (path, size, mtime) for this process."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    if key not in _HASHES:
-        _HASHES[key] = sha256_file(path)
-    return _HASHES[key]
 
 
 class SteeringBasis:
@@ -195,7 +183,7 @@ def _check_model(folder: Path, details: SteeringDetails, model: Path) -> None:
             f"{model.name} has n_embd {n_embd} and {n_layer} layers. Build a basis for it with "
             "`edgealign train steering --model FILE` and `edgealign export steering`"
         )
-    if _model_sha256(model) != details.base_model_sha256:
+    if remembered_sha256(model) != details.base_model_sha256:
         raise ArtifactError(
             f"{folder} was built for {details.base_model_file or 'another model file'} "
             f"(sha256 {details.base_model_sha256[:12]}...), not {model.name}; build a basis for this model with "

@@ -178,18 +178,18 @@ def _artifacts(todo: list[str]) -> dict[str, Any]:
     except ArtifactError as exc:
         bridge["problem"] = str(exc)
         todo.append(f"build the preference bridge: {build_hint(default_bridge_path())}")
-    return {"model": model, "bridge": bridge, **_aligners(info, todo)}
+    return {"model": model, "bridge": bridge, **_conditioning(info, todo)}
 
 
-def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
-    """The trained aligners ``chat`` would use with ``model`` (its GGUFInfo; None when it is
-    missing) and the conditioning it picks when not told, with the reason an aligner's
-    conditioning was passed over. Checks each as loading it would, but for the child-process
-    probe; loads nothing and writes nothing."""
+def _conditioning(model: Any, todo: list[str]) -> dict[str, Any]:
+    """The steering basis and trained aligners ``chat`` would use with ``model`` (its GGUFInfo;
+    None when it is missing) and the conditioning it picks when not told, with the reason an
+    aligner's conditioning was passed over. Checks each as loading it would, but for the
+    child-process probe; loads nothing and writes nothing."""
     from .._adapter import FLUENCY_LIMIT, aligner_folders, check_folder, choose, default_aligners, not_fluent
     from .._model_choice import UNTUNED_PROMPT, UNTUNED_STEERED
     from .._probe import _digest
-    from ..artifacts import sha256_file
+    from ..artifacts import remembered_sha256
     from ..errors import EdgeAlignError
     from ..home import Home
 
@@ -200,7 +200,7 @@ def _aligners(model: Any, todo: list[str]) -> dict[str, Any]:
                            "default_conditioning": UNTUNED_STEERED if steered else UNTUNED_PROMPT, "passed_over": {}}
     if model is None:
         return out
-    digest = _digest(home, model.path, write=False) or sha256_file(model.path)  # not remembered: doctor writes nothing
+    digest = _digest(home, model.path, write=False) or remembered_sha256(model.path)  # doctor writes nothing
     source = "home" if aligner_folders(home.aligner) else "package"
     adapters = []
     for folder in default_aligners(home, model, digest):
