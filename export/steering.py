@@ -128,14 +128,14 @@ def steering_fits(artifact: str | os.PathLike[str], model: str | os.PathLike[str
                   config: SteeringConfig | None = None) -> bool:
     """Whether ``artifact`` is a steering artifact bound to the GGUF ``model`` (its sha256) and
     built with ``config`` (default: the ``default`` preset)."""
-    from edgealign.artifacts import sha256_file
+    from edgealign.artifacts import remembered_sha256
 
     try:
         manifest = Manifest.read(artifact, "steering")
     except ArtifactError:
         return False
     same_config = manifest.metrics.get("config_fingerprint") == _fingerprint(asdict(config or SteeringConfig.default()))
-    return same_config and manifest.details.get("base_model_sha256") == sha256_file(model)
+    return same_config and manifest.details.get("base_model_sha256") == remembered_sha256(Path(model))
 
 
 def _fingerprint(config: dict[str, Any]) -> str:
